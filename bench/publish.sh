@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Publish-path benchmark (issue 2): PURGE requests through varnishd + the
+# broadcast VMOD until the hub accepted them, next to bare POSTs of the same
+# form body straight to the same hub, measured in the same run with wrk.
+#
+# The "hub" is a second varnishd answering every POST with 200 and an id:
+# a fast local stand-in, so that the figure shows what the VMOD costs and
+# not what a hub costs.  Loopback only.
+#
+# Usage: bench/publish.sh [seconds per run, default 10]
+# Needs a built tree (make) and wrk (apt-get install wrk).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+dur=${1:-10}
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+[ -f "$top/vmod/.libs/libvmod_broadcast.so" ] || { echo "bench: build first (make)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/hb-bench-publish.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+hub_port=$(free_port)
+v_port=$(free_port)
+vmoddir=$(pkg-config --variable=vmoddir varnishapi)
+
+cat >"$work/hub.vcl" <<VCL
+vcl 4.1;
+backend none none;
+sub vcl_recv { return (synth(200)); }
+sub vcl_synth {
+	set resp.http.content-type = "text/plain";
+	set resp.body = "urn:uuid:6a4f0e0c-1f7e-4e7b-9a55-0c5a1d2b3c4d";
+	return (deliver);
+}
+VCL
+cat >"$work/node.vcl" <<VCL
+vcl 4.1;
+import broadcast;
+backend none none;
+sub vcl_init {
+	new hub = broadcast.hub("http://127.0.0.1:$hub_port/.well-known/mercure",
+	    token = "bench.token.value", timeout = 5s);
+}
+sub vcl_recv {
+	if (hub.publish()) { return (synth(202, hub.id())); }
+	return (synth(503, hub.error()));
+}
+VCL
+
+start_varnishd() { # name port vcl
+	varnishd -F -j none -n "$work/$1" -a "127.0.0.1:$2" -f "$3" \
+	    -p vmod_path="$top/vmod/.libs:$vmoddir" -s malloc,64m \
+	    -p thread_pool_min=50 >"$work/$1.log" 2>&1 &
+	pids+=($!)
+}
+start_varnishd hub "$hub_port" "$work/hub.vcl"
+start_varnishd node "$v_port" "$work/node.vcl"
+for port in "$hub_port" "$v_port"; do
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.1
+	done
+done
+
+# The bare POST carries the form body the VMOD sends for this request.
+curl -s -X PURGE "http://127.0.0.1:$v_port/bench/object?x=1" -o /dev/null -w '%{http_code}\n' | grep -q 202 \
+    || { echo "bench: publish through varnishd failed" >&2; cat "$work/node.log" >&2; exit 1; }
+form='topic=http-broadcast&data=%7B%22Method%22%3A%22PURGE%22%2C%22Host%22%3A%22127.0.0.1%22%2C%22Path%22%3A%22%2Fbench%2Fobject%22%2C%22RawQuery%22%3A%22x%3D1%22%2C%22Header%22%3A%7B%22User-Agent%22%3A%5B%22wrk%22%5D%2C%22X-Httpbroadcast-Guard%22%3A%5B%22http-broadcast%22%5D%7D%2C%22Body%22%3A%22%22%7D&private=on'
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "$form"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Bearer bench.token.value"
+LUA
+cat >"$work/purge.lua" <<'LUA'
+wrk.method = "PURGE"
+LUA
+
+rate() { # wrk args... -> requests/s
+	wrk --latency "$@" | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non2xx " $4 > "/dev/stderr"}'
+}
+printf '| clients | bare POST to hub (req/s) | PURGE via varnishd+VMOD (req/s) | ratio |\n|---|---|---|---|\n'
+for c in 1 8; do
+	t=$c; [ "$t" -gt 2 ] && t=2
+	bare=$(rate -t"$t" -c"$c" -d"${dur}s" -s "$work/post.lua" "http://127.0.0.1:$hub_port/.well-known/mercure")
+	vmod=$(rate -t"$t" -c"$c" -d"${dur}s" -s "$work/purge.lua" "http://127.0.0.1:$v_port/bench/object?x=1")
+	ratio=$(python3 -c "print(f'{$vmod/$bare:.2f}')")
+	printf '| %s | %s | %s | %s |\n' "$c" "$bare" "$vmod" "$ratio"
+done
+varnishstat -n "$work/node" -1 -f 'BROADCAST.*' | awk '{print "# " $1 " " $2}'
