@@ -1,0 +1,77 @@
+# http-broadcast: PURGE and BAN, fleet-wide.
+#
+# A client on the "purgers" ACL sends PURGE <url> or BAN <url-regex> to any
+# node.  The node publishes it to the hub; the http-broadcast helper of
+# every node (this one included) replays it to its own varnishd with the
+# guard header, and only then is it applied.  So every node, the first one
+# too, applies it exactly through the same path.
+#
+# Replays are accepted from the helper's address only (it runs beside
+# varnishd, on loopback): the guard token alone is not a secret.
+#
+# Adjust: backend, ACLs, hub endpoint and JWT key (or token).
+
+vcl 4.1;
+
+import broadcast;
+
+backend default {
+	.host = "127.0.0.1";
+	.port = "8080";
+}
+
+# Who may ask for a fleet-wide invalidation.
+acl purgers {
+	"127.0.0.1";
+	"::1";
+	"192.0.2.0"/24;
+}
+
+# Where the http-broadcast helper runs (beside varnishd).
+acl broadcast_helper {
+	"127.0.0.1";
+	"::1";
+}
+
+sub vcl_init {
+	new hub = broadcast.hub("http://127.0.0.1:3000/.well-known/mercure",
+	    topic = "http-broadcast",
+	    jwt_key = "!ChangeThisMercureHubJWTSecretKey!",
+	    timeout = 2s);
+}
+
+sub vcl_recv {
+	if (req.method != "PURGE" && req.method != "BAN") {
+		return (hash);
+	}
+	if (hub.is_replay()) {
+		if (client.ip !~ broadcast_helper) {
+			return (synth(403, "Replays are accepted from the helper only"));
+		}
+		if (req.method == "BAN") {
+			# Lurker-friendly: matches obj.http.* only (see vcl_backend_response).
+			ban("obj.http.x-url ~ " + req.url +
+			    " && obj.http.x-host == " + req.http.host);
+			return (synth(200, "Banned"));
+		}
+		return (purge);
+	}
+	if (client.ip !~ purgers) {
+		return (synth(403, "Forbidden"));
+	}
+	if (hub.publish()) {
+		return (synth(202, "Broadcast " + hub.id()));
+	}
+	return (synth(503, "Broadcast failed: " + hub.error()));
+}
+
+sub vcl_backend_response {
+	# Keep what bans match on in the object, so the ban lurker can work.
+	set beresp.http.x-url = bereq.url;
+	set beresp.http.x-host = bereq.http.host;
+}
+
+sub vcl_deliver {
+	unset resp.http.x-url;
+	unset resp.http.x-host;
+}
