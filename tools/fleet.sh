@@ -71,10 +71,8 @@ up() {
 	wait_http "http://127.0.0.1:$origin_port/demo.html" "the origin server"
 	wait_http "http://127.0.0.1:$hub_port/healthz" "the hub"
 
-	sed -e "s|127.0.0.1:3000/|127.0.0.1:$hub_port/|" \
-	    -e "s|\.port = \"8080\"|.port = \"$origin_port\"|" \
-	    -e "s|!ChangeThisMercureHubJWTSecretKey!|$jwt_key|" \
-	    "$top/vcl-examples/purge-ban.vcl" >"$dir/node.vcl"
+	"$top/tools/render-vcl" "$top/vcl-examples/purge-ban.vcl" \
+	    "127.0.0.1:$hub_port" "$origin_port" "$jwt_key" >"$dir/node.vcl"
 	for i in $(seq "$n"); do
 		mkdir -p "$dir/node$i"
 		# The wrapper drops the privilege jail only when the vcache
