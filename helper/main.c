@@ -261,6 +261,9 @@ main(int argc, char **argv)
 	r = setup(&d, argc, argv);
 	if (r == 0) {
 		log_startup(&d);
+		if (d.status != NULL)
+			log_msg(LOG_INFO, "status listener on port %u "
+			    "(/healthz, /metrics)", status_port(d.status));
 		run(&d);
 		log_msg(LOG_INFO, "stopped: received=%" PRIu64 " replayed=%"
 		    PRIu64 " dropped=%" PRIu64 " failed=%" PRIu64 " refused=%"

@@ -178,6 +178,15 @@ status_start(const char *addr, const struct metrics *m, char *err,
 	return (st);
 }
 
+unsigned
+status_port(const struct status *st)
+{
+	const union MHD_DaemonInfo *i;
+
+	i = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_BIND_PORT);
+	return (i != NULL ? i->port : 0);
+}
+
 void
 status_stop(struct status *st)
 {

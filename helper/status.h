@@ -19,6 +19,8 @@ struct status;
 struct status *status_start(const char *addr, const struct metrics *m,
     char *err, size_t errlen);
 void status_stop(struct status *st);
+/* The port listened on (useful with port 0: the kernel picks one). */
+unsigned status_port(const struct status *st);
 /* Fill up to max wait descriptors; *timeout_ms is lowered to MHD's own. */
 unsigned status_waitfds(struct status *st, struct curl_waitfd *fds,
     unsigned max, int64_t *timeout_ms);
