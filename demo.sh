@@ -55,9 +55,10 @@ cat <<MSG
 $(tools/fleet.sh status)
 
 Try it:
-  curl -s http://127.0.0.1:$((node_port + 1))/demo.html -o /dev/null -D - | grep X-Varnish
-  curl -X PURGE http://127.0.0.1:$node_port/demo.html
-  curl -X BAN   http://127.0.0.1:$((node_port + 2))/'^/demo'
+  curl -s -H 'Host: www.example.com' http://127.0.0.1:$((node_port + 1))/demo.html -o /dev/null -D - | grep X-Varnish
+  curl -X PURGE -H 'Host: www.example.com' http://127.0.0.1:$node_port/demo.html
+  curl -X BAN   -H 'Host: www.example.com' http://127.0.0.1:$((node_port + 2))/'^/demo'
+(a hit shows two ids in X-Varnish; all nodes serve one site, www.example.com)
   varnishlog -n $FLEET_DIR/node2 -g request -q 'ReqMethod ~ "PURGE|BAN"'
   curl -s http://127.0.0.1:${FLEET_STATUS_PORT:-6901}/metrics
 

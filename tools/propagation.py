@@ -16,8 +16,13 @@ import sys
 import time
 
 
+# Every node of a fleet serves the same site: the object's hash (URL and
+# Host) is the same on each, whatever the node's own address.
+HOST = {"Host": "www.example.com"}
+
+
 def get(conn, path):
-    conn.request("GET", path)
+    conn.request("GET", path, headers=HOST)
     r = conn.getresponse()
     r.read()
     return r.status, r.getheader("X-Varnish", "")
@@ -43,7 +48,7 @@ def one_round(conns, ports, path, timeout):
     warm(conns, path)
     purge = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=10)
     t0 = time.monotonic()
-    purge.request("PURGE", path)
+    purge.request("PURGE", path, headers=HOST)
     r = purge.getresponse()
     r.read()
     purge.close()
