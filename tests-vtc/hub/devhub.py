@@ -155,65 +155,76 @@ def mercure_selectors(claims, kind):
 
 _UNRESERVED = r"A-Za-z0-9\-._~"
 _RESERVED = r":/?#\[\]@!$&'()*+,;="
-# operator -> (first, separator, named, allowed characters)
+_PCT = r"%[0-9A-Fa-f]{2}"
+# operator -> (first, separator, named, string if empty, allowed characters)
 _OPERATORS = {
-    "": ("", ",", False, _UNRESERVED),
-    "+": ("", ",", False, _UNRESERVED + _RESERVED),
-    "#": ("#", ",", False, _UNRESERVED + _RESERVED),
-    ".": (".", ".", False, _UNRESERVED),
-    "/": ("/", "/", False, _UNRESERVED),
-    ";": (";", ";", True, _UNRESERVED),
-    "?": ("?", "&", True, _UNRESERVED),
-    "&": ("&", "&", True, _UNRESERVED),
+    "": ("", ",", False, "", _UNRESERVED),
+    "+": ("", ",", False, "", _UNRESERVED + _RESERVED),
+    "#": ("#", ",", False, "", _UNRESERVED + _RESERVED),
+    ".": (".", ".", False, "", _UNRESERVED),
+    "/": ("/", "/", False, "", _UNRESERVED),
+    ";": (";", ";", True, "", _UNRESERVED),
+    "?": ("?", "&", True, "=", _UNRESERVED),
+    "&": ("&", "&", True, "=", _UNRESERVED),
 }
-_VARSPEC = re.compile(r"([A-Za-z0-9_]|%[0-9A-Fa-f]{2})"
-                      r"(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*"
-                      r"(?::[1-9][0-9]{0,3}|\*)?")
+_VARSPEC = re.compile(r"((?:[A-Za-z0-9_]|%s)+)(?::([1-9][0-9]{0,2})|(\*))?"
+                      % _PCT)
+_LITERALS = re.compile(r"(?:[!#$&(-;=?-\[\]_a-z~\u00a0-\ud7ff\ue000-\ufdcf"
+                       r"\ufdf0-\uffef\U00010000-\U0010fffd]|%s)*" % _PCT)
 
 
 def uri_template_regex(template):
     """Compile an RFC 6570 template into an anchored regex matching its
-    expansions, or return None if it is not a valid template.
+    expansions, or return None if it is not a valid template (the hub then
+    matches the selector as an exact topic only).
 
-    Like the reference hub's matcher: "{var}" matches unreserved and
-    %-encoded characters, so one path segment ("/" is not allowed); "{+var}"
-    and "{#var}" also take reserved characters, so several segments;
-    "{/var}", "{.var}", "{;var}", "{?var}", "{&var}" match their prefixed
-    forms.  An undefined variable expands to nothing, so every expression
-    may match the empty string."""
+    Built to agree with the reference hub's matcher (yosida95/uritemplate):
+    a value is one or more allowed characters, or a ","-separated list of
+    them; "{var}" allows unreserved and %-encoded characters, so it matches
+    within one path segment; "{+var}" and "{#var}" also allow reserved ones,
+    so they match across segments; "{/var}", "{.var}", "{;var}", "{?var}",
+    "{&var}" match their prefixed forms.  An undefined variable expands to
+    nothing, so an expression may match the empty string.  Multi-variable
+    expressions do not enforce the variables' order."""
     out = []
     pos = 0
     for match in re.finditer(r"\{([^{}]*)\}|[{}]", template):
-        if match.group(1) is None:
-            return None                      # unbalanced brace
-        out.append(re.escape(template[pos:match.start()]))
+        literal = template[pos:match.start()]
+        if match.group(1) is None or not _LITERALS.fullmatch(literal):
+            return None
+        out.append(re.escape(literal))
         pos = match.end()
         body = match.group(1)
-        op = body[:1] if body[:1] in "+#./;?&" and body[:1] else ""
-        first, sep, named, allowed = _OPERATORS[op]
-        specs = body[len(op):].split(",")
-        if not all(_VARSPEC.fullmatch(s) for s in specs):
-            return None
-        char = r"(?:[%s]|%%[0-9A-Fa-f]{2})" % allowed
-        items = []
-        for spec in specs:
-            name, _, modifier = spec.partition(":")
-            explode = name.endswith("*")
-            name = name.rstrip("*")
-            if modifier:
-                value = "%s{0,%s}" % (char, modifier)
-            elif explode:
-                value = r"(?:%s|%s|=)*" % (char, re.escape(sep))
+        op = body[0] if body[:1] and body[0] in "+#./;?&" else ""
+        first, sep, named, ifemp, allowed = _OPERATORS[op]
+        char = "(?:[%s]|%s)" % (allowed, _PCT)
+        alternatives = []
+        for spec in body[len(op):].split(","):
+            parsed = _VARSPEC.fullmatch(spec)
+            if parsed is None:
+                return None
+            name, maxlen, explode = parsed.groups()
+            value = "%s{1,%s}" % (char, maxlen) if maxlen else char + "+"
+            if named and explode:
+                item = "%s=%s" % (re.escape(name), value)
+                alternatives.append("%s(?:%s%s)*|%s%s" % (
+                    item, re.escape(sep), item, re.escape(name), ifemp))
+            elif named:
+                alternatives.append("%s(?:=%s(?:,%s)*|%s)" % (
+                    re.escape(name), value, value, ifemp))
             else:
-                value = "%s*" % char
-            if named:
-                items.append("%s(?:=%s)?" % (re.escape(name), value))
-            else:
-                items.append(value)
-        item = "(?:%s)" % "|".join(items)
-        out.append("(?:%s%s(?:%s%s)*)?" % (re.escape(first), item,
-                                           re.escape(sep), item))
-    out.append(re.escape(template[pos:]))
+                list_sep = re.escape(sep if explode else ",")
+                alternatives.append("%s(?:%s%s)*" % (value, list_sep, value))
+        item = "(?:%s)" % "|".join(alternatives)
+        if not named:
+            item += "?"
+        out.append("(?:%s%s(?:%s%s){0,%d})?" % (
+            re.escape(first), item, re.escape(sep), item,
+            len(alternatives) - 1))
+    literal = template[pos:]
+    if not _LITERALS.fullmatch(literal):
+        return None
+    out.append(re.escape(literal))
     return re.compile("".join(out), re.DOTALL)
 
 

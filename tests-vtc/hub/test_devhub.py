@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import http.client
+import importlib.util
 import json
 import os
 import resource
@@ -60,6 +61,17 @@ def make_jwt(publish=None, subscribe=None, key=KEY, alg="HS256", **claims):
 
 
 PUBLISHER = make_jwt(publish=["*"])
+
+
+def load_devhub():
+    """devhub.py as a module, for the tests of its pure functions."""
+    spec = importlib.util.spec_from_file_location("devhub", DEVHUB)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+devhub = load_devhub()
 
 
 class HubProcess:
@@ -286,6 +298,106 @@ class HubTestCase(unittest.TestCase):
         stream = Stream(self.port, topics, **kw)
         self.streams.append(stream)
         return stream
+
+
+# ---------------------------------------------------------------- pure parts
+
+class TemplateTests(unittest.TestCase):
+    """Selectors against topics, as the reference hub's URI templates."""
+
+    CASES = [
+        ("https://x/books/{id}", "https://x/books/1", True),
+        ("https://x/books/{id}", "https://x/books/1/2", False),
+        ("https://x/books/{id}", "https://x/books/a%20b", True),
+        ("https://x/books/{id}", "https://x/books/a,b", True),
+        ("https://x/books/{id}", "https://x/other/1", False),
+        ("https://x/{+path}", "https://x/a/b/c", True),
+        ("https://x/{+path}", "https://x/a?b=c", True),
+        ("https://x/{#frag}", "https://x/#a/b", True),
+        ("https://x{/seg}/end", "https://x/a/end", True),
+        ("https://x{/seg}/end", "https://x/a/b/end", False),
+        ("https://x{/seg*}/end", "https://x/a/b/end", True),
+        ("https://x{/a,b}/end", "https://x/1/2/end", True),
+        ("https://x/s{?q,page}", "https://x/s?q=a&page=2", True),
+        ("https://x/s{?q}", "https://x/s?z=a", False),
+        ("https://x/{term:1}/{term}", "https://x/c/cat", True),
+        ("https://x/{term:1}/{term}", "https://x/ca/cat", False),
+        ("https://x/file{.ext}", "https://x/file.json", True),
+        ("https://x/m{;v}", "https://x/m;v=1", True),
+    ]
+
+    def test_templates(self):
+        matcher = devhub.TopicMatcher()
+        for selector, topic, expected in self.CASES:
+            self.assertEqual(matcher.matches(selector, topic), expected,
+                             (selector, topic))
+
+    def test_star_and_exact(self):
+        matcher = devhub.TopicMatcher()
+        self.assertTrue(matcher.matches("*", "anything"))
+        self.assertTrue(matcher.matches("urn:a", "urn:a"))
+        self.assertFalse(matcher.matches("urn:a", "urn:ab"))
+
+    def test_invalid_templates_match_only_exactly(self):
+        matcher = devhub.TopicMatcher()
+        for selector in ("https://x/{", "https://x/}", "https://x/{}",
+                         "https://x/{a.b}", "https://x y/{a}",
+                         "https://x/{=a}"):
+            self.assertIsNone(devhub.uri_template_regex(selector), selector)
+            self.assertTrue(matcher.matches(selector, selector))
+            self.assertFalse(matcher.matches(selector, "https://x/1"))
+
+    def test_grants(self):
+        matcher = devhub.TopicMatcher()
+        granted = ["https://a/{id}", "urn:b"]
+        self.assertTrue(matcher.all_granted(granted, ["https://a/1", "urn:b"]))
+        self.assertFalse(matcher.all_granted(granted, ["https://a/1",
+                                                       "urn:c"]))
+        self.assertTrue(matcher.any_match(granted, ["urn:c", "urn:b"]))
+        self.assertFalse(matcher.any_match([], ["urn:b"]))
+
+
+class JwtTests(unittest.TestCase):
+
+    def test_valid_tokens(self):
+        for alg in ("HS256", "HS384", "HS512"):
+            claims = devhub.jwt_verify(make_jwt(publish=["a"], alg=alg),
+                                       KEY.encode())
+            self.assertEqual(devhub.mercure_selectors(claims, "publish"),
+                             ["a"])
+            self.assertEqual(devhub.mercure_selectors(claims, "subscribe"),
+                             [])
+
+    def test_refused_tokens(self):
+        now = time.time()
+        for token in (make_jwt(alg="none"), make_jwt(alg="RS256"),
+                      make_jwt(key="other"), make_jwt(exp=int(now) - 1),
+                      make_jwt(exp="soon"), make_jwt(nbf=int(now) + 60),
+                      "a.b", "a.b.c", "", "é.b.c"):
+            with self.assertRaises(devhub.AuthError, msg=token):
+                devhub.jwt_verify(token, KEY.encode(), now)
+
+    def test_exp_boundary(self):
+        token = make_jwt(exp=1000)
+        devhub.jwt_verify(token, KEY.encode(), 999.9)
+        with self.assertRaises(devhub.AuthError):
+            devhub.jwt_verify(token, KEY.encode(), 1000)
+
+
+class EncodingTests(unittest.TestCase):
+
+    def test_sse_encoding(self):
+        update = devhub.Update("i1", ["t"], "a\r\nb\rc\n", True, "purge", 5)
+        self.assertEqual(update.sse(), b"event: purge\nretry: 5\nid: i1\n"
+                         b"data: a\ndata: b\ndata: c\ndata: \n\n")
+        self.assertEqual(devhub.Update("i2", ["t"]).sse(),
+                         b"id: i2\ndata: \n\n")
+
+    def test_json_round_trip(self):
+        update = devhub.Update("i1", ["t", "u"], "x\ny", True, "purge", 5)
+        again = devhub.Update.from_json(update.to_json())
+        self.assertEqual(again.sse(), update.sse())
+        self.assertEqual((again.topics, again.private), (["t", "u"], True))
 
 
 # ---------------------------------------------------------------- publish
