@@ -70,7 +70,8 @@ class Log:
     """One line per fact, "<what> key=value ...", to stderr or a file."""
 
     def __init__(self, path=None):
-        self.out = open(path, "a", buffering=1) if path else sys.stderr
+        self.out = open(path, "a", buffering=1, encoding="utf-8",
+                        errors="backslashreplace") if path else sys.stderr
 
     def __call__(self, what, **fields):
         parts = [what]
@@ -447,7 +448,8 @@ async def read_request(reader, writer, peer):
         raise BadRequest("request head too large", 431) from None
     except asyncio.TimeoutError:
         return None
-    lines = head.decode("latin-1").split("\r\n")
+    # surrogateescape: any byte survives a round trip into a response header
+    lines = head.decode("utf-8", "surrogateescape").split("\r\n")
     parts = lines[0].split(" ")
     if len(parts) != 3 or parts[2] not in ("HTTP/1.0", "HTTP/1.1"):
         raise BadRequest("bad request line")
@@ -468,6 +470,8 @@ async def read_request(reader, writer, peer):
                                               BODY_TIMEOUT)
     except (asyncio.IncompleteReadError, asyncio.TimeoutError):
         raise BadRequest("incomplete request body") from None
+    except asyncio.LimitOverrunError:
+        raise BadRequest("chunk header too long") from None
     return request
 
 
@@ -513,8 +517,10 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized",
 def response_head(status, headers, version="HTTP/1.1"):
     lines = ["%s %d %s" % (version, status, REASONS.get(status, "Status"))]
     lines.append("Server: devhub (development only)")
-    lines.extend("%s: %s" % item for item in headers)
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    lines.extend("%s: %s" % (name, re.sub(r"[\r\n]", " ", value))
+                 for name, value in headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8",
+                                                   "surrogateescape")
 
 
 def send_text(writer, status, text, keep_alive, extra=()):
@@ -599,14 +605,19 @@ class Subscriber:
             pass
         self.close("eof")
 
+    def _more_to_send(self):
+        """Until the end is decided; then flush, unless the peer is gone."""
+        if self.reason is None:
+            return True
+        return bool(self.pending) and self.reason not in ("eof", "slow")
+
     async def run(self, head, heartbeat):
         watcher = asyncio.ensure_future(self._watch_eof())
         try:
             self.writer.write(head)
             self._write(b":\n")
             await self._drain()
-            while self.reason is None or self.pending and \
-                    self.reason not in ("eof", "slow"):
+            while self._more_to_send():
                 if self.pending:
                     data = b"".join(self.pending)
                     self.pending.clear()
@@ -669,6 +680,9 @@ class Hub:
                 await writer.drain()
         except (ConnectionError, OSError):
             pass
+        except Exception as err:            # a bug: say so, keep serving
+            self.log("error", peer=peer, reason=repr(err))
+            send_text(writer, 500, "internal error\n", False)
         finally:
             writer.close()
 
@@ -685,7 +699,7 @@ class Hub:
             send_text(writer, 405, "Method Not Allowed\n", keep,
                       [("Allow", "GET, POST")])
             return keep
-        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
+        if request.path == "/healthz" and request.method == "GET":
             send_text(writer, 200, "ok\n", keep)
             return keep
         send_text(writer, 404, "Not Found\n", keep)

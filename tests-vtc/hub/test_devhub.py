@@ -672,6 +672,29 @@ class SubscribeTests(HubTestCase):
         self.assertTrue(stream.wait_text("id: %s\n" % live))
         self.assertEqual(stream.ids(), [live])
 
+    def test_non_ascii_id_in_last_event_id_header(self):
+        topic = unique_topic("utf8")
+        event_id = publish_ok(self.port, [("topic", topic),
+                                          ("id", "caf\u00e9-\u2603")])
+        stream = self.subscribe([topic], headers={"Last-Event-ID": "nope"})
+        self.assertEqual(stream.status, 200)
+        self.assertEqual(stream.headers["last-event-id"].encode("latin-1"),
+                         event_id.encode("utf-8"))
+        again = self.subscribe([topic], query=[("lastEventID", "earliest")])
+        self.assertTrue(again.wait_text("id: %s\n" % event_id))
+
+    def test_other_paths_and_methods(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        conn.request("GET", "/elsewhere")
+        response = conn.getresponse()
+        response.read()
+        self.assertEqual(response.status, 404)
+        conn.request("PUT", PATH, body="topic=t")
+        response = conn.getresponse()
+        response.read()
+        self.assertEqual(response.status, 405)
+        conn.close()
+
     def test_earliest_replays_whole_history(self):
         topic, ids = self.publish_three("earliest")
         stream = self.subscribe([topic], query=[("lastEventID", "earliest")])
