@@ -294,10 +294,18 @@ class Update:
 
     @classmethod
     def from_json(cls, line):
+        """The inverse of to_json; ValueError for anything else."""
         obj = json.loads(line)
-        return cls(str(obj["id"]), [str(t) for t in obj["topics"]],
-                   str(obj.get("data") or ""), bool(obj.get("private")),
-                   obj.get("type"), obj.get("retry"))
+        retry, kind = obj.get("retry"), obj.get("type")
+        if not isinstance(obj.get("id"), str) or \
+                not isinstance(obj.get("topics"), list) or not obj["topics"] \
+                or not all(isinstance(t, str) for t in obj["topics"]) or \
+                not isinstance(obj.get("data", ""), str) or \
+                not (retry is None or type(retry) is int and retry >= 0) or \
+                not (kind is None or isinstance(kind, str)):
+            raise ValueError("not an update")
+        return cls(obj["id"], obj["topics"], obj.get("data", ""),
+                   bool(obj.get("private")), kind, retry)
 
 
 # ---------------------------------------------------------------- history
@@ -327,12 +335,12 @@ class History:
 
     def _load(self):
         if os.path.exists(self.path):
-            with open(self.path, encoding="utf-8") as f:
+            with open(self.path, encoding="utf-8", errors="replace") as f:
                 for number, line in enumerate(f, 1):
                     self.file_lines += 1
                     try:
                         self._remember(Update.from_json(line))
-                    except (ValueError, KeyError, TypeError) as err:
+                    except ValueError as err:
                         self.log("warning", file=self.path, line=number,
                                  reason="unreadable history line: %s" % err)
         self.log("history", file=self.path, events=len(self.events),

@@ -878,6 +878,20 @@ class HistoryTests(unittest.TestCase):
         hub = self.start("--history-file", path)
         self.assertEqual(self.replay(hub, "earliest", ids[2]).ids(), ids)
 
+    def test_unreadable_history_lines_are_skipped(self):
+        path = os.path.join(self.tmpdir, "history.jsonl")
+        good = {"id": "good-1", "topics": ["t"], "data": "d",
+                "private": False, "type": None, "retry": None}
+        with open(path, "wb") as f:
+            f.write(json.dumps(good).encode() + b"\n")
+            f.write(b'{"id": "bad-retry", "topics": ["t"], "retry": "x"}\n')
+            f.write(b'{"id": "no-topics"}\n\xff\xfe garbage\n')
+            f.write(b'{"id": "truncated", "top')
+        hub = self.start("--history-file", path)
+        self.assertEqual(self.replay(hub, "earliest", "good-1").ids(),
+                         ["good-1"])
+        self.assertEqual(hub.log().count("unreadable%20history%20line"), 4)
+
     def test_history_file_is_compacted(self):
         path = os.path.join(self.tmpdir, "history.jsonl")
         hub = self.start("--history-size", "5", "--history-file", path)
