@@ -70,7 +70,8 @@ class Log:
     """One line per fact, "<what> key=value ...", to stderr or a file."""
 
     def __init__(self, path=None):
-        self.out = open(path, "a", buffering=1) if path else sys.stderr
+        self.out = open(path, "a", buffering=1, encoding="utf-8",
+                        errors="backslashreplace") if path else sys.stderr
 
     def __call__(self, what, **fields):
         parts = [what]
@@ -155,65 +156,76 @@ def mercure_selectors(claims, kind):
 
 _UNRESERVED = r"A-Za-z0-9\-._~"
 _RESERVED = r":/?#\[\]@!$&'()*+,;="
-# operator -> (first, separator, named, allowed characters)
+_PCT = r"%[0-9A-Fa-f]{2}"
+# operator -> (first, separator, named, string if empty, allowed characters)
 _OPERATORS = {
-    "": ("", ",", False, _UNRESERVED),
-    "+": ("", ",", False, _UNRESERVED + _RESERVED),
-    "#": ("#", ",", False, _UNRESERVED + _RESERVED),
-    ".": (".", ".", False, _UNRESERVED),
-    "/": ("/", "/", False, _UNRESERVED),
-    ";": (";", ";", True, _UNRESERVED),
-    "?": ("?", "&", True, _UNRESERVED),
-    "&": ("&", "&", True, _UNRESERVED),
+    "": ("", ",", False, "", _UNRESERVED),
+    "+": ("", ",", False, "", _UNRESERVED + _RESERVED),
+    "#": ("#", ",", False, "", _UNRESERVED + _RESERVED),
+    ".": (".", ".", False, "", _UNRESERVED),
+    "/": ("/", "/", False, "", _UNRESERVED),
+    ";": (";", ";", True, "", _UNRESERVED),
+    "?": ("?", "&", True, "=", _UNRESERVED),
+    "&": ("&", "&", True, "=", _UNRESERVED),
 }
-_VARSPEC = re.compile(r"([A-Za-z0-9_]|%[0-9A-Fa-f]{2})"
-                      r"(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*"
-                      r"(?::[1-9][0-9]{0,3}|\*)?")
+_VARSPEC = re.compile(r"((?:[A-Za-z0-9_]|%s)+)(?::([1-9][0-9]{0,2})|(\*))?"
+                      % _PCT)
+_LITERALS = re.compile(r"(?:[!#$&(-;=?-\[\]_a-z~\u00a0-\ud7ff\ue000-\ufdcf"
+                       r"\ufdf0-\uffef\U00010000-\U0010fffd]|%s)*" % _PCT)
 
 
 def uri_template_regex(template):
     """Compile an RFC 6570 template into an anchored regex matching its
-    expansions, or return None if it is not a valid template.
+    expansions, or return None if it is not a valid template (the hub then
+    matches the selector as an exact topic only).
 
-    Like the reference hub's matcher: "{var}" matches unreserved and
-    %-encoded characters, so one path segment ("/" is not allowed); "{+var}"
-    and "{#var}" also take reserved characters, so several segments;
-    "{/var}", "{.var}", "{;var}", "{?var}", "{&var}" match their prefixed
-    forms.  An undefined variable expands to nothing, so every expression
-    may match the empty string."""
+    Built to agree with the reference hub's matcher (yosida95/uritemplate):
+    a value is one or more allowed characters, or a ","-separated list of
+    them; "{var}" allows unreserved and %-encoded characters, so it matches
+    within one path segment; "{+var}" and "{#var}" also allow reserved ones,
+    so they match across segments; "{/var}", "{.var}", "{;var}", "{?var}",
+    "{&var}" match their prefixed forms.  An undefined variable expands to
+    nothing, so an expression may match the empty string.  Multi-variable
+    expressions do not enforce the variables' order."""
     out = []
     pos = 0
     for match in re.finditer(r"\{([^{}]*)\}|[{}]", template):
-        if match.group(1) is None:
-            return None                      # unbalanced brace
-        out.append(re.escape(template[pos:match.start()]))
+        literal = template[pos:match.start()]
+        if match.group(1) is None or not _LITERALS.fullmatch(literal):
+            return None
+        out.append(re.escape(literal))
         pos = match.end()
         body = match.group(1)
-        op = body[:1] if body[:1] in "+#./;?&" and body[:1] else ""
-        first, sep, named, allowed = _OPERATORS[op]
-        specs = body[len(op):].split(",")
-        if not all(_VARSPEC.fullmatch(s) for s in specs):
-            return None
-        char = r"(?:[%s]|%%[0-9A-Fa-f]{2})" % allowed
-        items = []
-        for spec in specs:
-            name, _, modifier = spec.partition(":")
-            explode = name.endswith("*")
-            name = name.rstrip("*")
-            if modifier:
-                value = "%s{0,%s}" % (char, modifier)
-            elif explode:
-                value = r"(?:%s|%s|=)*" % (char, re.escape(sep))
+        op = body[0] if body[:1] and body[0] in "+#./;?&" else ""
+        first, sep, named, ifemp, allowed = _OPERATORS[op]
+        char = "(?:[%s]|%s)" % (allowed, _PCT)
+        alternatives = []
+        for spec in body[len(op):].split(","):
+            parsed = _VARSPEC.fullmatch(spec)
+            if parsed is None:
+                return None
+            name, maxlen, explode = parsed.groups()
+            value = "%s{1,%s}" % (char, maxlen) if maxlen else char + "+"
+            if named and explode:
+                item = "%s=%s" % (re.escape(name), value)
+                alternatives.append("%s(?:%s%s)*|%s%s" % (
+                    item, re.escape(sep), item, re.escape(name), ifemp))
+            elif named:
+                alternatives.append("%s(?:=%s(?:,%s)*|%s)" % (
+                    re.escape(name), value, value, ifemp))
             else:
-                value = "%s*" % char
-            if named:
-                items.append("%s(?:=%s)?" % (re.escape(name), value))
-            else:
-                items.append(value)
-        item = "(?:%s)" % "|".join(items)
-        out.append("(?:%s%s(?:%s%s)*)?" % (re.escape(first), item,
-                                           re.escape(sep), item))
-    out.append(re.escape(template[pos:]))
+                list_sep = re.escape(sep if explode else ",")
+                alternatives.append("%s(?:%s%s)*" % (value, list_sep, value))
+        item = "(?:%s)" % "|".join(alternatives)
+        if not named:
+            item += "?"
+        out.append("(?:%s%s(?:%s%s){0,%d})?" % (
+            re.escape(first), item, re.escape(sep), item,
+            len(alternatives) - 1))
+    literal = template[pos:]
+    if not _LITERALS.fullmatch(literal):
+        return None
+    out.append(re.escape(literal))
     return re.compile("".join(out), re.DOTALL)
 
 
@@ -282,10 +294,18 @@ class Update:
 
     @classmethod
     def from_json(cls, line):
+        """The inverse of to_json; ValueError for anything else."""
         obj = json.loads(line)
-        return cls(str(obj["id"]), [str(t) for t in obj["topics"]],
-                   str(obj.get("data") or ""), bool(obj.get("private")),
-                   obj.get("type"), obj.get("retry"))
+        retry, kind = obj.get("retry"), obj.get("type")
+        if not isinstance(obj.get("id"), str) or \
+                not isinstance(obj.get("topics"), list) or not obj["topics"] \
+                or not all(isinstance(t, str) for t in obj["topics"]) or \
+                not isinstance(obj.get("data", ""), str) or \
+                not (retry is None or type(retry) is int and retry >= 0) or \
+                not (kind is None or isinstance(kind, str)):
+            raise ValueError("not an update")
+        return cls(obj["id"], obj["topics"], obj.get("data", ""),
+                   bool(obj.get("private")), kind, retry)
 
 
 # ---------------------------------------------------------------- history
@@ -315,12 +335,12 @@ class History:
 
     def _load(self):
         if os.path.exists(self.path):
-            with open(self.path, encoding="utf-8") as f:
+            with open(self.path, encoding="utf-8", errors="replace") as f:
                 for number, line in enumerate(f, 1):
                     self.file_lines += 1
                     try:
                         self._remember(Update.from_json(line))
-                    except (ValueError, KeyError, TypeError) as err:
+                    except ValueError as err:
                         self.log("warning", file=self.path, line=number,
                                  reason="unreadable history line: %s" % err)
         self.log("history", file=self.path, events=len(self.events),
@@ -436,7 +456,8 @@ async def read_request(reader, writer, peer):
         raise BadRequest("request head too large", 431) from None
     except asyncio.TimeoutError:
         return None
-    lines = head.decode("latin-1").split("\r\n")
+    # surrogateescape: any byte survives a round trip into a response header
+    lines = head.decode("utf-8", "surrogateescape").split("\r\n")
     parts = lines[0].split(" ")
     if len(parts) != 3 or parts[2] not in ("HTTP/1.0", "HTTP/1.1"):
         raise BadRequest("bad request line")
@@ -457,6 +478,8 @@ async def read_request(reader, writer, peer):
                                               BODY_TIMEOUT)
     except (asyncio.IncompleteReadError, asyncio.TimeoutError):
         raise BadRequest("incomplete request body") from None
+    except asyncio.LimitOverrunError:
+        raise BadRequest("chunk header too long") from None
     return request
 
 
@@ -502,8 +525,10 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized",
 def response_head(status, headers, version="HTTP/1.1"):
     lines = ["%s %d %s" % (version, status, REASONS.get(status, "Status"))]
     lines.append("Server: devhub (development only)")
-    lines.extend("%s: %s" % item for item in headers)
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    lines.extend("%s: %s" % (name, re.sub(r"[\r\n]", " ", value))
+                 for name, value in headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8",
+                                                   "surrogateescape")
 
 
 def send_text(writer, status, text, keep_alive, extra=()):
@@ -588,14 +613,19 @@ class Subscriber:
             pass
         self.close("eof")
 
+    def _more_to_send(self):
+        """Until the end is decided; then flush, unless the peer is gone."""
+        if self.reason is None:
+            return True
+        return bool(self.pending) and self.reason not in ("eof", "slow")
+
     async def run(self, head, heartbeat):
         watcher = asyncio.ensure_future(self._watch_eof())
         try:
             self.writer.write(head)
             self._write(b":\n")
             await self._drain()
-            while self.reason is None or self.pending and \
-                    self.reason not in ("eof", "slow"):
+            while self._more_to_send():
                 if self.pending:
                     data = b"".join(self.pending)
                     self.pending.clear()
@@ -658,6 +688,9 @@ class Hub:
                 await writer.drain()
         except (ConnectionError, OSError):
             pass
+        except Exception as err:            # a bug: say so, keep serving
+            self.log("error", peer=peer, reason=repr(err))
+            send_text(writer, 500, "internal error\n", False)
         finally:
             writer.close()
 
@@ -674,7 +707,7 @@ class Hub:
             send_text(writer, 405, "Method Not Allowed\n", keep,
                       [("Allow", "GET, POST")])
             return keep
-        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
+        if request.path == "/healthz" and request.method == "GET":
             send_text(writer, 200, "ok\n", keep)
             return keep
         send_text(writer, 404, "Not Found\n", keep)
