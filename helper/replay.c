@@ -108,14 +108,25 @@ enqueue(struct replay *r, struct job *j)
 	r->waiting++;
 }
 
+static int
+add_raw(struct curl_slist **l, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(*l, line);
+
+	if (n == NULL)
+		return (-1);
+	*l = n;
+	return (0);
+}
+
 /* Append "name: value" to the request headers (curl's syntax for an
  * empty value is "name;"). */
 static int
 add_header(struct curl_slist **l, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
-	struct curl_slist *n;
 	char *h;
+	int r;
 
 	if (vlen == 0) {
 		if (asprintf(&h, "%.*s;", (int)nlen, name) < 0)
@@ -124,12 +135,9 @@ add_header(struct curl_slist **l, const char *name, size_t nlen,
 	    value) < 0) {
 		return (-1);
 	}
-	n = curl_slist_append(*l, h);
+	r = add_raw(l, h);
 	free(h);
-	if (n == NULL)
-		return (-1);
-	*l = n;
-	return (0);
+	return (r);
 }
 
 static int
@@ -186,12 +194,10 @@ job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 	/* Remove what curl would add on its own: the replay carries the
 	 * event's headers, not ours. */
 	if (!has_header(ev, "Accept"))
-		bad |= (j->hdrs = curl_slist_append(j->hdrs,
-		    "Accept:")) == NULL;
+		bad |= add_raw(&j->hdrs, "Accept:");
 	if (ev->body_len > 0 && !has_header(ev, "Content-Type"))
-		bad |= (j->hdrs = curl_slist_append(j->hdrs,
-		    "Content-Type:")) == NULL;
-	bad |= (j->hdrs = curl_slist_append(j->hdrs, "Expect:")) == NULL;
+		bad |= add_raw(&j->hdrs, "Content-Type:");
+	bad |= add_raw(&j->hdrs, "Expect:");
 	if (bad) {
 		snprintf(why, whylen, "out of memory");
 		return (-1);
@@ -225,7 +231,7 @@ replay_submit(struct replay *r, uint64_t seq, const char *id,
 		job_finish(r, j);
 		return;
 	}
-	log_msg(LOG_DEBUG, "received event id=%s: %s %s", id, j->ev.method,
+	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
 	    j->url + strlen(r->cfg->agent_endpoint));
 	j->backoff_ms = RETRY_FIRST_MS;
 	enqueue(r, j);

@@ -175,9 +175,16 @@ process_line(struct sse_parser *p)
 		free(p->id);
 		p->id = n;
 	} else if (flen == 5 && memcmp(line, "retry", 5) == 0) {
+		/* The line is not NUL-terminated: no strtol() here. */
 		if (all_digits(value, vlen) && vlen <= 9 &&
-		    p->cb->retry != NULL)
-			p->cb->retry(p->priv, strtol(value, NULL, 10));
+		    p->cb->retry != NULL) {
+			long ms = 0;
+			size_t i;
+
+			for (i = 0; i < vlen; i++)
+				ms = ms * 10 + (value[i] - '0');
+			p->cb->retry(p->priv, ms);
+		}
 	}
 	/* Any other field is ignored. */
 	return (0);

@@ -224,6 +224,8 @@ on_body(char *buf, size_t size, size_t n, void *priv)
 	 * the hub) rather than queue events without bound. */
 	if (replay_backlog(s->r) >= s->bound) {
 		s->paused = 1;
+		log_msg(LOG_DEBUG, "stream paused: %zu events waiting for "
+		    "varnishd", replay_backlog(s->r));
 		return (CURL_WRITEFUNC_PAUSE);
 	}
 	s->last_byte_ms = clock_ms();
@@ -470,8 +472,11 @@ stream_tick(struct stream *s, int64_t now)
 			return (INT64_MAX);	/* a finished replay wakes us */
 		s->paused = 0;
 		s->last_byte_ms = now;
+		log_msg(LOG_DEBUG, "stream resumed: %zu events waiting",
+		    replay_backlog(s->r));
+		/* This may deliver the held bytes (and pause again) at once. */
 		curl_easy_pause(s->easy, CURLPAUSE_CONT);
-		if (s->easy == NULL || s->paused)
+		if (s->paused)
 			return (INT64_MAX);
 	}
 	if (now - s->last_byte_ms >= s->cfg->hub_idle_timeout_ms) {
