@@ -1,7 +1,7 @@
 # http-broadcast: PURGE and BAN, fleet-wide.
 #
-# A client on the "purgers" ACL sends PURGE <url> or BAN <url-regex> to any
-# node.  The node publishes it to the hub; the http-broadcast helper of
+# A client on the "purgers" ACL sends PURGE <url> or BAN <path-prefix> (or
+# BAN with an X-Ban-Url: <regex> header) to any node.  The node publishes it to the hub; the http-broadcast helper of
 # every node (this one included) replays it to its own varnishd with the
 # guard header, and only then is it applied.  So every node, the first one
 # too, applies it exactly through the same path.
@@ -14,6 +14,7 @@
 vcl 4.1;
 
 import broadcast;
+import std;
 
 backend default {
 	.host = "127.0.0.1";
@@ -49,10 +50,18 @@ sub vcl_recv {
 			return (synth(403, "Replays are accepted from the helper only"));
 		}
 		if (req.method == "BAN") {
-			# Lurker-friendly: matches obj.http.* only (see vcl_backend_response).
-			ban("obj.http.x-url ~ " + req.url +
-			    " && obj.http.x-host == " + req.http.host);
-			return (synth(200, "Banned"));
+			# BAN /path bans every URL starting with /path; an
+			# X-Ban-Url header gives a full regex instead.  The ban
+			# is lurker-friendly: it matches obj.http.* only (see
+			# vcl_backend_response).
+			if (!req.http.X-Ban-Url) {
+				set req.http.X-Ban-Url = "^" + req.url;
+			}
+			if (std.ban("obj.http.x-url ~ " + req.http.X-Ban-Url +
+			    " && obj.http.x-host == " + req.http.host)) {
+				return (synth(200, "Banned"));
+			}
+			return (synth(400, std.ban_error()));
 		}
 		return (purge);
 	}
