@@ -3,15 +3,21 @@
 # broadcast VMOD until the hub accepted them, next to bare POSTs of the same
 # form body straight to the same hub, measured in the same run with wrk.
 #
-# The "hub" is a second varnishd answering every POST with 200 and an id:
-# a fast local stand-in, so that the figure shows what the VMOD costs and
-# not what a hub costs.  Loopback only.
+# Two hubs, one per run (HUB=stub or HUB=devhub):
+#  - stub: a second varnishd answering every POST with 200 and an id, a
+#    fast local stand-in, so that the figure shows what the VMOD costs and
+#    not what a hub costs;
+#  - devhub: the project's development Mercure hub (Python), which checks
+#    the JWT and stores the event, like a real hub does (slower).
+# Loopback only.
 #
-# Usage: bench/publish.sh [seconds per run, default 10]
+# Usage: [HUB=stub|devhub] bench/publish.sh [seconds per run, default 10]
 # Needs a built tree (make) and wrk (apt-get install wrk).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dur=${1:-10}
+hub=${HUB:-stub}
+key=bench-publish-key
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 [ -f "$top/vmod/.libs/libvmod_broadcast.so" ] || { echo "bench: build first (make)" >&2; exit 1; }
 
@@ -29,6 +35,24 @@ hub_port=$(free_port)
 v_port=$(free_port)
 vmoddir=$(pkg-config --variable=vmoddir varnishapi)
 
+if [ "$hub" = stub ]; then
+	auth='token = "bench.token.value"'
+	bearer=bench.token.value
+else
+	auth="jwt_key = \"$key\""
+	# The bare POSTs carry a token the hub accepts, minted as the VMOD does.
+	bearer=$(python3 - "$key" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+p = b(json.dumps({"exp": int(time.time()) + 3600,
+                  "mercure": {"publish": ["http-broadcast"]}}).encode())
+s = b(hmac.new(sys.argv[1].encode(), (h + "." + p).encode(), hashlib.sha256).digest())
+print(h + "." + p + "." + s)
+PY
+)
+fi
+
 cat >"$work/hub.vcl" <<VCL
 vcl 4.1;
 backend none none;
@@ -45,7 +69,7 @@ import broadcast;
 backend none none;
 sub vcl_init {
 	new hub = broadcast.hub("http://127.0.0.1:$hub_port/.well-known/mercure",
-	    token = "bench.token.value", timeout = 5s);
+	    $auth, timeout = 5s);
 }
 sub vcl_recv {
 	# /synth: the same request answered without publishing (varnishd's floor)
@@ -61,11 +85,17 @@ start_varnishd() { # name port vcl
 	    -p thread_pool_min=50 >"$work/$1.log" 2>&1 &
 	pids+=($!)
 }
-start_varnishd hub "$hub_port" "$work/hub.vcl"
+if [ "$hub" = stub ]; then
+	start_varnishd hub "$hub_port" "$work/hub.vcl"
+else
+	python3 "$top/tests-vtc/hub/devhub.py" --listen "127.0.0.1:$hub_port" \
+	    --jwt-key "$key" --history-size 1000 --log-file /dev/null >"$work/hub.log" 2>&1 &
+	pids+=($!)
+fi
 start_varnishd node "$v_port" "$work/node.vcl"
 for port in "$hub_port" "$v_port"; do
 	for _ in $(seq 100); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
 		sleep 0.1
 	done
 done
@@ -78,7 +108,7 @@ cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = "$form"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Bearer bench.token.value"
+wrk.headers["Authorization"] = "Bearer $bearer"
 LUA
 cat >"$work/purge.lua" <<'LUA'
 wrk.method = "PURGE"
@@ -92,6 +122,7 @@ rate() { # wrk args... -> requests/s
 # VMOD; ratio VMOD/bare; and the VMOD's own cost per publish, i.e. what is
 # left of the VMOD path's time per request after the two hops it is made of
 # (one client: 1/vmod - 1/synth - 1/bare).
+echo "hub: $hub"
 printf '| clients | bare POST to hub (req/s) | PURGE, synth only (req/s) | PURGE via VMOD (req/s) | VMOD/bare | VMOD own cost (us/publish, 1 client) |\n|---|---|---|---|---|---|\n'
 for c in 1 8; do
 	t=$c; [ "$t" -gt 2 ] && t=2
