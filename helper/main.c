@@ -92,7 +92,13 @@ log_startup(const struct daemon_state *d)
 	    d->cur.value != NULL ? d->cur.value : "(none)");
 }
 
-/* Set up everything that can fail for a bad setting: exit status 2. */
+/* setup() after --help or --version: nothing more to do, exit status 0. */
+#define SETUP_DONE	(-1)
+
+/*
+ * Set up everything that can fail: 0 to run, SETUP_DONE, 2 for a bad
+ * setting, 1 for any other failure (the exit statuses).
+ */
 static int
 setup(struct daemon_state *d, int argc, char **argv)
 {
@@ -105,7 +111,7 @@ setup(struct daemon_state *d, int argc, char **argv)
 	if (r != 0) {
 		if (r == 2)
 			fprintf(stderr, "http-broadcast: %s\n", err);
-		return (r);
+		return (r == 1 ? SETUP_DONE : r);
 	}
 	log_setup(d->cfg.log_format, d->cfg.log_level);
 	cursor_init(&d->cur);
@@ -178,14 +184,15 @@ signalled(struct daemon_state *d, const struct curl_waitfd *fd)
 	return (1);
 }
 
-static void
+/* The event loop, until a signal and the drain: 0, or 1 on failure. */
+static int
 run(struct daemon_state *d)
 {
 	struct curl_waitfd fds[MAX_STATUS_FDS + 1];
 	int64_t now, timeout, t, deadline = INT64_MAX;
 	unsigned nfds;
 	CURLMsg *msg;
-	int running, left, stopping = 0;
+	int running, left, stopping = 0, r = 0;
 
 	for (;;) {
 		(void)curl_multi_perform(d->multi, &running);
@@ -239,6 +246,7 @@ run(struct daemon_state *d)
 		if (curl_multi_poll(d->multi, fds, nfds + 1, (int)timeout,
 		    NULL) != CURLM_OK) {
 			log_msg(LOG_FATAL, "curl_multi_poll failed");
+			r = 1;
 			break;
 		}
 		if (!stopping && signalled(d, &fds[nfds])) {
@@ -248,6 +256,7 @@ run(struct daemon_state *d)
 		}
 	}
 	save_cursor(d);
+	return (r);
 }
 
 int
@@ -264,8 +273,8 @@ main(int argc, char **argv)
 		if (d.status != NULL)
 			log_msg(LOG_INFO, "status listener on port %u "
 			    "(/healthz, /metrics)", status_port(d.status));
-		run(&d);
-		log_msg(LOG_INFO, "stopped: received=%" PRIu64 " replayed=%"
+		r = run(&d);
+		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: received=%" PRIu64 " replayed=%"
 		    PRIu64 " dropped=%" PRIu64 " failed=%" PRIu64 " refused=%"
 		    PRIu64 " cursor=%s", d.m.events_received,
 		    d.m.events_replayed, d.m.events_dropped, d.m.events_failed,
@@ -283,5 +292,5 @@ main(int argc, char **argv)
 	settings_free(&d.cfg);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
-	return (r == 1 ? 0 : r);
+	return (r == SETUP_DONE ? 0 : r);
 }

@@ -44,9 +44,15 @@ sub vcl_init {
 }
 
 sub vcl_recv {
-	if (req.method != "PURGE" && req.method != "BAN") {
-		return (hash);
+	if (req.method == "PURGE" || req.method == "BAN") {
+		call broadcast_recv;
 	}
+	# Everything else: Varnish's built-in vcl_recv.
+}
+
+# Publishes a client's PURGE or BAN, or applies the helper's replay of one;
+# always answers.
+sub broadcast_recv {
 	if (!hub.is_replay()) {
 		if (client.ip !~ purgers) {
 			return (synth(403, "Forbidden"));
