@@ -118,18 +118,15 @@ log_msg(enum log_level level, const char *fmt, ...)
 
 	switch (log_fmt) {
 	case LOG_JSON:
-		o = (size_t)snprintf(line, sizeof line, "{\"level\":\"%s\","
-		    "\"msg\":\"", level_names[level]);
-		o = escape(line, sizeof line, o, msg);
-		(void)snprintf(line + o, sizeof line - o,
-		    "\",\"time\":\"%s\"}\n", ts);
-		break;
 	case LOG_FLUENTD:
-		o = (size_t)snprintf(line, sizeof line, "{\"severity\":\"%s\","
-		    "\"message\":\"", severity_names[level]);
+		/* The same object, with logrus' or fluentd's key names. */
+		o = (size_t)snprintf(line, sizeof line, log_fmt == LOG_JSON ?
+		    "{\"level\":\"%s\",\"msg\":\"" :
+		    "{\"severity\":\"%s\",\"message\":\"",
+		    (log_fmt == LOG_JSON ? level_names : severity_names)[level]);
 		o = escape(line, sizeof line, o, msg);
-		(void)snprintf(line + o, sizeof line - o,
-		    "\",\"timestamp\":\"%s\"}\n", ts);
+		(void)snprintf(line + o, sizeof line - o, log_fmt == LOG_JSON ?
+		    "\",\"time\":\"%s\"}\n" : "\",\"timestamp\":\"%s\"}\n", ts);
 		break;
 	default:
 		o = (size_t)snprintf(line, sizeof line,
