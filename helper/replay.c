@@ -3,9 +3,13 @@
  *
  * A job lives from replay_submit() until it is finished.  It waits in one
  * FIFO list (new events and retries alike, each with the time it may
- * start), and holds an easy handle only while in flight, so idle memory
- * stays small; the TCP connections to varnishd live on in the multi
- * handle's connection cache and are reused by the next transfers.
+ * start), and holds an easy handle only while in flight; the TCP
+ * connections to varnishd live on in the multi handle's connection cache
+ * and are reused by the next transfers.  Finished easy handles are kept in
+ * a small pool (at most one per concurrent replay) and reset for the next
+ * job, since creating and destroying one per event cost about a sixth of
+ * the CPU time of a replay; the pool is emptied whenever the backlog
+ * drains, so an idle daemon holds none.
  */
 
 #include "config.h"
@@ -49,6 +53,8 @@ struct replay {
 	struct job		*head, **tailp;	/* waiting, FIFO */
 	size_t			waiting, inflight;
 	struct job		**flying;	/* max_concurrency slots */
+	CURL			**pool;		/* idle easy handles */
+	size_t			npool;
 };
 
 struct replay *
@@ -61,7 +67,10 @@ replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 		return (NULL);
 	r->flying = calloc((size_t)cfg->agent_max_concurrency,
 	    sizeof *r->flying);
-	if (r->flying == NULL) {
+	r->pool = calloc((size_t)cfg->agent_max_concurrency, sizeof *r->pool);
+	if (r->flying == NULL || r->pool == NULL) {
+		free(r->flying);
+		free(r->pool);
 		free(r);
 		return (NULL);
 	}
@@ -245,13 +254,42 @@ discard(char *ptr, size_t size, size_t nmemb, void *priv)
 	return (size * nmemb);
 }
 
+/* An easy handle with no option set: a reset one from the pool, or new. */
+static CURL *
+easy_get(struct replay *r)
+{
+	CURL *e;
+
+	if (r->npool == 0)
+		return (curl_easy_init());
+	e = r->pool[--r->npool];
+	curl_easy_reset(e);
+	return (e);
+}
+
+static void
+easy_put(struct replay *r, CURL *e)
+{
+	if (r->npool < (size_t)r->cfg->agent_max_concurrency)
+		r->pool[r->npool++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
+static void
+pool_drain(struct replay *r)
+{
+	while (r->npool > 0)
+		curl_easy_cleanup(r->pool[--r->npool]);
+}
+
 static int
 job_start(struct replay *r, struct job *j, int64_t now)
 {
 	CURL *e;
 	size_t slot;
 
-	e = curl_easy_init();
+	e = easy_get(r);
 	if (e == NULL)
 		return (-1);
 	if (j->attempts == 0)
@@ -279,7 +317,7 @@ job_start(struct replay *r, struct job *j, int64_t now)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
 	if (curl_multi_add_handle(r->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
+		easy_put(r, e);
 		return (-1);
 	}
 	j->easy = e;
@@ -333,7 +371,7 @@ unfly(struct replay *r, struct job *j)
 		}
 	r->inflight--;
 	curl_multi_remove_handle(r->multi, j->easy);
-	curl_easy_cleanup(j->easy);
+	easy_put(r, j->easy);
 	j->easy = NULL;
 }
 
@@ -354,6 +392,10 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	unfly(r, j);
 	now = clock_ms();
+	/* Nothing else to send: give the pooled handles back (easy is
+	 * one of them; it is not used below). */
+	if (r->inflight == 0 && r->waiting == 0)
+		pool_drain(r);
 
 	if (res == CURLE_OK && status < 400) {
 		r->m->events_replayed++;
@@ -422,6 +464,7 @@ replay_abandon(struct replay *r)
 	}
 	r->tailp = &r->head;
 	r->waiting = 0;
+	pool_drain(r);
 }
 
 void
@@ -431,5 +474,6 @@ replay_free(struct replay *r)
 		return;
 	replay_abandon(r);
 	free(r->flying);
+	free(r->pool);
 	free(r);
 }
