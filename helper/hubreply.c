@@ -17,6 +17,13 @@ static char *
 header_value(const char *line, size_t len, const char *name)
 {
 	size_t nl = strlen(name), b, e;
+	const char *nul = memchr(line, '\0', len);
+
+	/* The value ends at a NUL (strndup() would stop there anyway): trim
+	 * what is before it, not the bytes after it. */
+	if (nul != NULL)
+		len = (size_t)(nul - line);
+
 	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
 		return (NULL);
 	for (b = nl + 1; b < len && (line[b] == ' ' || line[b] == '\t'); b++)
