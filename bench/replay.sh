@@ -37,8 +37,8 @@ w8=$(wrk_rate 8)
 w1=$(wrk_rate 1)
 
 printf '# varnishd own PURGE rate (wrk, %ss): 8 connections %s req/s, 1 connection %s req/s\n\n' "$wrkdur" "$w8" "$w1"
-printf '| concurrency | events | seconds | helper (events/s) | /wrk 8 conn | /wrk 1 conn | RSS idle (kB) | PSS idle | Private_Dirty idle | RSS peak | PSS peak | Private_Dirty peak | VmHWM | RSS after | PSS after | Private_Dirty after |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| concurrency | events | seconds | helper (events/s) | /wrk 8 conn | /wrk 1 conn | helper CPU (us/event) | RSS idle (kB) | PSS idle | Private_Dirty idle | RSS peak | PSS peak | Private_Dirty peak | VmHWM | RSS after | PSS after | Private_Dirty after |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for c in $concs; do
 	for _ in $(seq "$rounds"); do
 		j=$(burst "$events" --concurrency "$c")
@@ -48,8 +48,8 @@ import json, os, sys
 r = json.loads(sys.argv[1])
 w8, w1 = float(os.environ["W8"]), float(os.environ["W1"])
 i, p, a = r["idle"], r["peak"], r["after"]
-print("| %d | %d | %.2f | %.0f | %.2f | %.2f | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |" % (
-    r["concurrency"], r["applied"], r["seconds"], r["rate"], r["rate"] / w8, r["rate"] / w1,
+print("| %d | %d | %.2f | %.0f | %.2f | %.2f | %.1f | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |" % (
+    r["concurrency"], r["applied"], r["seconds"], r["rate"], r["rate"] / w8, r["rate"] / w1, 1e6 * r["cpu"] / r["applied"],
     i["VmRSS"], i["Pss"], i["Private_Dirty"], p["VmRSS"], p["Pss"], p["Private_Dirty"],
     a["VmHWM"], a["VmRSS"], a["Pss"], a["Private_Dirty"]))
 if r["exit"] != 0:

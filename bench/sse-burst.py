@@ -30,6 +30,14 @@ def event_stream(n):
     return "".join(parts).encode()
 
 
+def cpu_seconds(pid):
+    """(user, system) CPU time of the process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    hz = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / hz, int(fields[12]) / hz
+
+
 def memory(pid):
     """VmRSS, VmHWM, Pss, Private_Dirty, Private_Clean in kB."""
     m = {}
@@ -92,7 +100,10 @@ async def main():
         await writer.drain()
         if not first_get.done():
             first_get.set_result(writer)
-        await reader.read()          # until the helper hangs up
+        try:
+            await reader.read()      # until the helper hangs up
+        except (asyncio.CancelledError, ConnectionError):
+            pass
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -115,6 +126,7 @@ async def main():
         res["idle"] = memory(helper.pid)
         base = await n_purges(a.varnish_name)
         samples = []
+        cpu0 = cpu_seconds(helper.pid)
         t0 = time.monotonic()
         writer.write(body)
         last_mem = 0.0
@@ -132,6 +144,10 @@ async def main():
                 raise RuntimeError("timeout: %d of %d applied" % (done, a.events))
             await asyncio.sleep(0.02)
         t1 = time.monotonic()
+        cpu1 = cpu_seconds(helper.pid)
+        res["cpu_user"] = cpu1[0] - cpu0[0]
+        res["cpu_sys"] = cpu1[1] - cpu0[1]
+        res["cpu"] = res["cpu_user"] + res["cpu_sys"]
         res["seconds"] = t1 - t0
         res["rate"] = a.events / (t1 - t0)
         res["applied"] = done
