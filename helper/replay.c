@@ -129,23 +129,29 @@ add_raw(struct curl_slist **l, const char *line)
 }
 
 /* Append "name: value" to the request headers (curl's syntax for an
- * empty value is "name;"). */
+ * empty value is "name;").  Name and value were validated: no NUL.
+ * curl copies the line, so a short one is built on the stack. */
 static int
 add_header(struct curl_slist **l, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
-	char *h;
+	char small[256], *h = small;
+	size_t need = nlen + 2 + vlen + 1;
 	int r;
 
-	if (vlen == 0) {
-		if (asprintf(&h, "%.*s;", (int)nlen, name) < 0)
-			return (-1);
-	} else if (asprintf(&h, "%.*s: %.*s", (int)nlen, name, (int)vlen,
-	    value) < 0) {
+	if (need > sizeof small && (h = malloc(need)) == NULL)
 		return (-1);
+	memcpy(h, name, nlen);
+	if (vlen == 0) {
+		memcpy(h + nlen, ";", 2);
+	} else {
+		memcpy(h + nlen, ": ", 2);
+		memcpy(h + nlen + 2, value, vlen);
+		h[nlen + 2 + vlen] = '\0';
 	}
 	r = add_raw(l, h);
-	free(h);
+	if (h != small)
+		free(h);
 	return (r);
 }
 
@@ -166,8 +172,9 @@ static int
 job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 {
 	const struct hb_event *ev = &j->ev;
+	const char *ep = r->cfg->agent_endpoint;
+	size_t i, el, pl, ql;
 	char *path;
-	size_t i;
 	int bad = 0;
 
 	path = hb_event_wire_path(ev);
@@ -175,9 +182,21 @@ job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 		snprintf(why, whylen, "path cannot be escaped");
 		return (-1);
 	}
-	if (asprintf(&j->url, "%s%s%s%s", r->cfg->agent_endpoint, path,
-	    *ev->rawquery != '\0' ? "?" : "", ev->rawquery) < 0)
-		j->url = NULL;
+	/* endpoint + path [+ "?" + query] */
+	el = strlen(ep);
+	pl = strlen(path);
+	ql = strlen(ev->rawquery);
+	j->url = malloc(el + pl + 1 + ql + 1);
+	if (j->url != NULL) {
+		memcpy(j->url, ep, el);
+		memcpy(j->url + el, path, pl);
+		if (ql > 0) {
+			j->url[el + pl] = '?';
+			memcpy(j->url + el + pl + 1, ev->rawquery, ql);
+			ql++;
+		}
+		j->url[el + pl + ql] = '\0';
+	}
 	free(path);
 	if (j->url == NULL) {
 		snprintf(why, whylen, "out of memory");
