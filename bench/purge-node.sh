@@ -43,5 +43,5 @@ burst() {
 	local n=$1; shift
 	python3 "$top/bench/sse-burst.py" --events "$n" \
 	    --varnish-name "$work/node" --agent "http://127.0.0.1:$v_port" \
-	    --helper "$helper" --workdir "$work" "$@"
+	    --helper "${HELPER_BIN:-$helper}" --workdir "$work" "$@"
 }
