@@ -72,13 +72,15 @@ for line in open(sys.argv[1]):
     build, j = line.split(" ", 1)
     r = json.loads(j)
     runs.setdefault((build, r["concurrency"]), []).append(r)
-print("| build | concurrency | runs | median events/s | min-max | median /wrk 8 conn | median /wrk 1 conn | median CPU (us/event) | max Private_Dirty peak (kB) | max VmHWM (kB) |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| build | concurrency | runs | median events/s | min-max | median /wrk 8 conn | median /wrk 1 conn | median CPU (us/event) | median share of the burst: on CPU / waiting for a CPU | max Private_Dirty peak (kB) | max VmHWM (kB) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for (build, c), rs in runs.items():
     rates = [r["rate"] for r in rs]
     m = statistics.median(rates)
-    print("| %s | %d | %d | %.0f | %.0f-%.0f | %.2f | %.2f | %.1f | %d | %d |" % (build, c, len(rs), m,
+    print("| %s | %d | %d | %.0f | %.0f-%.0f | %.2f | %.2f | %.1f | %.2f / %.2f | %d | %d |" % (build, c, len(rs), m,
         min(rates), max(rates), m / w8, m / w1,
         statistics.median(1e6 * r["cpu"] / r["applied"] for r in rs),
+        statistics.median(r["cpu"] / r["seconds"] for r in rs),
+        statistics.median(r["run_delay"] / r["seconds"] for r in rs),
         max(r["peak"]["Private_Dirty"] for r in rs), max(r["after"]["VmHWM"] for r in rs)))
 ' "$work/results"

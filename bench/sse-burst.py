@@ -38,6 +38,12 @@ def cpu_seconds(pid):
     return int(fields[11]) / hz, int(fields[12]) / hz
 
 
+def run_delay(pid):
+    """Seconds the process spent runnable but waiting for a CPU."""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[1]) / 1e9
+
+
 def memory(pid):
     """VmRSS, VmHWM, Pss, Private_Dirty, Private_Clean in kB."""
     m = {}
@@ -127,6 +133,7 @@ async def main():
         base = await n_purges(a.varnish_name)
         samples = []
         cpu0 = cpu_seconds(helper.pid)
+        wait0 = run_delay(helper.pid)
         t0 = time.monotonic()
         writer.write(body)
         # varnishstat costs a few ms of CPU per call on a machine the
@@ -151,6 +158,7 @@ async def main():
             await asyncio.sleep(max(min(next_poll - time.monotonic(), 0.05), 0))
         t1 = time.monotonic()
         cpu1 = cpu_seconds(helper.pid)
+        res["run_delay"] = run_delay(helper.pid) - wait0
         res["cpu_user"] = cpu1[0] - cpu0[0]
         res["cpu_sys"] = cpu1[1] - cpu0[1]
         res["cpu"] = res["cpu_user"] + res["cpu_sys"]
