@@ -178,8 +178,8 @@ get_duration(const char *v, int i, int64_t min_ms, int64_t *ms, char *err,
 	return (0);
 }
 
-int
-settings_parse_agent(const char *v, char **endpoint)
+static int
+agent_canonical(const char *v, char **endpoint)
 {
 	CURLU *u;
 	char *full = NULL, *scheme = NULL, *host = NULL, *port = NULL,
@@ -222,6 +222,29 @@ settings_parse_agent(const char *v, char **endpoint)
 	return (r);
 }
 
+int
+settings_parse_agent(const char *v, char **endpoint)
+{
+	char *again;
+	int r;
+
+	r = agent_canonical(v, endpoint);
+	if (r != 0)
+		return (r);
+	/* What we log and hand to curl must mean what it says: curl
+	 * decodes a %-encoded host after its IPv4 check, so "%357" gives
+	 * "http://57", which curl would then read as 0.0.0.57. */
+	r = agent_canonical(*endpoint, &again);
+	if (r == 0 && strcmp(again, *endpoint) != 0)
+		r = SETTINGS_AGENT_AMBIGUOUS;
+	free(again);
+	if (r != 0) {
+		free(*endpoint);
+		*endpoint = NULL;
+	}
+	return (r);
+}
+
 static int
 get_agent(struct settings *cfg, const char *v, char *err, size_t errlen)
 {
@@ -235,6 +258,9 @@ get_agent(struct settings *cfg, const char *v, char *err, size_t errlen)
 	case SETTINGS_AGENT_PATH:
 		FAIL(S_AGENT_ENDPOINT, "must be http://host[:port] without a "
 		    "path or query");
+	case SETTINGS_AGENT_AMBIGUOUS:
+		FAIL(S_AGENT_ENDPOINT, "\"%.128s\" does not name one host "
+		    "plainly (a %%-encoded host name?)", v);
 	default:
 		FAIL(S_AGENT_ENDPOINT, "out of memory");
 	}

@@ -57,6 +57,7 @@ int settings_parse_size(const char *s, size_t *bytes);
 #define SETTINGS_AGENT_NOT_URL	1
 #define SETTINGS_AGENT_SCHEME	2
 #define SETTINGS_AGENT_PATH	3
+#define SETTINGS_AGENT_AMBIGUOUS 4	/* does not parse back to itself */
 int settings_parse_agent(const char *v, char **endpoint);
 
 #endif /* HB_SETTINGS_H */
