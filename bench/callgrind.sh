@@ -9,7 +9,7 @@
 #
 # Usage: bench/callgrind.sh [N1=2000] [N2=4000] [CONCURRENCY=16]
 # Needs a built tree (make), valgrind, varnish and python3
-# (apt-get install valgrind varnish python3).
+# (apt-get install valgrind varnish python3 curl).
 set -euo pipefail
 n1=${1:-2000}
 n2=${2:-4000}

@@ -14,7 +14,7 @@
 # BASELINE=/path/to/another/http-broadcast adds a run of that build before
 # each run of this one (before/after comparisons on a noisy machine).
 # Needs a built tree (make), varnish, wrk and python3
-# (apt-get install varnish wrk python3).
+# (apt-get install varnish wrk python3 curl).
 set -euo pipefail
 events=${1:-20000}
 concs=${2:-16 8 32 64}
