@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "dedup.h"
+#include "hubreply.h"
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
@@ -50,8 +51,7 @@ struct stream {
 	struct curl_slist	*hdrs;
 	char			errbuf[CURL_ERROR_SIZE];
 	char			*sent_id;	/* Last-Event-ID we sent */
-	char			*resp_id;	/* the one the hub answered */
-	char			*ctype;
+	struct hubreply		reply;		/* its status and headers */
 	char			problem[256];	/* why we aborted the reply */
 	int			ok;		/* 200 text/event-stream */
 	int			got_data;	/* some body arrived */
@@ -130,61 +130,27 @@ static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
  * libcurl callbacks
  */
 
-static char *
-header_value(const char *line, size_t len, const char *name)
-{
-	size_t nl = strlen(name), b, e;
-
-	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-		return (NULL);
-	for (b = nl + 1; b < len && (line[b] == ' ' || line[b] == '\t'); b++)
-		continue;
-	for (e = len; e > b && isspace((unsigned char)line[e - 1]); e--)
-		continue;
-	return (strndup(line + b, e - b));
-}
-
-static void
-replace(char **dst, char *v)
-{
-	if (v == NULL)
-		return;
-	free(*dst);
-	*dst = v;
-}
-
 /* The hub's reply is judged once its headers are complete. */
 static int
 headers_done(struct stream *s)
 {
 	long status = 0;
+	int r;
 
 	(void)curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 100 && status < 200)
-		return (0);		/* an interim reply; the real one follows */
-	if (status != 200) {
-		snprintf(s->problem, sizeof s->problem, "hub answered status "
-		    "%ld", status);
-		return (-1);
-	}
-	if (s->ctype == NULL ||
-	    strncasecmp(s->ctype, "text/event-stream", 17) != 0) {
-		snprintf(s->problem, sizeof s->problem, "hub answered with "
-		    "Content-Type \"%.64s\", not an event stream",
-		    s->ctype != NULL ? s->ctype : "");
-		return (-1);
-	}
+	r = hubreply_judge(&s->reply, status, s->problem, sizeof s->problem);
+	if (r != 0)
+		return (r < 0 ? -1 : 0);	/* 1: an interim reply */
 	s->ok = 1;
 	s->m->connected = 1;
 	log_msg(LOG_INFO, "subscribed to %s%s%s", s->cfg->hub_subscribe_url,
 	    s->sent_id != NULL ? " from Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
-	if (s->sent_id != NULL && s->resp_id != NULL &&
-	    strcmp(s->sent_id, s->resp_id) != 0) {
+	if (hubreply_gap(&s->reply, s->sent_id)) {
 		s->m->gaps++;
 		log_msg(LOG_WARN, "events may have been missed: resumed from "
 		    "%s but the hub answered Last-Event-ID %s (unknown or "
-		    "expired in its history)", s->sent_id, s->resp_id);
+		    "expired in its history)", s->sent_id, s->reply.last_id);
 	}
 	return (0);
 }
@@ -196,19 +162,8 @@ on_header(char *buf, size_t size, size_t n, void *priv)
 	size_t len = size * n;
 
 	s->last_byte_ms = clock_ms();
-	if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
-		free(s->ctype);
-		free(s->resp_id);
-		s->ctype = s->resp_id = NULL;
-	} else if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
-		if (headers_done(s) != 0)
-			return (0);	/* aborts the transfer */
-	} else {
-		replace(&s->ctype, header_value(buf, len, "Content-Type"));
-		replace(&s->resp_id, header_value(buf, len, "Last-Event-ID"));
-		replace(&s->resp_id, header_value(buf, len,
-		    "Mercure-Last-Event-ID"));
-	}
+	if (hubreply_line(&s->reply, buf, len) == 1 && headers_done(s) != 0)
+		return (0);	/* aborts the transfer */
 	return (len);
 }
 
@@ -529,7 +484,6 @@ stream_free(struct stream *s)
 	sse_fini(&s->parser);
 	dedup_fini(&s->dedup);
 	free(s->sent_id);
-	free(s->resp_id);
-	free(s->ctype);
+	hubreply_clear(&s->reply);
 	free(s);
 }
