@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "hb_event.h"
+#include "hb_url.h"
 
 #include "clock.h"
 #include "cursor.h"
@@ -324,15 +325,8 @@ job_start(struct replay *r, struct job *j, int64_t now)
 	}
 	/* The path was validated and escaped: send it exactly so. */
 	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+	hb_curl_defaults(e);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->cfg->agent_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
 	if (curl_multi_add_handle(r->multi, e) != CURLM_OK) {

@@ -179,3 +179,16 @@ hb_url_add_query(const char *url, const char *name, const char *value)
 	curl_url_cleanup(u);
 	return (out);
 }
+
+void
+hb_curl_defaults(CURL *e)
+{
+	(void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	(void)curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	(void)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	(void)curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}

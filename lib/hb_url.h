@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 /*
  * Parse a hub endpoint (HUB_ENDPOINT).  It must be an absolute http or
  * https URL.  A "topic" query parameter, as the original project allowed
@@ -19,5 +21,12 @@ int hb_endpoint_parse(const char *endpoint, char **url, char **topic,
 
 /* url with "name=value" appended to its query, value URL-encoded. */
 char *hb_url_add_query(const char *url, const char *name, const char *value);
+
+/*
+ * What every transfer of the project sets: no signals (timeouts in threads
+ * and in one event loop), no redirects (only the configured host is ever
+ * contacted), http and https only.
+ */
+void hb_curl_defaults(CURL *e);
 
 #endif /* HB_URL_H */

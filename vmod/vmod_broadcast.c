@@ -729,7 +729,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	memset(&rep, 0, sizeof rep);
 	errbuf[0] = '\0';
 	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
-	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	hb_curl_defaults(h);
 	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -743,8 +743,6 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	(void)curl_easy_setopt(h, CURLOPT_USERAGENT,
 	    "vmod-broadcast/" PACKAGE_VERSION);
-	(void)curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_OK)
