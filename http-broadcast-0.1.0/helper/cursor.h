@@ -1,0 +1,47 @@
+/*
+ * cursor: where to resume after a restart.  Events get a sequence number
+ * in arrival order; the cursor is the id of the newest event such that it
+ * and every earlier event are finished (applied, refused or dropped).
+ * An event still in flight holds the cursor back, so a crash replays it
+ * again rather than losing it.  The state file keeps the cursor between
+ * runs, written atomically (temporary file, fsync, rename).
+ */
+
+#ifndef HB_CURSOR_H
+#define HB_CURSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cursor_entry;
+
+struct cursor {
+	struct cursor_entry	*ring;
+	size_t			cap;		/* power of two */
+	uint64_t		head;		/* oldest unfinished seq */
+	uint64_t		next;		/* seq of the next event */
+	char			*value;		/* the cursor, or NULL */
+	int			moved;		/* changed since last save */
+};
+
+void cursor_init(struct cursor *c);
+void cursor_fini(struct cursor *c);
+/* Start with a known cursor (read from the state file). */
+int cursor_set(struct cursor *c, const char *id);
+/* A new event: returns its sequence number, or UINT64_MAX (no memory).
+ * id "" means the event had none: it never becomes the cursor. */
+uint64_t cursor_push(struct cursor *c, const char *id);
+/* The event is finished; the cursor moves over every finished prefix. */
+void cursor_done(struct cursor *c, uint64_t seq);
+/* Events pushed and not finished. */
+size_t cursor_pending(const struct cursor *c);
+
+/* Read the state file: 0 with *id malloc'ed (NULL: no file yet), or -1
+ * with a reason. */
+int cursor_load(const char *path, char **id, char *err, size_t errlen);
+/* Write atomically.  0, or -1 with a reason. */
+int cursor_save(const char *path, const char *id, char *err, size_t errlen);
+/* Can files be created beside path?  0, or -1 with a reason. */
+int cursor_check_dir(const char *path, char *err, size_t errlen);
+
+#endif /* HB_CURSOR_H */

@@ -1,0 +1,296 @@
+/*
+ * http-broadcast: the daemon beside each varnishd.  It subscribes to the
+ * hub topic and replays every event to the local varnishd.
+ *
+ * main owns the one thread and its one event loop: libcurl's multi
+ * handle drives the subscription and every replay, the status listener's
+ * sockets and a signalfd are polled as extra descriptors, and every timer
+ * (reconnect, idle, retries, cursor saves, shutdown grace) only shortens
+ * the poll timeout.  No thread per event, no thread at all besides this.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "clock.h"
+#include "cursor.h"
+#include "log.h"
+#include "metrics.h"
+#include "replay.h"
+#include "settings.h"
+#include "status.h"
+#include "stream.h"
+
+/* How often the cursor is written at most while it moves. */
+#define CURSOR_SAVE_MS	200
+/* Upper bound of a poll, so nothing can sleep forever by mistake. */
+#define POLL_MAX_MS	1000
+#define MAX_STATUS_FDS	32
+
+struct daemon_state {
+	struct settings		cfg;
+	struct metrics		m;
+	struct cursor		cur;
+	CURLM			*multi;
+	struct replay		*replay;
+	struct stream		*stream;
+	struct status		*status;
+	int			sigfd;
+	int64_t			last_save_ms;
+};
+
+static void
+save_cursor(struct daemon_state *d)
+{
+	char err[512];
+
+	if (!d->cur.moved || d->cur.value == NULL)
+		return;
+	d->cur.moved = 0;
+	d->last_save_ms = clock_ms();
+	if (*d->cfg.state_file == '\0')
+		return;
+	if (cursor_save(d->cfg.state_file, d->cur.value, err, sizeof err) != 0)
+		log_msg(LOG_ERROR, "STATE_FILE: %s", err);
+	else
+		log_msg(LOG_TRACE, "cursor saved: %s", d->cur.value);
+}
+
+static void
+log_startup(const struct daemon_state *d)
+{
+	const struct settings *c = &d->cfg;
+	const char *auth = c->hub_jwt_key != NULL ? "minted JWT" :
+	    c->hub_token_file != NULL ? "token file" :
+	    c->hub_token != NULL ? "static token" : "anonymous";
+
+	/* Names of secrets only, never their values. */
+	log_msg(LOG_INFO, "http-broadcast %s starting: hub=%s topic=%s "
+	    "auth=%s%s%s agent=%s methods=%s concurrency=%ld timeout=%lldms "
+	    "retry_delay=%lldms max_event_size=%zu idle_timeout=%lldms "
+	    "reconnect_max=%lldms state_file=%s status=%s cursor=%s",
+	    PACKAGE_VERSION, c->hub_url, c->hub_topic, auth,
+	    c->hub_jwt_key != NULL ? " " : "",
+	    c->hub_jwt_key != NULL ? c->hub_jwt_alg : "",
+	    c->agent_endpoint, c->agent_allowed_methods,
+	    c->agent_max_concurrency, (long long)c->agent_timeout_ms,
+	    (long long)c->agent_retry_delay_ms, c->hub_max_event_size,
+	    (long long)c->hub_idle_timeout_ms,
+	    (long long)c->hub_reconnect_max_ms,
+	    *c->state_file != '\0' ? c->state_file : "(memory)",
+	    c->status_addr != NULL ? c->status_addr : "(none)",
+	    d->cur.value != NULL ? d->cur.value : "(none)");
+}
+
+/* setup() after --help or --version: nothing more to do, exit status 0. */
+#define SETUP_DONE	(-1)
+
+/*
+ * Set up everything that can fail: 0 to run, SETUP_DONE, 2 for a bad
+ * setting, 1 for any other failure (the exit statuses).
+ */
+static int
+setup(struct daemon_state *d, int argc, char **argv)
+{
+	char err[512];
+	char *id = NULL;
+	sigset_t set;
+	int r;
+
+	r = settings_load(&d->cfg, argc, argv, err, sizeof err);
+	if (r != 0) {
+		if (r == 2)
+			fprintf(stderr, "http-broadcast: %s\n", err);
+		return (r == 1 ? SETUP_DONE : r);
+	}
+	log_setup(d->cfg.log_format, d->cfg.log_level);
+	cursor_init(&d->cur);
+	if (*d->cfg.state_file == '\0') {
+		log_msg(LOG_WARN, "STATE_FILE is empty: the cursor is kept in "
+		    "memory only, events published while this daemon is down "
+		    "are not replayed");
+	} else {
+		if (cursor_check_dir(d->cfg.state_file, err, sizeof err) != 0 ||
+		    cursor_load(d->cfg.state_file, &id, err, sizeof err) != 0) {
+			fprintf(stderr, "http-broadcast: STATE_FILE: %s\n", err);
+			return (2);
+		}
+		if (id != NULL && cursor_set(&d->cur, id) != 0) {
+			free(id);
+			fprintf(stderr, "http-broadcast: out of memory\n");
+			return (1);
+		}
+		free(id);
+	}
+	if (d->cfg.status_addr != NULL) {
+		d->status = status_start(d->cfg.status_addr, &d->m, err,
+		    sizeof err);
+		if (d->status == NULL) {
+			fprintf(stderr, "http-broadcast: %s\n", err);
+			return (2);
+		}
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    (d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "http-broadcast: signalfd: %s\n",
+		    strerror(errno));
+		return (1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK ||
+	    (d->multi = curl_multi_init()) == NULL) {
+		fprintf(stderr, "http-broadcast: cannot initialise libcurl\n");
+		return (1);
+	}
+	/* Keep a warm connection per concurrent replay, plus the stream. */
+	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
+	    d->cfg.agent_max_concurrency + 2);
+	d->replay = replay_new(d->multi, &d->cfg, &d->m, &d->cur);
+	d->stream = d->replay == NULL ? NULL :
+	    stream_new(d->multi, &d->cfg, &d->m, &d->cur, d->replay);
+	if (d->stream == NULL) {
+		fprintf(stderr, "http-broadcast: out of memory\n");
+		return (1);
+	}
+	return (0);
+}
+
+static int
+signalled(struct daemon_state *d, const struct curl_waitfd *fd)
+{
+	struct signalfd_siginfo si;
+
+	if (!(fd->revents & CURL_WAIT_POLLIN))
+		return (0);
+	if (read(d->sigfd, &si, sizeof si) != (ssize_t)sizeof si)
+		return (0);
+	log_msg(LOG_INFO, "received %s: stopping the subscription, finishing "
+	    "replays", strsignal((int)si.ssi_signo));
+	return (1);
+}
+
+/* The event loop, until a signal and the drain: 0, or 1 on failure. */
+static int
+run(struct daemon_state *d)
+{
+	struct curl_waitfd fds[MAX_STATUS_FDS + 1];
+	int64_t now, timeout, t, deadline = INT64_MAX;
+	unsigned nfds;
+	CURLMsg *msg;
+	int running, left, stopping = 0, r = 0;
+
+	for (;;) {
+		(void)curl_multi_perform(d->multi, &running);
+		while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			if (!stream_finished(d->stream, msg->easy_handle,
+			    msg->data.result))
+				(void)replay_finished(d->replay,
+				    msg->easy_handle, msg->data.result);
+		}
+		status_run(d->status);
+
+		now = clock_ms();
+		timeout = now + POLL_MAX_MS;
+		if (stopping) {
+			if (replay_backlog(d->replay) == 0)
+				break;
+			if (now >= deadline) {
+				log_msg(LOG_WARN, "SHUTDOWN_TIMEOUT passed with "
+				    "%zu replays unfinished",
+				    replay_backlog(d->replay));
+				replay_abandon(d->replay);
+				break;
+			}
+			if (deadline < timeout)
+				timeout = deadline;
+		} else {
+			t = stream_tick(d->stream, now);
+			if (t < timeout)
+				timeout = t;
+		}
+		t = replay_tick(d->replay, now);
+		if (t < timeout)
+			timeout = t;
+		if (d->cur.moved) {
+			/* Batched: one write for many events. */
+			if (now - d->last_save_ms >= CURSOR_SAVE_MS)
+				save_cursor(d);
+			else if (d->last_save_ms + CURSOR_SAVE_MS < timeout)
+				timeout = d->last_save_ms + CURSOR_SAVE_MS;
+		}
+
+		timeout -= now;
+		nfds = status_waitfds(d->status, fds, MAX_STATUS_FDS, &timeout);
+		fds[nfds].fd = d->sigfd;
+		fds[nfds].events = CURL_WAIT_POLLIN;
+		fds[nfds].revents = 0;
+		if (timeout < 0)
+			timeout = 0;
+		if (curl_multi_poll(d->multi, fds, nfds + 1, (int)timeout,
+		    NULL) != CURLM_OK) {
+			log_msg(LOG_FATAL, "curl_multi_poll failed");
+			r = 1;
+			break;
+		}
+		if (!stopping && signalled(d, &fds[nfds])) {
+			stopping = 1;
+			stream_stop(d->stream);
+			deadline = clock_ms() + d->cfg.shutdown_timeout_ms;
+		}
+	}
+	save_cursor(d);
+	return (r);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_state d;
+	int r;
+
+	memset(&d, 0, sizeof d);
+	d.sigfd = -1;
+	r = setup(&d, argc, argv);
+	if (r == 0) {
+		log_startup(&d);
+		if (d.status != NULL)
+			log_msg(LOG_INFO, "status listener on port %u "
+			    "(/healthz, /metrics)", status_port(d.status));
+		r = run(&d);
+		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: received=%" PRIu64 " replayed=%"
+		    PRIu64 " dropped=%" PRIu64 " failed=%" PRIu64 " refused=%"
+		    PRIu64 " cursor=%s", d.m.events_received,
+		    d.m.events_replayed, d.m.events_dropped, d.m.events_failed,
+		    d.m.events_refused,
+		    d.cur.value != NULL ? d.cur.value : "(none)");
+	}
+	stream_free(d.stream);
+	replay_free(d.replay);
+	if (d.multi != NULL) {
+		curl_multi_cleanup(d.multi);
+		curl_global_cleanup();
+	}
+	status_stop(d.status);
+	cursor_fini(&d.cur);
+	settings_free(&d.cfg);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	return (r == SETUP_DONE ? 0 : r);
+}

@@ -1,0 +1,492 @@
+/*
+ * replay: events to requests to AGENT_ENDPOINT.  See replay.h.
+ *
+ * A job lives from replay_submit() until it is finished.  It waits in one
+ * FIFO list (new events and retries alike, each with the time it may
+ * start), and holds an easy handle only while in flight; the TCP
+ * connections to varnishd live on in the multi handle's connection cache
+ * and are reused by the next transfers.  Finished easy handles are kept in
+ * a small pool (at most one per concurrent replay) and reset for the next
+ * job, since creating and destroying one per event cost about an eighth
+ * of the instructions of a replay; the pool is emptied whenever the
+ * backlog drains, so an idle daemon holds none.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hb_event.h"
+#include "hb_url.h"
+
+#include "clock.h"
+#include "cursor.h"
+#include "log.h"
+#include "metrics.h"
+#include "replay.h"
+#include "settings.h"
+
+#define RETRY_FIRST_MS	100
+#define RETRY_MAX_MS	5000
+
+struct job {
+	struct job		*next;		/* in the waiting list */
+	uint64_t		seq;
+	char			*id;
+	struct hb_event		ev;
+	char			*url;
+	struct curl_slist	*hdrs;
+	CURL			*easy;		/* while in flight */
+	int64_t			first_ms;	/* first attempt */
+	int64_t			start_ms;	/* may start from then */
+	int64_t			backoff_ms;
+	unsigned		attempts;
+};
+
+struct replay {
+	CURLM			*multi;
+	const struct settings	*cfg;
+	struct metrics		*m;
+	struct cursor		*cur;
+	struct job		*head, **tailp;	/* waiting, FIFO */
+	size_t			waiting, inflight;
+	struct job		**flying;	/* max_concurrency slots */
+	CURL			**pool;		/* idle easy handles */
+	size_t			npool;
+};
+
+struct replay *
+replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
+    struct cursor *cur)
+{
+	struct replay *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return (NULL);
+	r->flying = calloc((size_t)cfg->agent_max_concurrency,
+	    sizeof *r->flying);
+	r->pool = calloc((size_t)cfg->agent_max_concurrency, sizeof *r->pool);
+	if (r->flying == NULL || r->pool == NULL) {
+		free(r->flying);
+		free(r->pool);
+		free(r);
+		return (NULL);
+	}
+	r->multi = multi;
+	r->cfg = cfg;
+	r->m = m;
+	r->cur = cur;
+	r->tailp = &r->head;
+	return (r);
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j->easy != NULL)
+		curl_easy_cleanup(j->easy);
+	curl_slist_free_all(j->hdrs);
+	hb_event_free(&j->ev);
+	free(j->url);
+	free(j->id);
+	free(j);
+}
+
+/* The event's fate is sealed: let the cursor move over it. */
+static void
+job_finish(struct replay *r, struct job *j)
+{
+	cursor_done(r->cur, j->seq);
+	job_free(j);
+}
+
+size_t
+replay_backlog(const struct replay *r)
+{
+	return (r->waiting + r->inflight);
+}
+
+static void
+enqueue(struct replay *r, struct job *j)
+{
+	j->next = NULL;
+	*r->tailp = j;
+	r->tailp = &j->next;
+	r->waiting++;
+}
+
+static int
+add_raw(struct curl_slist **l, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(*l, line);
+
+	if (n == NULL)
+		return (-1);
+	*l = n;
+	return (0);
+}
+
+/* Append "name: value" to the request headers (curl's syntax for an
+ * empty value is "name;").  Name and value were validated: no NUL.
+ * curl copies the line, so a short one is built on the stack. */
+static int
+add_header(struct curl_slist **l, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+	char small[256], *h = small;
+	size_t need = nlen + 2 + vlen + 1;
+	int r;
+
+	if (need > sizeof small && (h = malloc(need)) == NULL)
+		return (-1);
+	memcpy(h, name, nlen);
+	if (vlen == 0) {
+		memcpy(h + nlen, ";", 2);
+	} else {
+		memcpy(h + nlen, ": ", 2);
+		memcpy(h + nlen + 2, value, vlen);
+		h[nlen + 2 + vlen] = '\0';
+	}
+	r = add_raw(l, h);
+	if (h != small)
+		free(h);
+	return (r);
+}
+
+static int
+has_header(const struct hb_event *ev, const char *name)
+{
+	size_t i, l = strlen(name);
+
+	for (i = 0; i < ev->nhdrs; i++)
+		if (ev->hdrs[i].name_len == l &&
+		    strncasecmp(ev->hdrs[i].name, name, l) == 0)
+			return (1);
+	return (0);
+}
+
+/* URL and headers of the request; -1 with a reason on failure. */
+static int
+job_build(struct replay *r, struct job *j, char *why, size_t whylen)
+{
+	const struct hb_event *ev = &j->ev;
+	const char *ep = r->cfg->agent_endpoint;
+	size_t i, el, pl, ql;
+	char *path;
+	int bad = 0;
+
+	path = hb_event_wire_path(ev);
+	if (path == NULL) {
+		snprintf(why, whylen, "path cannot be escaped");
+		return (-1);
+	}
+	/* endpoint + path [+ "?" + query] */
+	el = strlen(ep);
+	pl = strlen(path);
+	ql = strlen(ev->rawquery);
+	j->url = malloc(el + pl + 1 + ql + 1);
+	if (j->url != NULL) {
+		memcpy(j->url, ep, el);
+		memcpy(j->url + el, path, pl);
+		if (ql > 0) {
+			j->url[el + pl] = '?';
+			memcpy(j->url + el + pl + 1, ev->rawquery, ql);
+			ql++;
+		}
+		j->url[el + pl + ql] = '\0';
+	}
+	free(path);
+	if (j->url == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return (-1);
+	}
+	/* An empty Host keeps the endpoint's, which curl sends itself. */
+	if (*ev->host != '\0')
+		bad |= add_header(&j->hdrs, "Host", 4, ev->host,
+		    strlen(ev->host));
+	for (i = 0; i < ev->nhdrs; i++) {
+		const struct hb_hdr *h = &ev->hdrs[i];
+
+		/* Connection-scoped, or ours to compute. */
+		if (hb_header_is_hop_by_hop(h->name, h->name_len) ||
+		    (h->name_len == 4 && strncasecmp(h->name, "Host", 4) == 0) ||
+		    (h->name_len == 14 &&
+		    strncasecmp(h->name, "Content-Length", 14) == 0) ||
+		    (h->name_len == 6 && strncasecmp(h->name, "Expect", 6) == 0))
+			continue;
+		bad |= add_header(&j->hdrs, h->name, h->name_len, h->value,
+		    h->value_len);
+	}
+	/* Remove what curl would add on its own: the replay carries the
+	 * event's headers, not ours. */
+	if (!has_header(ev, "Accept"))
+		bad |= add_raw(&j->hdrs, "Accept:");
+	if (ev->body_len > 0 && !has_header(ev, "Content-Type"))
+		bad |= add_raw(&j->hdrs, "Content-Type:");
+	bad |= add_raw(&j->hdrs, "Expect:");
+	if (bad) {
+		snprintf(why, whylen, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
+void
+replay_submit(struct replay *r, uint64_t seq, const char *id,
+    const char *json, size_t len)
+{
+	char why[256];
+	struct job *j;
+
+	j = calloc(1, sizeof *j);
+	if (j == NULL || (j->id = strdup(id)) == NULL) {
+		free(j);
+		/* Better a loud refusal than a silent stall of the cursor. */
+		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
+		r->m->events_refused++;
+		cursor_done(r->cur, seq);
+		return;
+	}
+	j->seq = seq;
+	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0 ||
+	    hb_event_validate(&j->ev, r->cfg->agent_allowed_methods, why,
+	    sizeof why) != 0 ||
+	    job_build(r, j, why, sizeof why) != 0) {
+		log_msg(LOG_WARN, "refused event id=%s: %s", id, why);
+		r->m->events_refused++;
+		job_finish(r, j);
+		return;
+	}
+	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
+	    j->url + strlen(r->cfg->agent_endpoint));
+	j->backoff_ms = RETRY_FIRST_MS;
+	enqueue(r, j);
+}
+
+static size_t
+discard(char *ptr, size_t size, size_t nmemb, void *priv)
+{
+	(void)ptr;
+	(void)priv;
+	return (size * nmemb);
+}
+
+/* An easy handle with no option set: a reset one from the pool, or new. */
+static CURL *
+easy_get(struct replay *r)
+{
+	CURL *e;
+
+	if (r->npool == 0)
+		return (curl_easy_init());
+	e = r->pool[--r->npool];
+	curl_easy_reset(e);
+	return (e);
+}
+
+static void
+easy_put(struct replay *r, CURL *e)
+{
+	if (r->npool < (size_t)r->cfg->agent_max_concurrency)
+		r->pool[r->npool++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
+static void
+pool_drain(struct replay *r)
+{
+	while (r->npool > 0)
+		curl_easy_cleanup(r->pool[--r->npool]);
+}
+
+static int
+job_start(struct replay *r, struct job *j, int64_t now)
+{
+	CURL *e;
+	size_t slot;
+
+	e = easy_get(r);
+	if (e == NULL)
+		return (-1);
+	if (j->attempts == 0)
+		j->first_ms = now;
+	j->attempts++;
+	curl_easy_setopt(e, CURLOPT_URL, j->url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, j->ev.method);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->hdrs);
+	if (j->ev.body_len > 0) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)j->ev.body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->ev.body);
+	}
+	/* The path was validated and escaped: send it exactly so. */
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+	hb_curl_defaults(e);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->cfg->agent_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	if (curl_multi_add_handle(r->multi, e) != CURLM_OK) {
+		easy_put(r, e);
+		return (-1);
+	}
+	j->easy = e;
+	for (slot = 0; r->flying[slot] != NULL; slot++)
+		continue;
+	r->flying[slot] = j;
+	r->inflight++;
+	return (0);
+}
+
+int64_t
+replay_tick(struct replay *r, int64_t now)
+{
+	struct job **pp = &r->head, *j;
+	int64_t next = INT64_MAX;
+
+	while ((j = *pp) != NULL) {
+		if (j->start_ms > now) {
+			if (j->start_ms < next)
+				next = j->start_ms;
+			pp = &j->next;
+			continue;
+		}
+		if (r->inflight >= (size_t)r->cfg->agent_max_concurrency)
+			break;
+		*pp = j->next;
+		if (r->tailp == &j->next)
+			r->tailp = pp;
+		r->waiting--;
+		if (job_start(r, j, now) != 0) {
+			/* Out of handles or memory: try again shortly. */
+			j->start_ms = now + RETRY_FIRST_MS;
+			enqueue(r, j);
+			if (j->start_ms < next)
+				next = j->start_ms;
+			break;
+		}
+	}
+	return (next);
+}
+
+static void
+unfly(struct replay *r, struct job *j)
+{
+	size_t slot;
+
+	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++)
+		if (r->flying[slot] == j) {
+			r->flying[slot] = NULL;
+			break;
+		}
+	r->inflight--;
+	curl_multi_remove_handle(r->multi, j->easy);
+	easy_put(r, j->easy);
+	j->easy = NULL;
+}
+
+int
+replay_finished(struct replay *r, CURL *easy, CURLcode res)
+{
+	struct job *j = NULL;
+	char why[CURL_ERROR_SIZE + 32];
+	long status = 0;
+	int64_t now;
+
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j) !=
+	    CURLE_OK || j == NULL)
+		return (0);
+	if (j->easy != easy)
+		return (0);
+	if (res == CURLE_OK)
+		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	unfly(r, j);
+	now = clock_ms();
+	/* Nothing else to send: give the pooled handles back (easy is
+	 * one of them; it is not used below). */
+	if (r->inflight == 0 && r->waiting == 0)
+		pool_drain(r);
+
+	if (res == CURLE_OK && status < 400) {
+		r->m->events_replayed++;
+		log_msg(LOG_DEBUG, "replayed event id=%s: %s %s status=%ld "
+		    "attempts=%u", j->id, j->ev.method,
+		    j->url + strlen(r->cfg->agent_endpoint), status,
+		    j->attempts);
+		job_finish(r, j);
+		return (1);
+	}
+	if (res != CURLE_OK)
+		snprintf(why, sizeof why, "%s", curl_easy_strerror(res));
+	else
+		snprintf(why, sizeof why, "status %ld", status);
+	if (res == CURLE_OK && status < 500 && status != 429) {
+		r->m->events_failed++;
+		log_msg(LOG_ERROR, "failed event id=%s: %s %s: %s (not "
+		    "retried)", j->id, j->ev.method,
+		    j->url + strlen(r->cfg->agent_endpoint), why);
+		job_finish(r, j);
+		return (1);
+	}
+	if (now - j->first_ms >= r->cfg->agent_retry_delay_ms) {
+		r->m->events_dropped++;
+		log_msg(LOG_ERROR, "dropped event id=%s: %s %s: %s after %u "
+		    "attempts in %lldms", j->id, j->ev.method,
+		    j->url + strlen(r->cfg->agent_endpoint), why, j->attempts,
+		    (long long)(now - j->first_ms));
+		job_finish(r, j);
+		return (1);
+	}
+	/* Retry, but make the last attempt right at the deadline. */
+	j->start_ms = now + j->backoff_ms;
+	if (j->start_ms > j->first_ms + r->cfg->agent_retry_delay_ms)
+		j->start_ms = j->first_ms + r->cfg->agent_retry_delay_ms;
+	log_msg(LOG_WARN, "replay of event id=%s failed: %s, retrying in "
+	    "%lldms", j->id, why, (long long)(j->start_ms - now));
+	j->backoff_ms *= 2;
+	if (j->backoff_ms > RETRY_MAX_MS)
+		j->backoff_ms = RETRY_MAX_MS;
+	r->m->replays_retried++;
+	enqueue(r, j);
+	return (1);
+}
+
+void
+replay_abandon(struct replay *r)
+{
+	struct job *j;
+	size_t slot;
+
+	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
+		j = r->flying[slot];
+		if (j == NULL)
+			continue;
+		log_msg(LOG_WARN, "abandoned event id=%s in flight: it will be "
+		    "replayed at the next start", j->id);
+		unfly(r, j);
+		job_free(j);
+	}
+	while ((j = r->head) != NULL) {
+		r->head = j->next;
+		log_msg(LOG_WARN, "abandoned event id=%s: it will be replayed "
+		    "at the next start", j->id);
+		job_free(j);
+	}
+	r->tailp = &r->head;
+	r->waiting = 0;
+	pool_drain(r);
+}
+
+void
+replay_free(struct replay *r)
+{
+	if (r == NULL)
+		return;
+	replay_abandon(r);
+	free(r->flying);
+	free(r->pool);
+	free(r);
+}

@@ -1,0 +1,41 @@
+/*
+ * replay: turn each received event into an HTTP request to the local
+ * varnishd, on the shared libcurl multi handle.  It owns the queue of
+ * events waiting to be sent, the transfers in flight (bounded), and the
+ * retries with their backoff; it tells the cursor when an event is
+ * finished, whatever its fate.
+ */
+
+#ifndef HB_REPLAY_H
+#define HB_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+struct settings;
+struct metrics;
+struct cursor;
+struct replay;
+
+struct replay *replay_new(CURLM *multi, const struct settings *cfg,
+    struct metrics *m, struct cursor *cur);
+void replay_free(struct replay *r);
+
+/* Take one event (its JSON) for sequence seq of the cursor.  Never sends
+ * from here (this runs inside libcurl callbacks): replay_tick() does. */
+void replay_submit(struct replay *r, uint64_t seq, const char *id,
+    const char *json, size_t len);
+/* Start what is due.  Returns the time of the next retry (INT64_MAX: no
+ * retry is waiting). */
+int64_t replay_tick(struct replay *r, int64_t now);
+/* If easy is one of ours, handle its end and return 1. */
+int replay_finished(struct replay *r, CURL *easy, CURLcode res);
+/* Events accepted and not finished (queued, waiting, in flight). */
+size_t replay_backlog(const struct replay *r);
+/* Give up on every unfinished event (shutdown deadline): they stay
+ * ahead of the cursor, so the next run replays them. */
+void replay_abandon(struct replay *r);
+
+#endif /* HB_REPLAY_H */

@@ -1,0 +1,532 @@
+/*
+ * settings: settings from the environment and the command line.  See settings.h.
+ *
+ * One table lists every setting once: its variable name (the long option
+ * is derived from it), its default and its help line, so the --help text,
+ * the option parser and the README cannot drift apart.
+ */
+
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "hb_jwt.h"
+#include "hb_url.h"
+#include "log.h"
+#include "settings.h"
+
+enum {
+	S_AGENT_ENDPOINT, S_AGENT_RETRY_DELAY, S_AGENT_TIMEOUT,
+	S_AGENT_MAX_CONCURRENCY, S_AGENT_ALLOWED_METHODS,
+	S_HUB_ENDPOINT, S_HUB_TOPIC, S_HUB_SUBSCRIBE_TOKEN, S_HUB_TOKEN,
+	S_HUB_SUBSCRIBE_TOKEN_FILE, S_HUB_JWT_KEY, S_HUB_JWT_ALGORITHM,
+	S_HUB_JWT_TTL, S_HUB_IDLE_TIMEOUT, S_HUB_MAX_EVENT_SIZE,
+	S_HUB_RECONNECT_MAX, S_STATE_FILE, S_STATUS_ADDR, S_SHUTDOWN_TIMEOUT,
+	S_LOG_FORMAT, S_LOG_LEVEL, S_DEBUG, S_COUNT
+};
+
+static const struct setting {
+	const char	*name;
+	const char	*def;		/* NULL: no default */
+	const char	*help;
+} settings[S_COUNT] = {
+	{ "AGENT_ENDPOINT", NULL,
+	    "local varnishd, http://host:port (required)" },
+	{ "AGENT_RETRY_DELAY", "60s", "how long one event is retried" },
+	{ "AGENT_TIMEOUT", "10s", "time limit of one replay attempt" },
+	{ "AGENT_MAX_CONCURRENCY", "16", "replays in flight at most" },
+	{ "AGENT_ALLOWED_METHODS", "PURGE,BAN", "methods that are replayed" },
+	{ "HUB_ENDPOINT", NULL, "Mercure hub URL, ?topic= allowed (required)" },
+	{ "HUB_TOPIC", "http-broadcast", "topic to subscribe to" },
+	{ "HUB_SUBSCRIBE_TOKEN", NULL, "subscriber JWT" },
+	{ "HUB_TOKEN", NULL, "JWT used when HUB_SUBSCRIBE_TOKEN is unset" },
+	{ "HUB_SUBSCRIBE_TOKEN_FILE", NULL,
+	    "file holding the subscriber JWT, re-read at each reconnect" },
+	{ "HUB_JWT_KEY", NULL,
+	    "key to mint our own subscriber JWT at each reconnect" },
+	{ "HUB_JWT_ALGORITHM", "HS256", "algorithm of HUB_JWT_KEY" },
+	{ "HUB_JWT_TTL", "1h", "lifetime of a minted JWT" },
+	{ "HUB_IDLE_TIMEOUT", "120s",
+	    "reconnect when the hub sent nothing for this long" },
+	{ "HUB_MAX_EVENT_SIZE", "256k", "larger events are refused" },
+	{ "HUB_RECONNECT_MAX", "60s", "cap of the reconnection backoff" },
+	{ "STATE_FILE", NULL,
+	    "cursor file (default $STATE_DIRECTORY/cursor or "
+	    "/var/lib/http-broadcast/cursor; empty: memory only)" },
+	{ "STATUS_ADDR", NULL, "host:port of /healthz and /metrics" },
+	{ "SHUTDOWN_TIMEOUT", "10s",
+	    "on SIGTERM, time left to finish replays" },
+	{ "LOG_FORMAT", "text", "text, json or fluentd" },
+	{ "LOG_LEVEL", "info", "trace, debug, info, warn, error or fatal" },
+	{ "DEBUG", "0", "1: log level debug" },
+};
+
+#define DEFAULT_STATE_FILE	"/var/lib/http-broadcast/cursor"
+
+#define FAIL(i, ...) do {						\
+	int n_ = snprintf(err, errlen, "%s: ", settings[i].name);	\
+	if (n_ > 0 && (size_t)n_ < errlen)				\
+		snprintf(err + n_, errlen - (size_t)n_, __VA_ARGS__);	\
+	return (2);							\
+} while (0)
+
+/*--------------------------------------------------------------------
+ * Value syntax
+ */
+
+int
+settings_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct unit {
+		const char	*name;
+		double		ms;
+	} units[] = {
+		{ "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 },
+		{ "\xce\xbcs", 1e-3 }, { "ms", 1 }, { "s", 1e3 },
+		{ "m", 60e3 }, { "h", 3600e3 }, { NULL, 0 }
+	};
+	const struct unit *u;
+	double total = 0, v;
+	char *end;
+	size_t l;
+
+	if (*s == '+')
+		s++;
+	if (strcmp(s, "0") == 0) {
+		*ms = 0;
+		return (0);
+	}
+	if (*s == '\0')
+		return (-1);
+	while (*s != '\0') {
+		if (!isdigit((unsigned char)*s) && *s != '.')
+			return (-1);
+		errno = 0;
+		v = strtod(s, &end);
+		if (end == s || errno != 0)
+			return (-1);
+		/* strtod also takes exponents and hex: Go does not. */
+		for (; s < end; s++)
+			if (!isdigit((unsigned char)*s) && *s != '.')
+				return (-1);
+		for (u = units; u->name != NULL; u++) {
+			l = strlen(u->name);
+			/* "m" must not eat the "m" of "ms". */
+			if (strncmp(s, u->name, l) == 0 &&
+			    !(l == 1 && *s == 'm' && s[1] == 's'))
+				break;
+		}
+		if (u->name == NULL)
+			return (-1);
+		total += v * u->ms;
+		s += strlen(u->name);
+	}
+	if (total > 9.2e15)
+		return (-1);
+	*ms = (int64_t)(total + 0.5);
+	if (*ms == 0 && total > 0)
+		*ms = 1;
+	return (0);
+}
+
+int
+settings_parse_size(const char *s, size_t *bytes)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return (-1);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return (-1);
+	if (*end == 'k' || *end == 'K') {
+		v *= 1024;
+		end++;
+	} else if (*end == 'M' || *end == 'm') {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if ((*end == 'b' || *end == 'B') && end[-1] != 'b')
+		end++;
+	if (*end != '\0' || v > (1ULL << 30))
+		return (-1);
+	*bytes = (size_t)v;
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * Setting by setting
+ */
+
+static int
+get_duration(const char *v, int i, int64_t min_ms, int64_t *ms, char *err,
+    size_t errlen)
+{
+	if (settings_parse_duration(v, ms) != 0)
+		FAIL(i, "\"%.64s\" is not a duration (e.g. 500ms, 60s, 2m)", v);
+	if (*ms < min_ms)
+		FAIL(i, "must be at least %lldms", (long long)min_ms);
+	return (0);
+}
+
+static int
+agent_canonical(const char *v, char **endpoint)
+{
+	CURLU *u;
+	char *full = NULL, *scheme = NULL, *host = NULL, *port = NULL,
+	    *path = NULL, *query = NULL;
+	int r = SETTINGS_AGENT_NOMEM;
+
+	*endpoint = NULL;
+	if (strstr(v, "://") == NULL) {
+		if (asprintf(&full, "http://%s", v) < 0)
+			return (SETTINGS_AGENT_NOMEM);
+	} else if ((full = strdup(v)) == NULL) {
+		return (SETTINGS_AGENT_NOMEM);
+	}
+	u = curl_url();
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, full, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		r = SETTINGS_AGENT_NOT_URL;
+	} else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		r = SETTINGS_AGENT_SCHEME;
+	} else if ((curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    strcmp(path, "/") != 0) ||
+	    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		r = SETTINGS_AGENT_PATH;
+	} else {
+		(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
+		if (asprintf(endpoint, "%s://%s%s%s", scheme, host,
+		    port != NULL ? ":" : "", port != NULL ? port : "") < 0)
+			*endpoint = NULL;
+		else
+			r = 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	free(full);
+	return (r);
+}
+
+int
+settings_parse_agent(const char *v, char **endpoint)
+{
+	char *again;
+	int r;
+
+	r = agent_canonical(v, endpoint);
+	if (r != 0)
+		return (r);
+	/* What we log and hand to curl must mean what it says: curl
+	 * decodes a %-encoded host after its IPv4 check, so "%357" gives
+	 * "http://57", which curl would then read as 0.0.0.57. */
+	r = agent_canonical(*endpoint, &again);
+	if (r == 0 && strcmp(again, *endpoint) != 0)
+		r = SETTINGS_AGENT_AMBIGUOUS;
+	free(again);
+	if (r != 0) {
+		free(*endpoint);
+		*endpoint = NULL;
+	}
+	return (r);
+}
+
+static int
+get_agent(struct settings *cfg, const char *v, char *err, size_t errlen)
+{
+	switch (settings_parse_agent(v, &cfg->agent_endpoint)) {
+	case 0:
+		return (0);
+	case SETTINGS_AGENT_NOT_URL:
+		FAIL(S_AGENT_ENDPOINT, "\"%.128s\" is not a URL", v);
+	case SETTINGS_AGENT_SCHEME:
+		FAIL(S_AGENT_ENDPOINT, "scheme must be http or https");
+	case SETTINGS_AGENT_PATH:
+		FAIL(S_AGENT_ENDPOINT, "must be http://host[:port] without a "
+		    "path or query");
+	case SETTINGS_AGENT_AMBIGUOUS:
+		FAIL(S_AGENT_ENDPOINT, "\"%.128s\" does not name one host "
+		    "plainly (a %%-encoded host name?)", v);
+	default:
+		FAIL(S_AGENT_ENDPOINT, "out of memory");
+	}
+}
+
+static int
+get_hub(struct settings *cfg, const char *endpoint, const char *topic,
+    char *err, size_t errlen)
+{
+	char why[256];
+	char *qtopic = NULL;
+
+	if (hb_endpoint_parse(endpoint, &cfg->hub_url, &qtopic, why,
+	    sizeof why) != 0)
+		FAIL(S_HUB_ENDPOINT, "%s", why);
+	if (qtopic != NULL && topic != NULL && strcmp(qtopic, topic) != 0) {
+		free(qtopic);
+		FAIL(S_HUB_TOPIC, "differs from the ?topic= of HUB_ENDPOINT");
+	}
+	if (qtopic != NULL)
+		cfg->hub_topic = qtopic;
+	else
+		cfg->hub_topic = strdup(topic != NULL ? topic :
+		    settings[S_HUB_TOPIC].def);
+	if (cfg->hub_topic == NULL || *cfg->hub_topic == '\0')
+		FAIL(S_HUB_TOPIC, "is empty");
+	cfg->hub_subscribe_url = hb_url_add_query(cfg->hub_url, "topic",
+	    cfg->hub_topic);
+	if (cfg->hub_subscribe_url == NULL)
+		FAIL(S_HUB_ENDPOINT, "cannot add the topic to the URL");
+	return (0);
+}
+
+static char *
+dup_or_null(const char *v)
+{
+	return (v != NULL && *v != '\0' ? strdup(v) : NULL);
+}
+
+static void
+usage(void)
+{
+	int i;
+
+	printf("Usage: http-broadcast [--option=value ...]\n"
+	    "Subscribe to a Mercure hub and replay each broadcast request to "
+	    "the local varnishd.\n\nEach setting is an environment variable "
+	    "or the long option named after it:\n");
+	for (i = 0; i < S_COUNT; i++) {
+		char opt[64];
+		size_t j;
+
+		for (j = 0; settings[i].name[j] != '\0' && j + 1 < sizeof opt;
+		    j++)
+			opt[j] = settings[i].name[j] == '_' ? '-' :
+			    (char)tolower((unsigned char)settings[i].name[j]);
+		opt[j] = '\0';
+		printf("  %-26s --%s\n      %s%s%s%s\n", settings[i].name, opt,
+		    settings[i].help, settings[i].def != NULL ?
+		    " (default " : "", settings[i].def != NULL ?
+		    settings[i].def : "", settings[i].def != NULL ? ")" : "");
+	}
+	printf("  --help, --version\n");
+}
+
+int
+settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
+    size_t errlen)
+{
+	static char optnames[S_COUNT][40];
+	struct option opts[S_COUNT + 3];
+	const char *val[S_COUNT];
+	const char *v, *sd;
+	char why[256];
+	size_t j;
+	int i, c, idx, r;
+
+	memset(cfg, 0, sizeof *cfg);
+	for (i = 0; i < S_COUNT; i++) {
+		for (j = 0; settings[i].name[j] != '\0'; j++)
+			optnames[i][j] = settings[i].name[j] == '_' ? '-' :
+			    (char)tolower((unsigned char)settings[i].name[j]);
+		optnames[i][j] = '\0';
+		opts[i].name = optnames[i];
+		opts[i].has_arg = required_argument;
+		opts[i].flag = NULL;
+		opts[i].val = 0;
+		val[i] = getenv(settings[i].name);
+	}
+	opts[S_COUNT] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[S_COUNT + 1] = (struct option){ "version", no_argument, NULL, 'V' };
+	opts[S_COUNT + 2] = (struct option){ NULL, 0, NULL, 0 };
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, &idx)) != -1) {
+		if (c == 'h') {
+			usage();
+			return (1);
+		}
+		if (c == 'V') {
+			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return (1);
+		}
+		if (c == 0) {
+			val[idx] = optarg;
+			continue;
+		}
+		snprintf(err, errlen, "%s: %s", argv[optind - 1] != NULL ?
+		    argv[optind - 1] : "option", c == ':' ?
+		    "needs a value" : "unknown option (see --help)");
+		return (2);
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "%s: unexpected argument (see --help)",
+		    argv[optind]);
+		return (2);
+	}
+
+	/* Logging first: the other checks may want to log. */
+	v = val[S_LOG_FORMAT] != NULL ? val[S_LOG_FORMAT] : "text";
+	if ((cfg->log_format = log_format_parse(v)) < 0)
+		FAIL(S_LOG_FORMAT, "\"%.32s\" is not text, json or fluentd", v);
+	v = val[S_LOG_LEVEL] != NULL && *val[S_LOG_LEVEL] != '\0' ?
+	    val[S_LOG_LEVEL] : "info";
+	if ((cfg->log_level = log_level_parse(v)) < 0)
+		FAIL(S_LOG_LEVEL, "\"%.32s\" is not trace, debug, info, warn, "
+		    "error or fatal", v);
+	v = val[S_DEBUG];
+	if (v != NULL && *v != '\0') {
+		if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+		    strcasecmp(v, "yes") == 0) {
+			if (cfg->log_level > LOG_DEBUG)
+				cfg->log_level = LOG_DEBUG;
+		} else if (strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
+		    strcasecmp(v, "no") != 0) {
+			FAIL(S_DEBUG, "\"%.32s\" is not a boolean (1 or 0)", v);
+		}
+	}
+
+	v = val[S_AGENT_ENDPOINT];
+	if (v == NULL || *v == '\0')
+		FAIL(S_AGENT_ENDPOINT, "is required (e.g. http://127.0.0.1:6081)");
+	if ((r = get_agent(cfg, v, err, errlen)) != 0)
+		return (r);
+
+#define DUR(s, field, min) do {						\
+	v = val[s] != NULL ? val[s] : settings[s].def;			\
+	if ((r = get_duration(v, s, min, &cfg->field, err, errlen)) != 0) \
+		return (r);						\
+} while (0)
+	DUR(S_AGENT_RETRY_DELAY, agent_retry_delay_ms, 0);
+	DUR(S_AGENT_TIMEOUT, agent_timeout_ms, 1);
+	DUR(S_HUB_JWT_TTL, hub_jwt_ttl_ms, 1000);
+	DUR(S_HUB_IDLE_TIMEOUT, hub_idle_timeout_ms, 1);
+	DUR(S_HUB_RECONNECT_MAX, hub_reconnect_max_ms, 1);
+	DUR(S_SHUTDOWN_TIMEOUT, shutdown_timeout_ms, 0);
+#undef DUR
+
+	v = val[S_AGENT_MAX_CONCURRENCY] != NULL ?
+	    val[S_AGENT_MAX_CONCURRENCY] : settings[S_AGENT_MAX_CONCURRENCY].def;
+	{
+		char *end;
+
+		errno = 0;
+		cfg->agent_max_concurrency = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 ||
+		    cfg->agent_max_concurrency < 1 ||
+		    cfg->agent_max_concurrency > 1024)
+			FAIL(S_AGENT_MAX_CONCURRENCY,
+			    "\"%.32s\" is not a number from 1 to 1024", v);
+	}
+	v = val[S_AGENT_ALLOWED_METHODS] != NULL ?
+	    val[S_AGENT_ALLOWED_METHODS] : settings[S_AGENT_ALLOWED_METHODS].def;
+	if (strspn(v, ", ") == strlen(v))
+		FAIL(S_AGENT_ALLOWED_METHODS, "lists no method");
+	for (j = 0; v[j] != '\0'; j++)
+		if (!isalpha((unsigned char)v[j]) && v[j] != ',' &&
+		    v[j] != ' ' && v[j] != '-' && v[j] != '_')
+			FAIL(S_AGENT_ALLOWED_METHODS,
+			    "\"%.64s\" is not a list of methods", v);
+	cfg->agent_allowed_methods = strdup(v);
+
+	v = val[S_HUB_MAX_EVENT_SIZE] != NULL ? val[S_HUB_MAX_EVENT_SIZE] :
+	    settings[S_HUB_MAX_EVENT_SIZE].def;
+	if (settings_parse_size(v, &cfg->hub_max_event_size) != 0 ||
+	    cfg->hub_max_event_size < 64 ||
+	    cfg->hub_max_event_size > 64 * 1024 * 1024)
+		FAIL(S_HUB_MAX_EVENT_SIZE, "\"%.32s\" is not a size from 64 to "
+		    "64M (e.g. 262144, 256k, 1M)", v);
+
+	v = val[S_HUB_ENDPOINT];
+	if (v == NULL || *v == '\0')
+		FAIL(S_HUB_ENDPOINT, "is required (e.g. "
+		    "https://hub.example.com/.well-known/mercure)");
+	if ((r = get_hub(cfg, v, val[S_HUB_TOPIC] != NULL &&
+	    *val[S_HUB_TOPIC] != '\0' ? val[S_HUB_TOPIC] : NULL, err,
+	    errlen)) != 0)
+		return (r);
+
+	cfg->hub_token = dup_or_null(val[S_HUB_SUBSCRIBE_TOKEN]);
+	if (cfg->hub_token == NULL)
+		cfg->hub_token = dup_or_null(val[S_HUB_TOKEN]);
+	cfg->hub_token_file = dup_or_null(val[S_HUB_SUBSCRIBE_TOKEN_FILE]);
+	cfg->hub_jwt_key = dup_or_null(val[S_HUB_JWT_KEY]);
+	cfg->hub_jwt_alg = strdup(val[S_HUB_JWT_ALGORITHM] != NULL &&
+	    *val[S_HUB_JWT_ALGORITHM] != '\0' ? val[S_HUB_JWT_ALGORITHM] :
+	    settings[S_HUB_JWT_ALGORITHM].def);
+	if (cfg->hub_jwt_key != NULL &&
+	    (cfg->hub_token != NULL || cfg->hub_token_file != NULL))
+		FAIL(S_HUB_JWT_KEY, "cannot be combined with a static token "
+		    "(HUB_SUBSCRIBE_TOKEN, HUB_TOKEN or HUB_SUBSCRIBE_TOKEN_FILE)");
+	if (cfg->hub_token_file != NULL && cfg->hub_token != NULL)
+		FAIL(S_HUB_SUBSCRIBE_TOKEN_FILE, "cannot be combined with "
+		    "HUB_SUBSCRIBE_TOKEN or HUB_TOKEN");
+	if (cfg->hub_jwt_alg == NULL || hb_jwt_alg_valid(cfg->hub_jwt_alg) != 0)
+		FAIL(S_HUB_JWT_ALGORITHM, "\"%.32s\" is not a JWS algorithm",
+		    val[S_HUB_JWT_ALGORITHM]);
+	if (cfg->hub_jwt_key != NULL) {
+		/* Mint one now: a bad key is a bad setting, not a runtime
+		 * surprise at the first connection. */
+		char *tok = hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key,
+		    "subscribe", cfg->hub_topic, 60, 0, why, sizeof why);
+
+		if (tok == NULL)
+			FAIL(S_HUB_JWT_KEY, "%s", why);
+		free(tok);
+	}
+
+	v = val[S_STATE_FILE];
+	if (v != NULL) {
+		cfg->state_file = strdup(v);
+	} else if ((sd = getenv("STATE_DIRECTORY")) != NULL && *sd != '\0') {
+		/* systemd may list several directories: use the first. */
+		if (asprintf(&cfg->state_file, "%.*s/cursor",
+		    (int)strcspn(sd, ":"), sd) < 0)
+			cfg->state_file = NULL;
+	} else {
+		cfg->state_file = strdup(DEFAULT_STATE_FILE);
+	}
+	if (cfg->state_file == NULL)
+		FAIL(S_STATE_FILE, "out of memory");
+
+	cfg->status_addr = dup_or_null(val[S_STATUS_ADDR]);
+	if (cfg->agent_endpoint == NULL || cfg->agent_allowed_methods == NULL)
+		FAIL(S_AGENT_ENDPOINT, "out of memory");
+	return (0);
+}
+
+void
+settings_free(struct settings *cfg)
+{
+	free(cfg->agent_endpoint);
+	free(cfg->agent_allowed_methods);
+	free(cfg->hub_url);
+	free(cfg->hub_topic);
+	free(cfg->hub_subscribe_url);
+	if (cfg->hub_token != NULL)
+		explicit_bzero(cfg->hub_token, strlen(cfg->hub_token));
+	free(cfg->hub_token);
+	free(cfg->hub_token_file);
+	if (cfg->hub_jwt_key != NULL)
+		explicit_bzero(cfg->hub_jwt_key, strlen(cfg->hub_jwt_key));
+	free(cfg->hub_jwt_key);
+	free(cfg->hub_jwt_alg);
+	free(cfg->state_file);
+	free(cfg->status_addr);
+	memset(cfg, 0, sizeof *cfg);
+}

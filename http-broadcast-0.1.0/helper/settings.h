@@ -1,0 +1,63 @@
+/*
+ * settings: the daemon's settings, from environment variables (the original
+ * Go agent's names) or the equivalent long options, checked once at
+ * start.  A bad or missing setting is reported as one line naming it.
+ */
+
+#ifndef HB_SETTINGS_H
+#define HB_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct settings {
+	char		*agent_endpoint;	/* "http://host:port", no '/' */
+	int64_t		agent_retry_delay_ms;
+	int64_t		agent_timeout_ms;
+	long		agent_max_concurrency;
+	char		*agent_allowed_methods;
+
+	char		*hub_url;		/* without ?topic= */
+	char		*hub_topic;
+	char		*hub_subscribe_url;	/* hub_url + ?topic= */
+	char		*hub_token;		/* static token, or NULL */
+	char		*hub_token_file;	/* or NULL */
+	char		*hub_jwt_key;		/* or NULL */
+	char		*hub_jwt_alg;
+	int64_t		hub_jwt_ttl_ms;
+	int64_t		hub_idle_timeout_ms;
+	size_t		hub_max_event_size;
+	int64_t		hub_reconnect_max_ms;
+
+	char		*state_file;		/* "" = memory only */
+	char		*status_addr;		/* NULL = no listener */
+	int64_t		shutdown_timeout_ms;
+	int		log_format;
+	int		log_level;
+};
+
+/*
+ * Returns 0 when the daemon should run, 1 when --help or --version was
+ * answered (exit 0), 2 on a bad setting (err holds one line: the variable
+ * name then the problem).
+ */
+int settings_load(struct settings *cfg, int argc, char * const *argv,
+    char *err, size_t errlen);
+void settings_free(struct settings *cfg);
+
+/* Go's time.ParseDuration forms ("1h2m3.5s", "500ms", "0"), rounded to
+ * milliseconds.  0 or -1 on syntax error or a negative value. */
+int settings_parse_duration(const char *s, int64_t *ms);
+/* Bytes with an optional k/K or M suffix (powers of 1024). */
+int settings_parse_size(const char *s, size_t *bytes);
+/* AGENT_ENDPOINT: http://host[:port] or https://, scheme optional (as the
+ * Go agent allowed), no path or query.  0 and the canonical
+ * "scheme://host[:port]" in *endpoint (malloc'ed), or one of: */
+#define SETTINGS_AGENT_NOMEM	-1
+#define SETTINGS_AGENT_NOT_URL	1
+#define SETTINGS_AGENT_SCHEME	2
+#define SETTINGS_AGENT_PATH	3
+#define SETTINGS_AGENT_AMBIGUOUS 4	/* does not parse back to itself */
+int settings_parse_agent(const char *v, char **endpoint);
+
+#endif /* HB_SETTINGS_H */

@@ -1,0 +1,242 @@
+/*
+ * status: /healthz and /metrics.  See status.h.
+ */
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "metrics.h"
+#include "status.h"
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_RESULT;
+#else
+typedef enum MHD_Result MHD_RESULT;
+#endif
+
+struct status {
+	struct MHD_Daemon	*d;
+	const struct metrics	*m;
+};
+
+static int
+metrics_text(const struct metrics *m, char *buf, size_t len)
+{
+#define C(name, help, v)						\
+	"# HELP http_broadcast_" name " " help "\n"			\
+	"# TYPE http_broadcast_" name " counter\n"			\
+	"http_broadcast_" name " %" PRIu64 "\n"
+	return (snprintf(buf, len,
+	    C("events_received_total", "Events received from the hub.", x)
+	    C("events_replayed_total", "Events applied by the local varnishd.", x)
+	    C("replays_retried_total", "Replay attempts that failed and were retried.", x)
+	    C("events_dropped_total", "Events given up after AGENT_RETRY_DELAY.", x)
+	    C("events_failed_total", "Events varnishd answered with a 4xx (not retried).", x)
+	    C("events_refused_total", "Events refused before replay (invalid, disallowed, oversize).", x)
+	    C("events_duplicate_total", "Events skipped as already received.", x)
+	    C("reconnects_total", "Connections to the hub after the first.", x)
+	    C("gaps_total", "Resumptions where the hub did not know our cursor.", x)
+	    "# HELP http_broadcast_connected 1 while subscribed to the hub.\n"
+	    "# TYPE http_broadcast_connected gauge\n"
+	    "http_broadcast_connected %d\n"
+	    "# HELP http_broadcast_last_event_timestamp_seconds Time the last event was received.\n"
+	    "# TYPE http_broadcast_last_event_timestamp_seconds gauge\n"
+	    "http_broadcast_last_event_timestamp_seconds %lld\n",
+	    m->events_received, m->events_replayed, m->replays_retried,
+	    m->events_dropped, m->events_failed, m->events_refused,
+	    m->events_duplicate, m->reconnects, m->gaps, m->connected,
+	    (long long)m->last_event_time));
+#undef C
+}
+
+static MHD_RESULT
+answer(void *priv, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct status *st = priv;
+	struct MHD_Response *resp;
+	char buf[4096];
+	const char *body, *ctype = "text/plain; charset=utf-8";
+	unsigned code = MHD_HTTP_OK;
+	MHD_RESULT ret;
+	int n;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		body = "method not allowed\n";
+		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/healthz") == 0) {
+		body = st->m->connected ? "ok\n" : "not subscribed\n";
+		code = st->m->connected ? MHD_HTTP_OK :
+		    MHD_HTTP_SERVICE_UNAVAILABLE;
+	} else if (strcmp(url, "/metrics") == 0) {
+		n = metrics_text(st->m, buf, sizeof buf);
+		body = (n > 0 && (size_t)n < sizeof buf) ? buf : "";
+		ctype = "text/plain; version=0.0.4; charset=utf-8";
+	} else {
+		body = "not found\n";
+		code = MHD_HTTP_NOT_FOUND;
+	}
+	resp = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return (MHD_NO);
+	(void)MHD_add_response_header(resp, "Content-Type", ctype);
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return (ret);
+}
+
+/* "host:port", "[v6]:port" or ":port" (every address). */
+static int
+parse_addr(const char *addr, struct sockaddr_storage *ss, char *err,
+    size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256];
+	const char *colon, *h = addr;
+	size_t hl;
+	int r;
+
+	colon = strrchr(addr, ':');
+	if (colon == NULL || colon[1] == '\0') {
+		snprintf(err, errlen, "STATUS_ADDR: \"%.64s\" is not host:port",
+		    addr);
+		return (-1);
+	}
+	hl = (size_t)(colon - addr);
+	if (hl >= 2 && addr[0] == '[' && addr[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl >= sizeof host) {
+		snprintf(err, errlen, "STATUS_ADDR: host too long");
+		return (-1);
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	r = getaddrinfo(hl > 0 ? host : NULL, colon + 1, &hints, &res);
+	if (r != 0 || res == NULL) {
+		snprintf(err, errlen, "STATUS_ADDR: \"%.64s\": %s", addr,
+		    gai_strerror(r));
+		return (-1);
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return (0);
+}
+
+struct status *
+status_start(const char *addr, const struct metrics *m, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct status *st;
+	unsigned flags = MHD_NO_FLAG;
+
+	memset(&ss, 0, sizeof ss);
+	if (parse_addr(addr, &ss, err, errlen) != 0)
+		return (NULL);
+	st = calloc(1, sizeof *st);
+	if (st == NULL) {
+		snprintf(err, errlen, "STATUS_ADDR: out of memory");
+		return (NULL);
+	}
+	st->m = m;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* No thread flag: external select, driven by the main loop. */
+	st->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, st,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, 16u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+	    MHD_OPTION_END);
+	if (st->d == NULL) {
+		snprintf(err, errlen, "STATUS_ADDR: cannot listen on %.64s",
+		    addr);
+		free(st);
+		return (NULL);
+	}
+	return (st);
+}
+
+unsigned
+status_port(const struct status *st)
+{
+	const union MHD_DaemonInfo *i;
+
+	i = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_BIND_PORT);
+	return (i != NULL ? i->port : 0);
+}
+
+void
+status_stop(struct status *st)
+{
+	if (st == NULL)
+		return;
+	MHD_stop_daemon(st->d);
+	free(st);
+}
+
+unsigned
+status_waitfds(struct status *st, struct curl_waitfd *fds, unsigned max,
+    int64_t *timeout_ms)
+{
+	fd_set r, w, e;
+	MHD_socket maxfd = 0;
+	MHD_UNSIGNED_LONG_LONG t;
+	unsigned n = 0;
+	int fd;
+
+	if (st == NULL)
+		return (0);
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_ZERO(&e);
+	if (MHD_get_fdset(st->d, &r, &w, &e, &maxfd) != MHD_YES)
+		return (0);
+	for (fd = 0; fd <= maxfd && n < max; fd++) {
+		short ev = 0;
+
+		if (FD_ISSET(fd, &r))
+			ev |= CURL_WAIT_POLLIN;
+		if (FD_ISSET(fd, &w))
+			ev |= CURL_WAIT_POLLOUT;
+		if (FD_ISSET(fd, &e))
+			ev |= CURL_WAIT_POLLPRI;
+		if (ev == 0)
+			continue;
+		fds[n].fd = fd;
+		fds[n].events = ev;
+		fds[n].revents = 0;
+		n++;
+	}
+	if (MHD_get_timeout(st->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
+		*timeout_ms = (int64_t)t;
+	return (n);
+}
+
+void
+status_run(struct status *st)
+{
+	if (st != NULL)
+		(void)MHD_run(st->d);
+}

@@ -1,0 +1,30 @@
+/*
+ * status: the optional HTTP listener (STATUS_ADDR) for /healthz and
+ * /metrics, served by libmicrohttpd in external-select mode: it has no
+ * thread of its own, the main loop polls its sockets next to libcurl's.
+ */
+
+#ifndef HB_STATUS_H
+#define HB_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+struct metrics;
+struct status;
+
+/* NULL with a reason in err when addr is bad or cannot be listened on. */
+struct status *status_start(const char *addr, const struct metrics *m,
+    char *err, size_t errlen);
+void status_stop(struct status *st);
+/* The port listened on (useful with port 0: the kernel picks one). */
+unsigned status_port(const struct status *st);
+/* Fill up to max wait descriptors; *timeout_ms is lowered to MHD's own. */
+unsigned status_waitfds(struct status *st, struct curl_waitfd *fds,
+    unsigned max, int64_t *timeout_ms);
+/* Serve whatever is ready. */
+void status_run(struct status *st);
+
+#endif /* HB_STATUS_H */

@@ -1,0 +1,483 @@
+/*
+ * stream: the SSE subscription.  See stream.h.
+ *
+ * No response timeout is set on the transfer: some hubs send their
+ * headers only with the first event.  What bounds a dead connection is
+ * the idle timer (no byte at all, not even a heartbeat, for
+ * HUB_IDLE_TIMEOUT), which does not run while we paused the transfer
+ * ourselves because the replayer is behind.
+ */
+
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hb_jwt.h"
+#include "hb_url.h"
+
+#include "clock.h"
+#include "cursor.h"
+#include "dedup.h"
+#include "hubreply.h"
+#include "log.h"
+#include "metrics.h"
+#include "replay.h"
+#include "settings.h"
+#include "sse.h"
+#include "stream.h"
+
+#define DEDUP_WINDOW		4096
+#define CONNECT_TIMEOUT_MS	10000L
+#define RETRY_DEFAULT_MS	1000
+#define MAX_FAILURES_SHIFT	16
+
+struct stream {
+	CURLM			*multi;
+	const struct settings	*cfg;
+	struct metrics		*m;
+	struct cursor		*cur;
+	struct replay		*r;
+	struct sse_parser	parser;
+	struct dedup		dedup;
+	size_t			bound;		/* backlog that pauses us */
+
+	CURL			*easy;		/* current transfer or NULL */
+	struct curl_slist	*hdrs;
+	char			errbuf[CURL_ERROR_SIZE];
+	char			*sent_id;	/* Last-Event-ID we sent */
+	struct hubreply		reply;		/* its status and headers */
+	char			problem[256];	/* why we aborted the reply */
+	int			ok;		/* 200 text/event-stream */
+	int			got_data;	/* some body arrived */
+	int			paused;
+	int64_t			last_byte_ms;
+	unsigned long		connections;
+
+	int			stopped;
+	unsigned		failures;	/* consecutive bad connections */
+	long			retry_ms;	/* the hub's retry: */
+	int64_t			reconnect_at;
+};
+
+/*--------------------------------------------------------------------
+ * Events out of the parser
+ */
+
+static void
+on_event(void *priv, const char *type, const char *data, size_t len,
+    const char *id)
+{
+	struct stream *s = priv;
+	uint64_t seq;
+	int seen;
+
+	(void)type;	/* Mercure types are the publisher's business */
+	s->m->events_received++;
+	s->m->last_event_time = time(NULL);
+	if (*id != '\0') {
+		seen = dedup_seen(&s->dedup, id);
+		if (seen == 1) {
+			s->m->events_duplicate++;
+			log_msg(LOG_DEBUG, "skipped event id=%s: duplicate", id);
+			return;
+		}
+	}
+	seq = cursor_push(s->cur, id);
+	if (seq == UINT64_MAX) {
+		/* Not on the cursor, so not lost: the next run gets it. */
+		s->m->events_refused++;
+		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
+		return;
+	}
+	replay_submit(s->r, seq, id, data, len);
+}
+
+static void
+on_retry(void *priv, long ms)
+{
+	struct stream *s = priv;
+
+	s->retry_ms = ms;
+	log_msg(LOG_DEBUG, "hub asks for a reconnection delay of %ldms", ms);
+}
+
+static void
+on_oversize(void *priv, const char *id)
+{
+	struct stream *s = priv;
+	uint64_t seq;
+
+	s->m->events_received++;
+	s->m->events_refused++;
+	log_msg(LOG_WARN, "refused event id=%s: larger than "
+	    "HUB_MAX_EVENT_SIZE (%zu bytes)", id, s->cfg->hub_max_event_size);
+	if (*id != '\0')
+		(void)dedup_seen(&s->dedup, id);
+	seq = cursor_push(s->cur, id);
+	if (seq != UINT64_MAX)
+		cursor_done(s->cur, seq);
+}
+
+static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
+
+/*--------------------------------------------------------------------
+ * libcurl callbacks
+ */
+
+/* The hub's reply is judged once its headers are complete. */
+static int
+headers_done(struct stream *s)
+{
+	long status = 0;
+	int r;
+
+	(void)curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	r = hubreply_judge(&s->reply, status, s->problem, sizeof s->problem);
+	if (r != 0)
+		return (r < 0 ? -1 : 0);	/* 1: an interim reply */
+	s->ok = 1;
+	s->m->connected = 1;
+	log_msg(LOG_INFO, "subscribed to %s%s%s", s->cfg->hub_subscribe_url,
+	    s->sent_id != NULL ? " from Last-Event-ID " : "",
+	    s->sent_id != NULL ? s->sent_id : "");
+	if (hubreply_gap(&s->reply, s->sent_id)) {
+		s->m->gaps++;
+		log_msg(LOG_WARN, "events may have been missed: resumed from "
+		    "%s but the hub answered Last-Event-ID %s (unknown or "
+		    "expired in its history)", s->sent_id, s->reply.last_id);
+	}
+	return (0);
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t n, void *priv)
+{
+	struct stream *s = priv;
+	size_t len = size * n;
+
+	s->last_byte_ms = clock_ms();
+	if (hubreply_line(&s->reply, buf, len) == 1 && headers_done(s) != 0)
+		return (0);	/* aborts the transfer */
+	return (len);
+}
+
+static size_t
+on_body(char *buf, size_t size, size_t n, void *priv)
+{
+	struct stream *s = priv;
+	size_t len = size * n;
+
+	if (!s->ok)
+		return (0);
+	/* Backpressure: leave the bytes in libcurl (and the kernel, and
+	 * the hub) rather than queue events without bound. */
+	if (replay_backlog(s->r) >= s->bound) {
+		s->paused = 1;
+		log_msg(LOG_DEBUG, "stream paused: %zu events waiting for "
+		    "varnishd", replay_backlog(s->r));
+		return (CURL_WRITEFUNC_PAUSE);
+	}
+	s->last_byte_ms = clock_ms();
+	s->got_data = 1;
+	if (sse_feed(&s->parser, buf, len) != 0) {
+		snprintf(s->problem, sizeof s->problem, "out of memory "
+		    "while parsing the stream");
+		return (0);
+	}
+	return (len);
+}
+
+/*--------------------------------------------------------------------
+ * Connections
+ */
+
+static char *
+read_token_file(const char *path)
+{
+	char buf[16384];
+	size_t n, b = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		log_msg(LOG_ERROR, "HUB_SUBSCRIBE_TOKEN_FILE: cannot read %s: "
+		    "%s", path, strerror(errno));
+		return (NULL);
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		n--;
+	while (b < n && isspace((unsigned char)buf[b]))
+		b++;
+	buf[n] = '\0';
+	if (b == n || strpbrk(buf + b, "\r\n") != NULL) {
+		log_msg(LOG_ERROR, "HUB_SUBSCRIBE_TOKEN_FILE: %s does not hold "
+		    "one token", path);
+		return (NULL);
+	}
+	return (strdup(buf + b));
+}
+
+/* The bearer token for a new connection: "" when anonymous. */
+static char *
+current_token(struct stream *s)
+{
+	const struct settings *cfg = s->cfg;
+	char why[256];
+	char *t;
+
+	if (cfg->hub_jwt_key != NULL) {
+		t = hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key, "subscribe",
+		    cfg->hub_topic, (long)(cfg->hub_jwt_ttl_ms / 1000),
+		    time(NULL), why, sizeof why);
+		if (t == NULL)
+			log_msg(LOG_ERROR, "cannot mint a subscriber JWT: %s",
+			    why);
+		return (t);
+	}
+	if (cfg->hub_token_file != NULL)
+		return (read_token_file(cfg->hub_token_file));
+	return (strdup(cfg->hub_token != NULL ? cfg->hub_token : ""));
+}
+
+static int64_t
+backoff_ms(struct stream *s)
+{
+	int64_t d = s->retry_ms, max = s->cfg->hub_reconnect_max_ms;
+	unsigned f = s->failures < MAX_FAILURES_SHIFT ? s->failures :
+	    MAX_FAILURES_SHIFT;
+
+	d <<= f;
+	if (d > max)
+		d = max;
+	/* Jitter: a fleet that lost its hub must not come back at once. */
+	return (d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0));
+}
+
+static void
+stream_end(struct stream *s, enum log_level lvl, const char *why)
+{
+	int64_t delay;
+
+	curl_multi_remove_handle(s->multi, s->easy);
+	curl_easy_cleanup(s->easy);
+	s->easy = NULL;
+	if (s->hdrs != NULL) {
+		struct curl_slist *h;
+
+		/* The list holds the bearer token. */
+		for (h = s->hdrs; h != NULL; h = h->next)
+			explicit_bzero(h->data, strlen(h->data));
+		curl_slist_free_all(s->hdrs);
+		s->hdrs = NULL;
+	}
+	s->m->connected = 0;
+	if (s->ok && s->got_data)
+		s->failures = 0;
+	else
+		s->failures++;
+	delay = backoff_ms(s);
+	s->reconnect_at = clock_ms() + delay;
+	if (!s->stopped)
+		log_msg(lvl, "stream ended: %s; reconnecting in %lldms", why,
+		    (long long)delay);
+}
+
+static int
+stream_connect(struct stream *s, int64_t now)
+{
+	struct curl_slist *h = NULL, *n;
+	const char *id = s->parser.id;
+	char *token, *line = NULL;
+	CURL *e;
+	int bad = 0;
+
+	token = current_token(s);
+	if (token == NULL)
+		return (-1);
+#define ADD(str) do {							\
+	if (!bad && (n = curl_slist_append(h, str)) != NULL) h = n;	\
+	else bad = 1;							\
+} while (0)
+	ADD("Accept: text/event-stream");
+	ADD("Cache-Control: no-cache");
+	if (*token != '\0') {
+		if (asprintf(&line, "Authorization: Bearer %s", token) < 0)
+			bad = 1;
+		else
+			ADD(line);
+		if (line != NULL) {
+			explicit_bzero(line, strlen(line));
+			free(line);
+			line = NULL;
+		}
+	}
+	explicit_bzero(token, strlen(token));
+	free(token);
+	free(s->sent_id);
+	s->sent_id = NULL;
+	if (*id != '\0') {
+		if (asprintf(&line, "Last-Event-ID: %s", id) < 0)
+			bad = 1;
+		else
+			ADD(line);
+		free(line);
+		s->sent_id = strdup(id);
+		bad |= s->sent_id == NULL;
+	}
+#undef ADD
+	e = bad ? NULL : curl_easy_init();
+	if (e == NULL) {
+		curl_slist_free_all(h);
+		log_msg(LOG_ERROR, "cannot start a subscription: out of memory");
+		return (-1);
+	}
+	curl_easy_setopt(e, CURLOPT_URL, s->cfg->hub_subscribe_url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	hb_curl_defaults(e);
+	if (curl_multi_add_handle(s->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		curl_slist_free_all(h);
+		log_msg(LOG_ERROR, "cannot start a subscription");
+		return (-1);
+	}
+	s->easy = e;
+	s->hdrs = h;
+	s->errbuf[0] = '\0';
+	s->problem[0] = '\0';
+	s->ok = s->got_data = s->paused = 0;
+	s->last_byte_ms = now;
+	sse_reset(&s->parser);
+	if (s->connections++ > 0)
+		s->m->reconnects++;
+	log_msg(LOG_DEBUG, "connecting to %s%s%s", s->cfg->hub_subscribe_url,
+	    s->sent_id != NULL ? " with Last-Event-ID " : "",
+	    s->sent_id != NULL ? s->sent_id : "");
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * Public interface
+ */
+
+struct stream *
+stream_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
+    struct cursor *cur, struct replay *r)
+{
+	struct stream *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return (NULL);
+	if (sse_init(&s->parser, cfg->hub_max_event_size, &sse_cbs, s) != 0 ||
+	    dedup_init(&s->dedup, DEDUP_WINDOW) != 0 ||
+	    (cur->value != NULL && sse_set_id(&s->parser, cur->value) != 0)) {
+		sse_fini(&s->parser);
+		dedup_fini(&s->dedup);
+		free(s);
+		return (NULL);
+	}
+	s->multi = multi;
+	s->cfg = cfg;
+	s->m = m;
+	s->cur = cur;
+	s->r = r;
+	s->bound = (size_t)cfg->agent_max_concurrency * 4;
+	s->retry_ms = RETRY_DEFAULT_MS;
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	return (s);
+}
+
+int64_t
+stream_tick(struct stream *s, int64_t now)
+{
+	if (s->stopped)
+		return (INT64_MAX);
+	if (s->easy == NULL) {
+		if (now < s->reconnect_at)
+			return (s->reconnect_at);
+		if (stream_connect(s, now) != 0) {
+			s->failures++;
+			s->reconnect_at = now + backoff_ms(s);
+			return (s->reconnect_at);
+		}
+	}
+	if (s->paused) {
+		if (replay_backlog(s->r) > s->bound / 2)
+			return (INT64_MAX);	/* a finished replay wakes us */
+		s->paused = 0;
+		s->last_byte_ms = now;
+		log_msg(LOG_DEBUG, "stream resumed: %zu events waiting",
+		    replay_backlog(s->r));
+		/* This may deliver the held bytes (and pause again) at once. */
+		curl_easy_pause(s->easy, CURLPAUSE_CONT);
+		if (s->paused)
+			return (INT64_MAX);
+	}
+	if (now - s->last_byte_ms >= s->cfg->hub_idle_timeout_ms) {
+		char why[96];
+
+		snprintf(why, sizeof why, "no data for %lldms (HUB_IDLE_TIMEOUT)",
+		    (long long)(now - s->last_byte_ms));
+		stream_end(s, LOG_WARN, why);
+		return (s->reconnect_at);
+	}
+	return (s->last_byte_ms + s->cfg->hub_idle_timeout_ms);
+}
+
+int
+stream_finished(struct stream *s, CURL *easy, CURLcode res)
+{
+	char why[CURL_ERROR_SIZE + 64];
+	enum log_level lvl = LOG_WARN;
+
+	if (easy == NULL || easy != s->easy)
+		return (0);
+	if (s->problem[0] != '\0') {
+		snprintf(why, sizeof why, "%s", s->problem);
+	} else if (res == CURLE_OK) {
+		/* Hubs close streams every few minutes: this is normal. */
+		snprintf(why, sizeof why, "hub closed the stream");
+		lvl = LOG_INFO;
+	} else {
+		snprintf(why, sizeof why, "%s%s%s", curl_easy_strerror(res),
+		    s->errbuf[0] != '\0' ? ": " : "", s->errbuf);
+	}
+	stream_end(s, lvl, why);
+	return (1);
+}
+
+void
+stream_stop(struct stream *s)
+{
+	s->stopped = 1;
+	if (s->easy != NULL)
+		stream_end(s, LOG_INFO, "stopping");
+}
+
+void
+stream_free(struct stream *s)
+{
+	if (s == NULL)
+		return;
+	stream_stop(s);
+	sse_fini(&s->parser);
+	dedup_fini(&s->dedup);
+	free(s->sent_id);
+	hubreply_clear(&s->reply);
+	free(s);
+}

@@ -1,0 +1,857 @@
+/*
+ * hb_event: JSON codec, validation and path escaping of broadcast events.
+ * See hb_event.h for the wire format.
+ */
+
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hb_event.h"
+
+#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+/*--------------------------------------------------------------------
+ * Character classes
+ */
+
+static int
+is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return (1);
+	return (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+int
+hb_header_name_valid(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (!is_tchar((unsigned char)name[i]))
+			return (0);
+	return (1);
+}
+
+int
+hb_header_value_valid(const char *value, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0')
+			return (0);
+	return (1);
+}
+
+int
+hb_header_is_hop_by_hop(const char *name, size_t len)
+{
+	static const char * const hop[] = {
+		"Connection", "Keep-Alive", "Proxy-Authenticate",
+		"Proxy-Authorization", "Proxy-Connection", "TE", "Trailer",
+		"Transfer-Encoding", "Upgrade", NULL
+	};
+	const char * const *p;
+
+	for (p = hop; *p != NULL; p++)
+		if (strlen(*p) == len && strncasecmp(*p, name, len) == 0)
+			return (1);
+	return (0);
+}
+
+/* Go's textproto.CanonicalMIMEHeaderKey: "x-foo-bar" -> "X-Foo-Bar". */
+static void
+canonical_name(const char *src, size_t len, char *dst)
+{
+	size_t i;
+	int upper = 1;
+
+	if (!hb_header_name_valid(src, len)) {
+		memcpy(dst, src, len);
+		dst[len] = '\0';
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		char c = src[i];
+
+		if (upper && c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		else if (!upper && c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		dst[i] = c;
+		upper = (c == '-');
+	}
+	dst[len] = '\0';
+}
+
+/*--------------------------------------------------------------------
+ * Base64, standard alphabet with padding (Go's encoding of []byte)
+ */
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t
+hb_base64_encoded_len(size_t len)
+{
+	return ((len + 2) / 3 * 4);
+}
+
+void
+hb_base64_encode(const unsigned char *src, size_t len, char *dst)
+{
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)src[i] << 16 | (uint32_t)src[i + 1] << 8 | src[i + 2];
+		*dst++ = b64[v >> 18];
+		*dst++ = b64[(v >> 12) & 63];
+		*dst++ = b64[(v >> 6) & 63];
+		*dst++ = b64[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)src[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)src[i + 1] << 8;
+		*dst++ = b64[v >> 18];
+		*dst++ = b64[(v >> 12) & 63];
+		*dst++ = (i + 1 < len) ? b64[(v >> 6) & 63] : '=';
+		*dst++ = '=';
+	}
+	*dst = '\0';
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '+')
+		return (62);
+	if (c == '/')
+		return (63);
+	return (-1);
+}
+
+size_t
+hb_base64_decode(const char *src, size_t len, unsigned char *dst)
+{
+	size_t i, o = 0, pad = 0;
+	int v, n;
+	uint32_t acc;
+
+	if (len % 4 != 0)
+		return ((size_t)-1);
+	for (i = 0; i < len; i += 4) {
+		acc = 0;
+		for (n = 0; n < 4; n++) {
+			unsigned char c = (unsigned char)src[i + n];
+
+			if (c == '=' && i + 4 == len && n >= 2) {
+				/* "xx==" or "xxx=": nothing but '=' may follow */
+				if (n == 2 && src[i + 3] != '=')
+					return ((size_t)-1);
+				pad = 4 - (size_t)n;
+				acc <<= 6 * (4 - n);
+				break;
+			}
+			v = b64_value(c);
+			if (v < 0)
+				return ((size_t)-1);
+			acc = acc << 6 | (uint32_t)v;
+		}
+		dst[o++] = (unsigned char)(acc >> 16);
+		if (pad < 2)
+			dst[o++] = (unsigned char)(acc >> 8);
+		if (pad < 1)
+			dst[o++] = (unsigned char)acc;
+	}
+	return (o);
+}
+
+/*--------------------------------------------------------------------
+ * Path escaping, as Go's url package does for URL.Path (encodePath mode):
+ * unreserved characters and "$&+,/:;=@" stay, everything else is %XX.
+ */
+
+static int
+path_keeps(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return (1);
+	return (c != '\0' && strchr("-_.~$&+,/:;=@", c) != NULL);
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+char *
+hb_path_unescape(const char *src, size_t len)
+{
+	char *dst;
+	size_t i, o = 0;
+	int h, l;
+
+	dst = malloc(len + 1);
+	if (dst == NULL)
+		return (NULL);
+	for (i = 0; i < len; i++) {
+		if (src[i] != '%') {
+			dst[o++] = src[i];
+			continue;
+		}
+		if (i + 2 >= len) {
+			free(dst);
+			return (NULL);
+		}
+		h = hexval((unsigned char)src[i + 1]);
+		l = hexval((unsigned char)src[i + 2]);
+		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
+			/* %00 would cut the C string: refuse it */
+			free(dst);
+			return (NULL);
+		}
+		dst[o++] = (char)(h << 4 | l);
+		i += 2;
+	}
+	dst[o] = '\0';
+	return (dst);
+}
+
+char *
+hb_path_escape(const char *src, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *dst;
+	size_t i, o = 0;
+
+	dst = malloc(len * 3 + 1);
+	if (dst == NULL)
+		return (NULL);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (path_keeps(c)) {
+			dst[o++] = (char)c;
+		} else {
+			dst[o++] = '%';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+	return (dst);
+}
+
+/* Characters a raw (escaped) path may hold on a request line. */
+static int
+rawpath_valid(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' ||
+		    c == '"' || c == '<' || c == '>' || c == '\\' ||
+		    c == '^' || c == '`' || c == '{' || c == '|' || c == '}')
+			return (0);
+	}
+	return (1);
+}
+
+char *
+hb_event_wire_path(const struct hb_event *ev)
+{
+	char *dec;
+
+	if (ev->rawpath != NULL && rawpath_valid(ev->rawpath)) {
+		/* As Go: RawPath is only a hint, used when it agrees. */
+		dec = hb_path_unescape(ev->rawpath, strlen(ev->rawpath));
+		if (dec != NULL && strcmp(dec, ev->path) == 0) {
+			free(dec);
+			return (strdup(ev->rawpath));
+		}
+		free(dec);
+	}
+	return (hb_path_escape(ev->path, strlen(ev->path)));
+}
+
+/*--------------------------------------------------------------------
+ * Encoder
+ */
+
+char *
+hb_event_encode(const struct hb_event *ev, size_t *lenp)
+{
+	json_t *root, *hdrs, *arr;
+	char *name, *b, *out = NULL;
+	size_t i, maxname = 0;
+
+	root = json_object();
+	hdrs = json_object();
+	if (root == NULL || hdrs == NULL)
+		goto fail;
+	for (i = 0; i < ev->nhdrs; i++)
+		if (ev->hdrs[i].name_len > maxname)
+			maxname = ev->hdrs[i].name_len;
+	name = malloc(maxname + 1);
+	b = malloc(hb_base64_encoded_len(ev->body_len) + 1);
+	if (name == NULL || b == NULL) {
+		free(name);
+		free(b);
+		goto fail;
+	}
+	for (i = 0; i < ev->nhdrs; i++) {
+		canonical_name(ev->hdrs[i].name, ev->hdrs[i].name_len, name);
+		arr = json_object_get(hdrs, name);
+		if (arr == NULL) {
+			arr = json_array();
+			if (json_object_set_new(hdrs, name, arr) != 0)
+				break;
+		}
+		if (json_array_append_new(arr, json_stringn(ev->hdrs[i].value,
+		    ev->hdrs[i].value_len)) != 0)
+			break;
+	}
+	hb_base64_encode(ev->body, ev->body_len, b);
+	free(name);
+	if (i == ev->nhdrs &&
+	    json_object_set_new(root, "Method", json_string(ev->method)) == 0 &&
+	    json_object_set_new(root, "Host", json_string(ev->host)) == 0 &&
+	    json_object_set_new(root, "Path", json_string(ev->path)) == 0 &&
+	    (ev->rawpath == NULL || json_object_set_new(root, "RawPath",
+	    json_string(ev->rawpath)) == 0) &&
+	    json_object_set_new(root, "RawQuery",
+	    json_string(ev->rawquery != NULL ? ev->rawquery : "")) == 0 &&
+	    json_object_set(root, "Header", hdrs) == 0 &&
+	    json_object_set_new(root, "Body", json_string(b)) == 0)
+		out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	free(b);
+  fail:
+	json_decref(hdrs);
+	json_decref(root);
+	if (out != NULL && lenp != NULL)
+		*lenp = strlen(out);
+	return (out);
+}
+
+/*--------------------------------------------------------------------
+ * Decoder
+ */
+
+static const char *
+opt_string(json_t *root, const char *key, int *bad)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (v == NULL || json_is_null(v))
+		return (NULL);
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return (NULL);
+	}
+	return (json_string_value(v));
+}
+
+/* Required fields and defaults, once the strings are known. */
+static int
+fields_check(struct hb_event *ev, char *err, size_t errlen)
+{
+	if (ev->method == NULL || ev->path == NULL) {
+		ERR("event has no %s", ev->method == NULL ? "Method" : "Path");
+		return (-1);
+	}
+	if (ev->host == NULL)
+		ev->host = "";
+	if (ev->rawquery == NULL)
+		ev->rawquery = "";
+	if (ev->rawpath != NULL && *ev->rawpath == '\0')
+		ev->rawpath = NULL;
+	return (0);
+}
+
+/* The base64 Body into dst (room for blen / 4 * 3 + 3 bytes). */
+static int
+body_decode(struct hb_event *ev, const char *body, size_t blen,
+    unsigned char *dst, char *err, size_t errlen)
+{
+	if (blen == 0)
+		return (0);
+	ev->body_len = hb_base64_decode(body, blen, dst);
+	if (ev->body_len == (size_t)-1) {
+		ERR("Body is not valid base64");
+		return (-1);
+	}
+	ev->body = dst;
+	return (0);
+}
+
+int
+hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
+    char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *hdrs, *arr, *val;
+	const char *key, *body;
+	size_t n = 0, i, blen;
+	int bad = 0;
+
+	memset(ev, 0, sizeof *ev);
+	root = json_loadb(json, len, 0, &jerr);
+	if (root == NULL) {
+		ERR("invalid JSON at line %d column %d: %s", jerr.line,
+		    jerr.column, jerr.text);
+		return (-1);
+	}
+	if (!json_is_object(root)) {
+		ERR("event is not a JSON object");
+		goto fail;
+	}
+	ev->method = opt_string(root, "Method", &bad);
+	ev->host = opt_string(root, "Host", &bad);
+	ev->path = opt_string(root, "Path", &bad);
+	ev->rawpath = opt_string(root, "RawPath", &bad);
+	ev->rawquery = opt_string(root, "RawQuery", &bad);
+	body = opt_string(root, "Body", &bad);
+	if (bad) {
+		ERR("Method, Host, Path, RawPath, RawQuery and Body must be strings");
+		goto fail;
+	}
+	if (fields_check(ev, err, errlen) != 0)
+		goto fail;
+
+	hdrs = json_object_get(root, "Header");
+	if (hdrs != NULL && !json_is_null(hdrs)) {
+		if (!json_is_object(hdrs)) {
+			ERR("Header is not an object");
+			goto fail;
+		}
+		json_object_foreach(hdrs, key, arr) {
+			if (json_is_null(arr))
+				continue;
+			if (!json_is_array(arr)) {
+				ERR("Header \"%.64s\" is not a list of strings", key);
+				goto fail;
+			}
+			json_array_foreach(arr, i, val) {
+				if (!json_is_string(val)) {
+					ERR("Header \"%.64s\" is not a list of strings", key);
+					goto fail;
+				}
+				n++;
+			}
+		}
+	}
+	blen = body != NULL ? strlen(body) : 0;
+	/* One block: header array, then the decoded body. */
+	ev->priv_mem = malloc(n * sizeof *ev->hdrs + blen / 4 * 3 + 3);
+	if (ev->priv_mem == NULL) {
+		ERR("out of memory");
+		goto fail;
+	}
+	ev->hdrs = ev->priv_mem;
+	if (n > 0) {
+		json_object_foreach(hdrs, key, arr) {
+			json_array_foreach(arr, i, val) {
+				struct hb_hdr *h = &ev->hdrs[ev->nhdrs++];
+
+				h->name = key;
+				h->name_len = strlen(key);
+				h->value = json_string_value(val);
+				h->value_len = json_string_length(val);
+			}
+		}
+	}
+	if (body_decode(ev, body, blen, (unsigned char *)(ev->hdrs + n), err,
+	    errlen) != 0) {
+		free(ev->priv_mem);
+		goto fail;
+	}
+	ev->priv_json = root;
+	return (0);
+
+  fail:
+	json_decref(root);
+	memset(ev, 0, sizeof *ev);
+	return (-1);
+}
+
+/*--------------------------------------------------------------------
+ * Fast path of the decoder
+ *
+ * The events the VMOD and the Go agents publish have one shape: an object
+ * of the known fields, string or null values without escapes, and Header
+ * an object of string lists.  jansson spends about 30k instructions on
+ * one (an allocation per value and a hash table per object), a quarter
+ * of the helper's whole cost per replayed event.  This reads exactly that
+ * shape in place and gives up on anything else (an escape, a byte outside
+ * printable ASCII, an unknown or repeated field, a number, too many
+ * header values...), which the general decoder above then handles, so
+ * the result and every error message are the general decoder's.  The
+ * event fuzzer checks that both agree on every input the fast path takes.
+ */
+
+#define FAST_MAX_HDRS	32
+
+enum { F_METHOD, F_HOST, F_PATH, F_RAWPATH, F_RAWQUERY, F_BODY, F_HEADER,
+    F_COUNT };
+static const char * const fast_fields[F_COUNT] = {
+	"Method", "Host", "Path", "RawPath", "RawQuery", "Body", "Header"
+};
+
+struct span {
+	const char	*s;		/* NULL: absent or null */
+	size_t		len;
+};
+
+struct fast {
+	const char	*p, *end;
+	struct span	field[F_COUNT];
+	struct span	name[FAST_MAX_HDRS], value[FAST_MAX_HDRS];
+	size_t		n;
+	struct span	key[FAST_MAX_HDRS];	/* Header names seen */
+	size_t		nkeys;
+};
+
+static void
+fast_ws(struct fast *f)
+{
+	while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' ||
+	    *f->p == '\n' || *f->p == '\r'))
+		f->p++;
+}
+
+static int
+fast_char(struct fast *f, char c)
+{
+	fast_ws(f);
+	if (f->p >= f->end || *f->p != c)
+		return (-1);
+	f->p++;
+	return (0);
+}
+
+/* A string of printable ASCII without escapes. */
+static int
+fast_string(struct fast *f, struct span *sp)
+{
+	const char *q;
+
+	if (fast_char(f, '"') != 0)
+		return (-1);
+	for (q = f->p; q < f->end && *q != '"'; q++)
+		if (*q < 0x20 || *q > 0x7e || *q == '\\')
+			return (-1);
+	if (q >= f->end)
+		return (-1);
+	sp->s = f->p;
+	sp->len = (size_t)(q - f->p);
+	f->p = q + 1;
+	return (0);
+}
+
+static int
+fast_null(struct fast *f)
+{
+	fast_ws(f);
+	if (f->end - f->p < 4 || memcmp(f->p, "null", 4) != 0)
+		return (-1);
+	f->p += 4;
+	return (0);
+}
+
+/* '{' or '[' opening a list of items: 1 when the list is empty. */
+static int
+fast_open(struct fast *f, char open, char close)
+{
+	if (fast_char(f, open) != 0)
+		return (-1);
+	fast_ws(f);
+	if (f->p < f->end && *f->p == close) {
+		f->p++;
+		return (1);
+	}
+	return (0);
+}
+
+/* After an item: 0 for ',' (another follows), 1 for the close. */
+static int
+fast_next(struct fast *f, char close)
+{
+	fast_ws(f);
+	if (f->p < f->end && *f->p == ',') {
+		f->p++;
+		return (0);
+	}
+	if (f->p < f->end && *f->p == close) {
+		f->p++;
+		return (1);
+	}
+	return (-1);
+}
+
+static int
+fast_header(struct fast *f)
+{
+	struct span name, v;
+	size_t i;
+	int r;
+
+	if (fast_null(f) == 0)
+		return (0);
+	if ((r = fast_open(f, '{', '}')) != 0)
+		return (r < 0 ? -1 : 0);
+	do {
+		if (fast_string(f, &name) != 0 || fast_char(f, ':') != 0)
+			return (-1);
+		/* A repeated name: jansson keeps the last value at the first
+		 * one's place, not ours to mimic. */
+		for (i = 0; i < f->nkeys; i++)
+			if (f->key[i].len == name.len &&
+			    memcmp(f->key[i].s, name.s, name.len) == 0)
+				return (-1);
+		if (f->nkeys == FAST_MAX_HDRS)
+			return (-1);
+		f->key[f->nkeys++] = name;
+		if (fast_null(f) == 0)
+			continue;
+		if ((r = fast_open(f, '[', ']')) < 0)
+			return (-1);
+		if (r == 1)
+			continue;
+		do {
+			if (f->n == FAST_MAX_HDRS || fast_string(f, &v) != 0)
+				return (-1);
+			f->name[f->n] = name;
+			f->value[f->n++] = v;
+		} while ((r = fast_next(f, ']')) == 0);
+		if (r < 0)
+			return (-1);
+	} while ((r = fast_next(f, '}')) == 0);
+	return (r < 0 ? -1 : 0);
+}
+
+/* 0 when json has the common shape, its spans in f; -1 otherwise. */
+static int
+fast_parse(struct fast *f, const char *json, size_t len)
+{
+	struct span key;
+	unsigned seen = 0;
+	int i, r;
+
+	memset(f->field, 0, sizeof f->field);
+	f->n = f->nkeys = 0;
+	f->p = json;
+	f->end = json + len;
+	if ((r = fast_open(f, '{', '}')) < 0)
+		return (-1);
+	if (r == 0) {
+		do {
+			if (fast_string(f, &key) != 0 || fast_char(f, ':') != 0)
+				return (-1);
+			for (i = 0; i < F_COUNT; i++)
+				if (strlen(fast_fields[i]) == key.len &&
+				    memcmp(fast_fields[i], key.s, key.len) == 0)
+					break;
+			if (i == F_COUNT || (seen & (1u << i)))
+				return (-1);
+			seen |= 1u << i;
+			if (i == F_HEADER)
+				r = fast_header(f);
+			else if ((r = fast_null(f)) != 0)
+				r = fast_string(f, &f->field[i]);
+			if (r != 0)
+				return (-1);
+		} while ((r = fast_next(f, '}')) == 0);
+		if (r < 0)
+			return (-1);
+	}
+	fast_ws(f);
+	return (f->p == f->end ? 0 : -1);
+}
+
+/* The span's copy in the block, NUL-terminated where its quote was. */
+static const char *
+fast_copy(const struct span *sp, const char *json, char *copy)
+{
+	char *d;
+
+	if (sp->s == NULL)
+		return (NULL);
+	d = copy + (sp->s - json);
+	d[sp->len] = '\0';
+	return (d);
+}
+
+int
+hb_event_decode(const char *json, size_t len, struct hb_event *ev,
+    char *err, size_t errlen)
+{
+	struct fast f;
+	const struct span *body = &f.field[F_BODY];
+	size_t i, room;
+	char *copy;
+
+	if (fast_parse(&f, json, len) != 0)
+		return (hb_event_decode_general(json, len, ev, err, errlen));
+	memset(ev, 0, sizeof *ev);
+	/* One block: header array, decoded body, then the JSON text whose
+	 * strings the event points into. */
+	room = body->s != NULL ? body->len / 4 * 3 + 3 : 3;
+	ev->priv_mem = malloc(f.n * sizeof *ev->hdrs + room + len + 1);
+	if (ev->priv_mem == NULL) {
+		ERR("out of memory");
+		return (-1);
+	}
+	ev->hdrs = ev->priv_mem;
+	copy = (char *)(ev->hdrs + f.n) + room;
+	memcpy(copy, json, len);
+	ev->method = fast_copy(&f.field[F_METHOD], json, copy);
+	ev->host = fast_copy(&f.field[F_HOST], json, copy);
+	ev->path = fast_copy(&f.field[F_PATH], json, copy);
+	ev->rawpath = fast_copy(&f.field[F_RAWPATH], json, copy);
+	ev->rawquery = fast_copy(&f.field[F_RAWQUERY], json, copy);
+	for (i = 0; i < f.n; i++) {
+		struct hb_hdr *h = &ev->hdrs[i];
+
+		h->name = fast_copy(&f.name[i], json, copy);
+		h->name_len = f.name[i].len;
+		h->value = fast_copy(&f.value[i], json, copy);
+		h->value_len = f.value[i].len;
+	}
+	ev->nhdrs = f.n;
+	if (fields_check(ev, err, errlen) != 0 ||
+	    body_decode(ev, fast_copy(body, json, copy),
+	    body->s != NULL ? body->len : 0,
+	    (unsigned char *)(ev->hdrs + f.n), err, errlen) != 0) {
+		free(ev->priv_mem);
+		memset(ev, 0, sizeof *ev);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+hb_event_free(struct hb_event *ev)
+{
+	if (ev->priv_json != NULL)
+		json_decref(ev->priv_json);
+	free(ev->priv_mem);
+	memset(ev, 0, sizeof *ev);
+}
+
+/*--------------------------------------------------------------------
+ * Validation for replay
+ */
+
+static int
+method_allowed(const char *method, const char *allowed)
+{
+	size_t mlen = strlen(method), l;
+	const char *p = allowed, *e;
+
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ')
+			p++;
+		e = p;
+		while (*e != '\0' && *e != ',' && *e != ' ')
+			e++;
+		l = (size_t)(e - p);
+		if (l == mlen && l > 0 && memcmp(p, method, l) == 0)
+			return (1);
+		p = e;
+	}
+	return (0);
+}
+
+static int
+host_valid(const char *h)
+{
+	for (; *h != '\0'; h++) {
+		unsigned char c = (unsigned char)*h;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') ||
+		    strchr("-._~!$&'()*+,;=:[]%", c) != NULL))
+			return (0);
+	}
+	return (1);
+}
+
+static int
+query_valid(const char *q)
+{
+	for (; *q != '\0'; q++) {
+		unsigned char c = (unsigned char)*q;
+
+		if (c <= 0x20 || c >= 0x7f || c == '#')
+			return (0);
+	}
+	return (1);
+}
+
+int
+hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	if (!hb_header_name_valid(ev->method, strlen(ev->method))) {
+		ERR("method is not an HTTP token");
+		return (-1);
+	}
+	if (!method_allowed(ev->method, allowed_methods)) {
+		ERR("method %.32s is not allowed", ev->method);
+		return (-1);
+	}
+	if (ev->path[0] != '/') {
+		ERR("path is not in origin-form (must start with /)");
+		return (-1);
+	}
+	if (!host_valid(ev->host)) {
+		ERR("host contains forbidden characters");
+		return (-1);
+	}
+	if (!query_valid(ev->rawquery)) {
+		ERR("query contains forbidden characters");
+		return (-1);
+	}
+	for (i = 0; i < ev->nhdrs; i++) {
+		const struct hb_hdr *h = &ev->hdrs[i];
+
+		if (!hb_header_name_valid(h->name, h->name_len)) {
+			ERR("header name is not an HTTP token");
+			return (-1);
+		}
+		if (!hb_header_value_valid(h->value, h->value_len)) {
+			ERR("header %.64s has CR, LF or NUL in its value",
+			    h->name);
+			return (-1);
+		}
+	}
+	return (0);
+}

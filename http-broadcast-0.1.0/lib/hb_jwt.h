@@ -1,0 +1,27 @@
+/*
+ * hb_jwt: mint the short-lived Mercure tokens the VMOD (publisher) and the
+ * helper (subscriber) present to the hub, so that no long-lived token has
+ * to be handed out: each holds only the key and grants itself exactly one
+ * topic for a short time.
+ */
+
+#ifndef HB_JWT_H
+#define HB_JWT_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* 0 when alg is a JWS algorithm libjwt signs with (HS256 ... EdDSA). */
+int hb_jwt_alg_valid(const char *alg);
+
+/*
+ * Returns a malloc'ed compact JWS with the claims
+ *   {"exp": now + ttl, "mercure": {"<claim>": ["<topic>"]}}
+ * claim is "publish" or "subscribe".  key is the HMAC secret, or the PEM
+ * private key for the asymmetric algorithms.  NULL and a reason in err on
+ * failure (the reason never contains the key).
+ */
+char *hb_jwt_mint(const char *alg, const char *key, const char *claim,
+    const char *topic, long ttl, time_t now, char *err, size_t errlen);
+
+#endif /* HB_JWT_H */

@@ -1,0 +1,194 @@
+/*
+ * hb_url: endpoint parsing with libcurl's URL API.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "hb_url.h"
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* application/x-www-form-urlencoded value decoding ('+' is a space). */
+static char *
+form_unescape(const char *s, size_t len)
+{
+	char *out = malloc(len + 1);
+	size_t i, o = 0;
+
+	if (out == NULL)
+		return (NULL);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%' && i + 2 < len &&
+		    hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0 &&
+		    (hexval(s[i + 1]) | hexval(s[i + 2])) != 0) {
+			out[o++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+/*
+ * Split query q into the value of the first "topic" parameter and the
+ * remaining parameters (in order).
+ */
+static int
+split_topic(const char *q, char **topic, char **rest)
+{
+	size_t qlen = strlen(q), o = 0, l;
+	const char *p = q, *e;
+
+	*topic = NULL;
+	*rest = malloc(qlen + 1);
+	if (*rest == NULL)
+		return (-1);
+	while (*p != '\0') {
+		e = strchr(p, '&');
+		l = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (l >= 6 && strncmp(p, "topic=", 6) == 0) {
+			if (*topic == NULL) {
+				*topic = form_unescape(p + 6, l - 6);
+				if (*topic == NULL)
+					return (-1);
+			}
+		} else if (l > 0) {
+			if (o > 0)
+				(*rest)[o++] = '&';
+			memcpy(*rest + o, p, l);
+			o += l;
+		}
+		p += l;
+		if (*p == '&')
+			p++;
+	}
+	(*rest)[o] = '\0';
+	return (0);
+}
+
+int
+hb_endpoint_parse(const char *endpoint, char **url, char **topic,
+    char *err, size_t errlen)
+{
+	CURLU *u;
+	CURLUcode uc;
+	char *scheme = NULL, *host = NULL, *query = NULL, *rest = NULL;
+	char *full = NULL;
+	int r = -1;
+
+	*url = NULL;
+	*topic = NULL;
+	if (endpoint == NULL || *endpoint == '\0') {
+		snprintf(err, errlen, "hub endpoint is empty");
+		return (-1);
+	}
+	u = curl_url();
+	if (u == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	uc = curl_url_set(u, CURLUPART_URL, endpoint, 0);
+	if (uc != CURLUE_OK) {
+		snprintf(err, errlen, "hub endpoint is not a valid URL: %s",
+		    curl_url_strerror(uc));
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		snprintf(err, errlen, "hub endpoint must be an http:// or "
+		    "https:// URL");
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0') {
+		snprintf(err, errlen, "hub endpoint has no host");
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		if (split_topic(query, topic, &rest) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto done;
+		}
+		if (curl_url_set(u, CURLUPART_QUERY,
+		    *rest != '\0' ? rest : NULL, 0) != CURLUE_OK) {
+			snprintf(err, errlen, "cannot rebuild hub endpoint");
+			goto done;
+		}
+	}
+	(void)curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK ||
+	    (*url = strdup(full)) == NULL) {
+		snprintf(err, errlen, "cannot rebuild hub endpoint");
+		goto done;
+	}
+	r = 0;
+  done:
+	if (r != 0) {
+		free(*topic);
+		*topic = NULL;
+	}
+	free(rest);
+	curl_free(full);
+	curl_free(query);
+	curl_free(host);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return (r);
+}
+
+char *
+hb_url_add_query(const char *url, const char *name, const char *value)
+{
+	CURLU *u;
+	char *part, *full = NULL, *out = NULL;
+	size_t l = strlen(name) + strlen(value) + 2;
+
+	u = curl_url();
+	part = malloc(l);
+	if (u == NULL || part == NULL)
+		goto done;
+	snprintf(part, l, "%s=%s", name, value);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_QUERY, part,
+	    CURLU_APPENDQUERY | CURLU_URLENCODE) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK)
+		out = strdup(full);
+  done:
+	curl_free(full);
+	free(part);
+	curl_url_cleanup(u);
+	return (out);
+}
+
+void
+hb_curl_defaults(CURL *e)
+{
+	(void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	(void)curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	(void)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	(void)curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}

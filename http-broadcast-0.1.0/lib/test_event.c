@@ -1,0 +1,232 @@
+/* Unit tests of the event codec: encode -> decode round trips, Go
+ * compatibility of the JSON, rejection of malformed events. */
+
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "hb_event.h"
+#include "test_check.h"
+
+#define HDR(n, v) { n, sizeof n - 1, v, sizeof v - 1 }
+
+static void
+test_round_trip(void)
+{
+	struct hb_hdr hdrs[] = {
+		HDR("xkey", "k1 k2"),
+		HDR("X-HttpBroadcast-Guard", "http-broadcast"),
+		HDR("x-multi", "a"),
+		HDR("X-MULTI", "b"),
+	};
+	unsigned char body[256];
+	struct hb_event ev = { 0 }, out;
+	char err[256], *json;
+	size_t len, i;
+
+	for (i = 0; i < sizeof body; i++)
+		body[i] = (unsigned char)i;
+	ev.method = "PURGE";
+	ev.host = "example.com";
+	ev.path = "/a b/c";
+	ev.rawpath = "/a%20b/c";
+	ev.rawquery = "x=1&y=%C3%A9";
+	ev.hdrs = hdrs;
+	ev.nhdrs = 4;
+	ev.body = body;
+	ev.body_len = sizeof body;
+	json = hb_event_encode(&ev, &len);
+	CHECK(json != NULL);
+	CHECK(strncmp(json, "{\"Method\":\"PURGE\",\"Host\":\"example.com\","
+	    "\"Path\":\"/a b/c\",\"RawPath\":\"/a%20b/c\","
+	    "\"RawQuery\":\"x=1&y=%C3%A9\",\"Header\":{\"Xkey\":[\"k1 k2\"],"
+	    "\"X-Httpbroadcast-Guard\":[\"http-broadcast\"],"
+	    "\"X-Multi\":[\"a\",\"b\"]},\"Body\":\"AAECAwQF", 200) == 0);
+	CHECK(hb_event_decode(json, len, &out, err, sizeof err) == 0);
+	CHECK_STR(out.method, "PURGE");
+	CHECK_STR(out.host, "example.com");
+	CHECK_STR(out.path, "/a b/c");
+	CHECK_STR(out.rawpath, "/a%20b/c");
+	CHECK_STR(out.rawquery, "x=1&y=%C3%A9");
+	CHECK(out.nhdrs == 4);
+	CHECK_STR(out.hdrs[0].name, "Xkey");
+	CHECK_STR(out.hdrs[2].name, "X-Multi");
+	CHECK_STR(out.hdrs[3].value, "b");
+	CHECK(out.body_len == sizeof body);
+	CHECK(out.body != NULL && memcmp(out.body, body, sizeof body) == 0);
+	hb_event_free(&out);
+	free(json);
+
+	/* Every body length modulo 3 survives the trip. */
+	for (i = 0; i < 7; i++) {
+		ev.body_len = i;
+		ev.nhdrs = 0;
+		json = hb_event_encode(&ev, &len);
+		CHECK(json != NULL);
+		CHECK(hb_event_decode(json, len, &out, err, sizeof err) == 0);
+		CHECK(out.body_len == i);
+		CHECK(i == 0 || memcmp(out.body, body, i) == 0);
+		hb_event_free(&out);
+		free(json);
+	}
+}
+
+/* A message as the original Go agent publishes it: no RawQuery, nil body. */
+static void
+test_go_message(void)
+{
+	const char *go = "{\"Method\":\"BAN\",\"Host\":\"h\",\"Path\":\"/\","
+	    "\"Header\":{\"X-Httpbroadcast-Guard\":[\"t\"]},\"Body\":null,"
+	    "\"Unknown\":42}";
+	struct hb_event out;
+	char err[256];
+
+	CHECK(hb_event_decode(go, strlen(go), &out, err, sizeof err) == 0);
+	CHECK_STR(out.method, "BAN");
+	CHECK_STR(out.rawquery, "");
+	CHECK(out.rawpath == NULL);
+	CHECK(out.body_len == 0);
+	CHECK(out.nhdrs == 1);
+	hb_event_free(&out);
+}
+
+static void
+test_bad_events(void)
+{
+	static const char * const bad[] = {
+		"",
+		"[]",
+		"{\"Method\":\"PURGE\"}",
+		"{\"Path\":\"/\"}",
+		"{\"Method\":1,\"Path\":\"/\"}",
+		"{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":[]}",
+		"{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"a\":\"b\"}}",
+		"{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"a\":[1]}}",
+		"{\"Method\":\"PURGE\",\"Path\":\"/\",\"Body\":\"abc\"}",
+		"{\"Method\":\"PURGE\",\"Path\":\"/\",\"Body\":\"ab=c\"}",
+		"{\"Method\":\"PURGE\",\"Path\":\"/\\u0000\"}",
+		"{\"Method\":\"PURGE\",\"Path\":\"/\"",
+		NULL
+	};
+	const char * const *p;
+	struct hb_event out;
+	char err[256];
+
+	for (p = bad; *p != NULL; p++) {
+		err[0] = '\0';
+		CHECK(hb_event_decode(*p, strlen(*p), &out, err, sizeof err) == -1);
+		CHECK(err[0] != '\0');
+	}
+}
+
+static int
+validate(const char *json, const char *allowed)
+{
+	struct hb_event ev;
+	char err[256];
+	int r;
+
+	if (hb_event_decode(json, strlen(json), &ev, err, sizeof err) != 0)
+		return (-2);
+	r = hb_event_validate(&ev, allowed, err, sizeof err);
+	hb_event_free(&ev);
+	return (r);
+}
+
+static void
+test_validate(void)
+{
+	const char *a = "PURGE,BAN";
+
+	CHECK(validate("{\"Method\":\"PURGE\",\"Host\":\"h:80\",\"Path\":\"/x\"}", a) == 0);
+	CHECK(validate("{\"Method\":\"BAN\",\"Path\":\"/\"}", a) == 0);
+	CHECK(validate("{\"Method\":\"GET\",\"Path\":\"/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PUR\",\"Path\":\"/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"purge\",\"Path\":\"/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"http://evil/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"*\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Host\":\"evil/x\",\"Path\":\"/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Host\":\"a b\",\"Path\":\"/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"RawQuery\":\"a b\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"X\":[\"a\\r\\nInjected: 1\"]}}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"X Y\":[\"a\"]}}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"X\":[\"a\\nb\"]}}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\\r\\n\",\"Path\":\"/\"}", "PURGE\r\n") == -1);
+}
+
+static void
+test_paths(void)
+{
+	struct hb_event ev = { 0 };
+	char *s;
+
+	s = hb_path_escape("/a b/é?#%", strlen("/a b/é?#%"));
+	CHECK_STR(s, "/a%20b/%C3%A9%3F%23%25");
+	free(s);
+	s = hb_path_escape("/$&+,/:;=@-_.~", 14);
+	CHECK_STR(s, "/$&+,/:;=@-_.~");
+	free(s);
+	s = hb_path_unescape("/a%20b%c3%A9", 12);
+	CHECK_STR(s, "/a b\xc3\xa9");
+	free(s);
+	CHECK(hb_path_unescape("/a%2", 4) == NULL);
+	CHECK(hb_path_unescape("/a%zz", 5) == NULL);
+	CHECK(hb_path_unescape("/a%00", 5) == NULL);
+
+	ev.path = "/a b";
+	ev.rawpath = NULL;
+	s = hb_event_wire_path(&ev);
+	CHECK_STR(s, "/a%20b");
+	free(s);
+	ev.rawpath = "/a%20%62";	/* agrees with path: used verbatim */
+	s = hb_event_wire_path(&ev);
+	CHECK_STR(s, "/a%20%62");
+	free(s);
+	ev.path = "/a b";
+	ev.rawpath = "/a%20b";
+	s = hb_event_wire_path(&ev);
+	CHECK_STR(s, "/a%20b");
+	free(s);
+	ev.path = "/x(y)";
+	ev.rawpath = "/x(y)";		/* kept as the client sent it */
+	s = hb_event_wire_path(&ev);
+	CHECK_STR(s, "/x(y)");
+	free(s);
+	ev.rawpath = "/other";		/* disagrees: ignored */
+	s = hb_event_wire_path(&ev);
+	CHECK_STR(s, "/x%28y%29");
+	free(s);
+	ev.path = "/a";
+	ev.rawpath = "/a\r\nX: y";	/* never put on the wire */
+	s = hb_event_wire_path(&ev);
+	CHECK_STR(s, "/a");
+	free(s);
+}
+
+static void
+test_base64(void)
+{
+	unsigned char out[16];
+	char enc[16];
+
+	hb_base64_encode((const unsigned char *)"foob", 4, enc);
+	CHECK_STR(enc, "Zm9vYg==");
+	CHECK(hb_base64_decode("Zm9vYg==", 8, out) == 4);
+	CHECK(memcmp(out, "foob", 4) == 0);
+	CHECK(hb_base64_decode("Zm9vYmE=", 8, out) == 5);
+	CHECK(hb_base64_decode("Zm9=Yg==", 8, out) == (size_t)-1);
+	CHECK(hb_base64_decode("Zm=v", 4, out) == (size_t)-1);
+	CHECK(hb_base64_decode("Zm9v!g==", 8, out) == (size_t)-1);
+}
+
+int
+main(void)
+{
+	test_round_trip();
+	test_go_message();
+	test_bad_events();
+	test_validate();
+	test_paths();
+	test_base64();
+	return (TEST_DONE());
+}

@@ -1,0 +1,58 @@
+/* Unit tests of hub endpoint parsing (the original's ?topic= form). */
+
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "hb_url.h"
+#include "test_check.h"
+
+static void
+parse_ok(const char *ep, const char *url, const char *topic)
+{
+	char *u, *t, err[256];
+
+	CHECK(hb_endpoint_parse(ep, &u, &t, err, sizeof err) == 0);
+	CHECK_STR(u, url);
+	if (topic == NULL)
+		CHECK(t == NULL);
+	else
+		CHECK_STR(t, topic);
+	free(u);
+	free(t);
+}
+
+static void
+parse_bad(const char *ep, const char *why)
+{
+	char *u, *t, err[256];
+
+	CHECK(hb_endpoint_parse(ep, &u, &t, err, sizeof err) == -1);
+	CHECK(strstr(err, why) != NULL);
+	CHECK(u == NULL && t == NULL);
+}
+
+int
+main(void)
+{
+	char *s;
+
+	parse_ok("http://127.0.0.1:3000/.well-known/mercure",
+	    "http://127.0.0.1:3000/.well-known/mercure", NULL);
+	parse_ok("https://hub.example/hub?topic=my_topic",
+	    "https://hub.example/hub", "my_topic");
+	parse_ok("https://hub.example/hub?a=1&topic=a%2Fb+c&b=2&topic=x",
+	    "https://hub.example/hub?a=1&b=2", "a/b c");
+	parse_bad("", "empty");
+	parse_bad("ftp://hub/x", "http://");
+	parse_bad("not a url", "not a valid URL");
+
+	s = hb_url_add_query("http://h/.well-known/mercure", "topic",
+	    "a b/{c}");
+	CHECK_STR(s, "http://h/.well-known/mercure?topic=a+b%2f%7bc%7d");
+	free(s);
+	s = hb_url_add_query("http://h/hub?x=1", "topic", "t");
+	CHECK_STR(s, "http://h/hub?x=1&topic=t");
+	free(s);
+	return (TEST_DONE());
+}

@@ -1,0 +1,91 @@
+# http-broadcast: clients behind a load balancer or TLS terminator that
+# speaks the PROXY protocol (haproxy, hitch, AWS NLB...), with a trusted-ip
+# ACL: the original's SERVER_TRUSTED_IPS.
+#
+# varnishd listens twice:
+#
+#   varnishd -a :6081,PROXY -a helper=127.0.0.1:6091 ...
+#
+# and the helper replays to the second listener (AGENT_ENDPOINT=
+# http://127.0.0.1:6091).  On a PROXY listener, client.ip and server.ip are
+# the addresses the PROXY header claims; remote.ip and local.ip are those of
+# the TCP connection.  varnishd accepts a PROXY header from anyone who can
+# reach the listener, so the claimed address decides only when the peer
+# (remote.ip) is a trusted proxy; otherwise the peer itself is the client.
+#
+# Replays are accepted on the helper's loopback listener only: no PROXY
+# header can make a remote client look like the helper.
+#
+# Adjust: backend, ACLs, hub endpoint and JWT key (or token).
+
+vcl 4.1;
+
+import broadcast;
+
+backend default {
+	.host = "127.0.0.1";
+	.port = "8080";
+}
+
+# Who may send PROXY headers (SERVER_TRUSTED_IPS).
+acl trusted_proxies {
+	"127.0.0.1";	# hitch or haproxy on this host
+	"192.0.2.10";	# the load balancer
+}
+
+# Who may ask for a fleet-wide invalidation (addresses as the clients
+# connect to the load balancer).
+acl purgers {
+	"192.0.2.0"/24;
+}
+
+acl broadcast_helper {
+	"127.0.0.1";
+	"::1";
+}
+
+sub vcl_init {
+	new hub = broadcast.hub("http://127.0.0.1:3000/.well-known/mercure",
+	    topic = "http-broadcast",
+	    jwt_key = "!ChangeThisMercureHubJWTSecretKey!",
+	    timeout = 2s);
+}
+
+sub vcl_recv {
+	if (req.method == "PURGE" || req.method == "BAN") {
+		call broadcast_recv;
+	}
+	# Everything else: the built-in vcl_recv.
+}
+
+sub broadcast_recv {
+	if (hub.is_replay()) {
+		if (local.socket != "helper" || remote.ip !~ broadcast_helper) {
+			return (synth(403, "Replays are accepted from the helper only"));
+		}
+		if (req.method == "BAN") {
+			ban("obj.http.x-url ~ ^" + req.url);
+			return (synth(200, "Banned"));
+		}
+		return (purge);
+	}
+	if (remote.ip ~ trusted_proxies) {
+		if (client.ip !~ purgers) {
+			return (synth(403, "Forbidden"));
+		}
+	} elsif (remote.ip !~ purgers) {
+		return (synth(403, "Forbidden"));
+	}
+	if (hub.publish()) {
+		return (synth(202, "Broadcast " + hub.id()));
+	}
+	return (synth(503, "Broadcast failed: " + hub.error()));
+}
+
+sub vcl_backend_response {
+	set beresp.http.x-url = bereq.url;
+}
+
+sub vcl_deliver {
+	unset resp.http.x-url;
+}

@@ -1,0 +1,813 @@
+/*
+ * vmod_broadcast: publish the current client request to a Mercure hub.
+ *
+ * A publish runs on the worker thread that executes vcl_recv, so every
+ * step is bounded: taking a pooled connection (timed wait), connecting and
+ * the whole exchange (libcurl timeouts in milliseconds, no signals).  The
+ * hub connections are libcurl easy handles kept in a small per-object
+ * pool: an idle handle keeps its keep-alive connection, so a burst of
+ * publishes reuses a few TCP connections instead of opening one each.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include <cache/cache.h>
+#include <vcl.h>
+#include <vsb.h>
+#include <vtim.h>
+
+#include "vcc_broadcast_if.h"
+#include "VSC_broadcast.h"
+
+#include "hb_event.h"
+#include "hb_jwt.h"
+#include "hb_url.h"
+
+#define HUB_ID_MAX		1024	/* longest event id kept from the hub */
+#define DEFAULT_TOPIC		"http-broadcast"
+
+struct vmod_broadcast_hub {
+	unsigned		magic;
+#define BROADCAST_HUB_MAGIC	0x6b9e2a31
+	char			*vcl_name;
+	char			*url;
+	char			*topic;
+	char			*guard;
+	char			*token;		/* static bearer, or NULL */
+	char			*jwt_key;	/* mint our own, or NULL */
+	char			*jwt_alg;
+	long			jwt_ttl;	/* seconds */
+	long			timeout_ms;
+	long			connect_timeout_ms;
+	unsigned		private_update;
+	char			**exclude;
+	unsigned		nexclude;
+
+	struct VSC_broadcast	*vsc;
+	struct vsc_seg		*vsc_seg;
+
+	pthread_mutex_t		mtx;
+	pthread_cond_t		cond;
+	CURL			**idle;		/* pooled handles */
+	unsigned		nidle;
+	unsigned		nhandles;	/* idle + in use */
+	unsigned		max_handles;
+	char			*minted;	/* guarded by mtx */
+	time_t			minted_renew;
+};
+
+/* Outcome of the task's last publish, for .id() and .error(). */
+struct task_state {
+	unsigned		magic;
+#define TASK_STATE_MAGIC	0x2f1c77d4
+	const char		*id;
+	const char		*error;
+};
+
+static unsigned curl_users;	/* loaded VCLs using us; CLI thread only */
+
+int v_matchproto_(vmod_event_f)
+vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
+{
+	(void)priv;
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	switch (e) {
+	case VCL_EVENT_LOAD:
+		if (curl_users++ == 0 &&
+		    curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
+			curl_users--;
+			VSB_cat(ctx->msg, "broadcast: curl_global_init failed");
+			return (1);
+		}
+		break;
+	case VCL_EVENT_DISCARD:
+		AN(curl_users);
+		if (--curl_users == 0)
+			curl_global_cleanup();
+		break;
+	default:
+		break;
+	}
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * Constructor and destructor
+ */
+
+static void
+hub_free(struct vmod_broadcast_hub *hub)
+{
+	unsigned u;
+
+	for (u = 0; u < hub->nidle; u++)
+		curl_easy_cleanup(hub->idle[u]);
+	free(hub->idle);
+	for (u = 0; u < hub->nexclude; u++)
+		free(hub->exclude[u]);
+	free(hub->exclude);
+	if (hub->vsc != NULL)
+		VSC_broadcast_Destroy(&hub->vsc_seg);
+	AZ(pthread_mutex_destroy(&hub->mtx));
+	AZ(pthread_cond_destroy(&hub->cond));
+	free(hub->minted);
+	free(hub->vcl_name);
+	free(hub->url);
+	free(hub->topic);
+	free(hub->guard);
+	free(hub->token);
+	free(hub->jwt_key);
+	free(hub->jwt_alg);
+	FREE_OBJ(hub);
+}
+
+/* Split "A, b ,C" into trimmed names; returns 0 or -1 (out of memory). */
+static int
+parse_exclude(struct vmod_broadcast_hub *hub, const char *list)
+{
+	const char *p = list, *e, *b;
+
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		b = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		e = p;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		hub->exclude = realloc(hub->exclude,
+		    (hub->nexclude + 1) * sizeof *hub->exclude);
+		if (hub->exclude == NULL)
+			return (-1);
+		hub->exclude[hub->nexclude] = strndup(b, (size_t)(e - b));
+		if (hub->exclude[hub->nexclude] == NULL)
+			return (-1);
+		hub->nexclude++;
+	}
+	return (0);
+}
+
+static long
+duration_ms(VCL_DURATION d)
+{
+	return ((long)(d * 1e3 + 0.5));
+}
+
+VCL_VOID
+vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
+    const char *vcl_name, VCL_STRING endpoint, VCL_STRING topic,
+    VCL_STRING token, VCL_STRING jwt_key, VCL_STRING jwt_algorithm,
+    VCL_DURATION jwt_ttl, VCL_DURATION timeout,
+    VCL_DURATION connect_timeout, VCL_STRING guard_token,
+    VCL_BOOL private, VCL_STRING exclude_headers,
+    VCL_INT max_connections)
+{
+	struct vmod_broadcast_hub *hub;
+	pthread_condattr_t ca;
+	char err[256];
+	const char *problem = NULL;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	AN(hubp);
+	AZ(*hubp);
+
+	ALLOC_OBJ(hub, BROADCAST_HUB_MAGIC);
+	AN(hub);
+	AZ(pthread_mutex_init(&hub->mtx, NULL));
+	AZ(pthread_condattr_init(&ca));
+	AZ(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC));
+	AZ(pthread_cond_init(&hub->cond, &ca));
+	AZ(pthread_condattr_destroy(&ca));
+	REPLACE(hub->vcl_name, vcl_name);
+	if (hb_endpoint_parse(endpoint, &hub->url, &hub->topic, err,
+	    sizeof err) != 0) {
+		VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
+		hub_free(hub);
+		return;
+	}
+
+	if (topic != NULL && *topic != '\0') {
+		if (hub->topic != NULL && strcmp(hub->topic, topic) != 0)
+			problem = "topic differs from the ?topic= of endpoint";
+		REPLACE(hub->topic, topic);
+	} else if (hub->topic == NULL) {
+		REPLACE(hub->topic, DEFAULT_TOPIC);
+	}
+	if (problem == NULL && *hub->topic == '\0')
+		problem = "topic is empty";
+	if (problem == NULL && token != NULL && *token != '\0' &&
+	    jwt_key != NULL && *jwt_key != '\0')
+		problem = "token and jwt_key are mutually exclusive";
+	if (problem == NULL && jwt_key != NULL && *jwt_key != '\0' &&
+	    hb_jwt_alg_valid(jwt_algorithm) != 0)
+		problem = "unknown jwt_algorithm (use HS256, HS384, HS512, "
+		    "RS256, ..., ES512, PS256, ..., EdDSA)";
+	if (problem == NULL && jwt_ttl < 10)
+		problem = "jwt_ttl must be at least 10s";
+	if (problem == NULL && timeout <= 0)
+		problem = "timeout must be positive (a publish is always bounded)";
+	if (problem == NULL && connect_timeout < 0)
+		problem = "connect_timeout must not be negative";
+	if (problem == NULL && (max_connections < 1 || max_connections > 1024))
+		problem = "max_connections must be between 1 and 1024";
+	if (problem == NULL && parse_exclude(hub, exclude_headers) != 0)
+		problem = "out of memory";
+	if (problem != NULL) {
+		VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, problem);
+		hub_free(hub);
+		return;
+	}
+
+	if (token != NULL && *token != '\0')
+		REPLACE(hub->token, token);
+	if (jwt_key != NULL && *jwt_key != '\0') {
+		REPLACE(hub->jwt_key, jwt_key);
+		REPLACE(hub->jwt_alg, jwt_algorithm);
+		/* Mint once now: a key libjwt refuses fails vcl_init. */
+		hub->minted = hb_jwt_mint(hub->jwt_alg, hub->jwt_key,
+		    "publish", hub->topic, (long)jwt_ttl, time(NULL), err,
+		    sizeof err);
+		if (hub->minted == NULL) {
+			VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
+			hub_free(hub);
+			return;
+		}
+		hub->minted_renew = time(NULL) + (time_t)jwt_ttl / 2;
+	}
+	hub->jwt_ttl = (long)jwt_ttl;
+	REPLACE(hub->guard, guard_token != NULL && *guard_token != '\0' ?
+	    guard_token : hub->topic);
+	hub->private_update = private ? 1 : 0;
+	hub->timeout_ms = duration_ms(timeout);
+	if (hub->timeout_ms < 1)
+		hub->timeout_ms = 1;
+	hub->connect_timeout_ms = connect_timeout > 0 ?
+	    duration_ms(connect_timeout) : hub->timeout_ms;
+	if (hub->connect_timeout_ms > hub->timeout_ms)
+		hub->connect_timeout_ms = hub->timeout_ms;
+	hub->max_handles = (unsigned)max_connections;
+	hub->idle = calloc(hub->max_handles, sizeof *hub->idle);
+	AN(hub->idle);
+	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
+	    VCL_Name(ctx->vcl), vcl_name);
+	AN(hub->vsc);
+	*hubp = hub;
+}
+
+VCL_VOID
+vmod_hub__fini(struct vmod_broadcast_hub **hubp)
+{
+	struct vmod_broadcast_hub *hub;
+
+	TAKE_OBJ_NOTNULL(hub, hubp, BROADCAST_HUB_MAGIC);
+	/* No task can run in a discarded VCL: every handle is idle. */
+	assert(hub->nidle == hub->nhandles);
+	hub_free(hub);
+}
+
+/*--------------------------------------------------------------------
+ * Per-task state
+ */
+
+static struct task_state *
+task_state(VRT_CTX, const struct vmod_broadcast_hub *hub)
+{
+	struct vmod_priv *p;
+	struct task_state *ts;
+
+	p = VRT_priv_task(ctx, hub);
+	if (p == NULL) {
+		VRT_fail(ctx, "broadcast: no workspace for task state");
+		return (NULL);
+	}
+	if (p->priv == NULL) {
+		ts = WS_Alloc(ctx->ws, sizeof *ts);
+		if (ts == NULL) {
+			VRT_fail(ctx, "broadcast: no workspace for task state");
+			return (NULL);
+		}
+		INIT_OBJ(ts, TASK_STATE_MAGIC);
+		ts->id = "";
+		ts->error = "";
+		p->priv = ts;
+	}
+	CAST_OBJ_NOTNULL(ts, p->priv, TASK_STATE_MAGIC);
+	return (ts);
+}
+
+/*--------------------------------------------------------------------
+ * Guard token
+ */
+
+/* Does the comma separated header value list [b, e) contain tok? */
+static int
+list_has(const char *b, const char *e, const char *tok)
+{
+	size_t l = strlen(tok);
+	const char *s;
+
+	while (b < e) {
+		while (b < e && (*b == ' ' || *b == '\t' || *b == ','))
+			b++;
+		s = b;
+		while (b < e && *b != ',')
+			b++;
+		while (b > s && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if ((size_t)(b - s) == l && memcmp(s, tok, l) == 0)
+			return (1);
+		while (b < e && *b != ',')
+			b++;
+	}
+	return (0);
+}
+
+static int
+carries_guard(const struct http *hp, const char *guard)
+{
+	static const char name[] = HB_GUARD_HEADER ":";
+	const txt *t;
+	unsigned u;
+
+	CHECK_OBJ_NOTNULL(hp, HTTP_MAGIC);
+	for (u = HTTP_HDR_FIRST; u < hp->nhd; u++) {
+		t = &hp->hd[u];
+		if (t->b == NULL || (size_t)(t->e - t->b) < sizeof name - 1 ||
+		    strncasecmp(t->b, name, sizeof name - 1) != 0)
+			continue;
+		if (list_has(t->b + sizeof name - 1, t->e, guard))
+			return (1);
+	}
+	return (0);
+}
+
+VCL_BOOL
+vmod_hub_is_replay(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	if (ctx->http_req == NULL) {
+		VRT_fail(ctx, "broadcast: %s.is_replay() is only available "
+		    "in client-side subroutines", hub->vcl_name);
+		return (0);
+	}
+	return (carries_guard(ctx->http_req, hub->guard));
+}
+
+/*--------------------------------------------------------------------
+ * Building the event
+ */
+
+static int
+excluded(const struct vmod_broadcast_hub *hub, const char *name, size_t len)
+{
+	unsigned u;
+
+	if ((len == 4 && strncasecmp(name, "Host", 4) == 0) ||
+	    (len == 14 && strncasecmp(name, "Content-Length", 14) == 0) ||
+	    hb_header_is_hop_by_hop(name, len))
+		return (1);
+	for (u = 0; u < hub->nexclude; u++)
+		if (strlen(hub->exclude[u]) == len &&
+		    strncasecmp(hub->exclude[u], name, len) == 0)
+			return (1);
+	return (0);
+}
+
+struct body_buf {
+	unsigned char	*p;
+	size_t		len;
+	size_t		cap;
+};
+
+static int v_matchproto_(objiterate_f)
+body_collect(void *priv, unsigned flush, const void *ptr, ssize_t len)
+{
+	struct body_buf *bb = priv;
+	size_t need;
+
+	(void)flush;
+	if (len <= 0)
+		return (0);
+	need = bb->len + (size_t)len;
+	if (need > bb->cap) {
+		unsigned char *n;
+
+		bb->cap = need * 2;
+		n = realloc(bb->p, bb->cap);
+		if (n == NULL)
+			return (-1);
+		bb->p = n;
+	}
+	memcpy(bb->p + bb->len, ptr, (size_t)len);
+	bb->len = need;
+	return (0);
+}
+
+/*
+ * Encode the request as the JSON event.  Returns malloc'ed JSON, or NULL
+ * with *why set.
+ */
+static char *
+event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
+    size_t *lenp, const char **why)
+{
+	const struct http *hp = ctx->http_req;
+	struct hb_event ev;
+	struct hb_hdr *hdrs;
+	struct body_buf bb = { NULL, 0, 0 };
+	const char *url, *q, *host, *colon;
+	char *path = NULL, *rawpath = NULL, *canon = NULL, *query = NULL;
+	char *json = NULL;
+	const txt *t;
+	unsigned u;
+
+	memset(&ev, 0, sizeof ev);
+	url = hp->hd[HTTP_HDR_URL].b;
+	if (url == NULL || *url != '/') {
+		*why = "request URL is not in origin-form";
+		return (NULL);
+	}
+	q = strchr(url, '?');
+	rawpath = strndup(url, q != NULL ? (size_t)(q - url) : strlen(url));
+	query = strdup(q != NULL ? q + 1 : "");
+	hdrs = calloc(hp->nhd + 1, sizeof *hdrs);
+	if (rawpath == NULL || query == NULL || hdrs == NULL) {
+		*why = "out of memory";
+		goto done;
+	}
+	path = hb_path_unescape(rawpath, strlen(rawpath));
+	if (path == NULL) {
+		*why = "request URL has an invalid percent-encoding";
+		goto done;
+	}
+	canon = hb_path_escape(path, strlen(path));
+	if (canon == NULL) {
+		*why = "out of memory";
+		goto done;
+	}
+	ev.method = hp->hd[HTTP_HDR_METHOD].b;
+	ev.path = path;
+	ev.rawpath = strcmp(canon, rawpath) != 0 ? rawpath : NULL;
+	ev.rawquery = query;
+	ev.host = http_GetHdr(hp, H_Host, &host) ? host : "";
+	ev.hdrs = hdrs;
+	for (u = HTTP_HDR_FIRST; u < hp->nhd; u++) {
+		t = &hp->hd[u];
+		if (t->b == NULL)
+			continue;
+		colon = memchr(t->b, ':', (size_t)(t->e - t->b));
+		if (colon == NULL ||
+		    excluded(hub, t->b, (size_t)(colon - t->b)))
+			continue;
+		hdrs[ev.nhdrs].name = t->b;
+		hdrs[ev.nhdrs].name_len = (size_t)(colon - t->b);
+		for (colon++; colon < t->e && (*colon == ' ' || *colon == '\t');)
+			colon++;
+		hdrs[ev.nhdrs].value = colon;
+		hdrs[ev.nhdrs].value_len = (size_t)(t->e - colon);
+		ev.nhdrs++;
+	}
+	/* The loop guard, appended as the original agents did. */
+	hdrs[ev.nhdrs].name = HB_GUARD_HEADER;
+	hdrs[ev.nhdrs].name_len = strlen(HB_GUARD_HEADER);
+	hdrs[ev.nhdrs].value = hub->guard;
+	hdrs[ev.nhdrs].value_len = strlen(hub->guard);
+	ev.nhdrs++;
+
+	if (ctx->req != NULL && ctx->req->req_body_status == BS_CACHED) {
+		if (VRB_Iterate(ctx->req->wrk, ctx->vsl, ctx->req,
+		    body_collect, &bb) < 0) {
+			*why = "cannot read the cached request body";
+			goto done;
+		}
+		ev.body = bb.p;
+		ev.body_len = bb.len;
+	}
+	json = hb_event_encode(&ev, lenp);
+	if (json == NULL)
+		*why = "out of memory";
+  done:
+	free(bb.p);
+	free(hdrs);
+	free(canon);
+	free(path);
+	free(rawpath);
+	free(query);
+	return (json);
+}
+
+/*--------------------------------------------------------------------
+ * The connection pool
+ */
+
+static CURL *
+handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline)
+{
+	CURL *h = NULL;
+	struct timespec ts;
+	double d;
+
+	AZ(pthread_mutex_lock(&hub->mtx));
+	for (;;) {
+		if (hub->nidle > 0) {
+			h = hub->idle[--hub->nidle];
+			break;
+		}
+		if (hub->nhandles < hub->max_handles) {
+			hub->nhandles++;
+			AZ(pthread_mutex_unlock(&hub->mtx));
+			h = curl_easy_init();
+			if (h == NULL) {
+				AZ(pthread_mutex_lock(&hub->mtx));
+				hub->nhandles--;
+				AZ(pthread_cond_signal(&hub->cond));
+				AZ(pthread_mutex_unlock(&hub->mtx));
+			}
+			return (h);
+		}
+		if (VTIM_mono() >= deadline)
+			break;
+		d = deadline;	/* CLOCK_MONOTONIC, as VTIM_mono() */
+		ts.tv_sec = (time_t)d;
+		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+		(void)pthread_cond_timedwait(&hub->cond, &hub->mtx, &ts);
+	}
+	AZ(pthread_mutex_unlock(&hub->mtx));
+	return (h);
+}
+
+static void
+handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
+{
+	AZ(pthread_mutex_lock(&hub->mtx));
+	if (reusable) {
+		assert(hub->nidle < hub->max_handles);
+		hub->idle[hub->nidle++] = h;
+	} else {
+		hub->nhandles--;
+	}
+	AZ(pthread_cond_signal(&hub->cond));
+	AZ(pthread_mutex_unlock(&hub->mtx));
+	if (!reusable)
+		curl_easy_cleanup(h);
+}
+
+/* "Authorization: Bearer ..." (malloc'ed), or NULL when anonymous. */
+static char *
+auth_header(struct vmod_broadcast_hub *hub, const char **why)
+{
+	char err[256], *tok, *out = NULL;
+	time_t now;
+
+	if (hub->token != NULL) {
+		if (asprintf(&out, "Authorization: Bearer %s", hub->token) < 0)
+			out = NULL;
+		return (out);
+	}
+	if (hub->jwt_key == NULL)
+		return (NULL);
+	now = time(NULL);
+	AZ(pthread_mutex_lock(&hub->mtx));
+	if (now >= hub->minted_renew) {
+		tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish",
+		    hub->topic, hub->jwt_ttl, now, err, sizeof err);
+		if (tok != NULL) {
+			free(hub->minted);
+			hub->minted = tok;
+			hub->minted_renew = now + hub->jwt_ttl / 2;
+		} else {
+			/* The old token stays valid until its exp. */
+			*why = "cannot renew the publisher JWT";
+		}
+	}
+	if (asprintf(&out, "Authorization: Bearer %s", hub->minted) < 0)
+		out = NULL;
+	AZ(pthread_mutex_unlock(&hub->mtx));
+	return (out);
+}
+
+struct reply {
+	char	buf[HUB_ID_MAX + 1];
+	size_t	len;
+};
+
+static size_t
+reply_collect(char *ptr, size_t size, size_t nmemb, void *priv)
+{
+	struct reply *r = priv;
+	size_t n = size * nmemb, room = HUB_ID_MAX - r->len;
+
+	/* Keep the start (the id); the rest of a long body is discarded. */
+	if (n < room)
+		room = n;
+	memcpy(r->buf + r->len, ptr, room);
+	r->len += room;
+	return (n);
+}
+
+/*--------------------------------------------------------------------
+ * .publish()
+ */
+
+static VCL_BOOL
+publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
+    struct task_state *ts, const char *why, vtim_real t0)
+{
+	ts->error = WS_Copy(ctx->ws, why, -1);
+	if (ts->error == NULL)
+		ts->error = "publish failed (workspace overflow)";
+	ts->id = "";
+	__atomic_add_fetch(&hub->vsc->failed, 1, __ATOMIC_RELAXED);
+	if (t0 > 0)
+		__atomic_add_fetch(&hub->vsc->publish_usec,
+		    (uint64_t)((VTIM_real() - t0) * 1e6), __ATOMIC_RELAXED);
+	VSLb(ctx->vsl, SLT_Error, "broadcast: %s: publish failed: %s",
+	    hub->vcl_name, why);
+	return (0);
+}
+
+VCL_BOOL
+vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	struct task_state *ts;
+	struct curl_slist *hdrs = NULL, *hl;
+	struct reply rep;
+	char errbuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE + 64];
+	char *json = NULL, *ejson = NULL, *etopic = NULL, *form = NULL;
+	char *auth = NULL;
+	const char *cause = NULL, *renew_warning = NULL;
+	size_t jlen = 0, flen;
+	long status = 0;
+	CURLcode cc;
+	CURL *h;
+	vtim_real t0;
+	VCL_BOOL ok = 0;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	if (ctx->req == NULL || ctx->http_req == NULL) {
+		VRT_fail(ctx, "broadcast: %s.publish() is only available in "
+		    "client-side subroutines", hub->vcl_name);
+		return (0);
+	}
+	ts = task_state(ctx, hub);
+	if (ts == NULL)
+		return (0);
+	if (carries_guard(ctx->http_req, hub->guard)) {
+		__atomic_add_fetch(&hub->vsc->loops, 1, __ATOMIC_RELAXED);
+		ts->id = "";
+		ts->error = "loop: the request carries this hub's guard "
+		    "token, it is a replay and is not published again";
+		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
+		    ts->error);
+		return (0);
+	}
+
+	t0 = VTIM_real();
+	json = event_from_req(ctx, hub, &jlen, &cause);
+	if (json == NULL)
+		return (publish_failed(ctx, hub, ts, cause, t0));
+
+	h = handle_get(hub, VTIM_mono() + hub->timeout_ms * 1e-3);
+	if (h == NULL) {
+		free(json);
+		return (publish_failed(ctx, hub, ts, "timeout waiting for a "
+		    "free hub connection (raise max_connections)", t0));
+	}
+	curl_easy_reset(h);
+	etopic = curl_easy_escape(h, hub->topic, 0);
+	ejson = curl_easy_escape(h, json, (int)jlen);
+	free(json);
+	auth = auth_header(hub, &renew_warning);
+	if (etopic == NULL || ejson == NULL ||
+	    asprintf(&form, "topic=%s&data=%s%s", etopic, ejson,
+	    hub->private_update ? "&private=on" : "") < 0)
+		form = NULL;
+	curl_free(etopic);
+	curl_free(ejson);
+	if (form == NULL || ((hub->token != NULL || hub->jwt_key != NULL) &&
+	    auth == NULL)) {
+		free(form);
+		free(auth);
+		handle_put(hub, h, 1);
+		return (publish_failed(ctx, hub, ts, "out of memory", t0));
+	}
+	if (renew_warning != NULL)
+		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
+		    renew_warning);
+	flen = strlen(form);
+
+	hl = curl_slist_append(NULL,
+	    "Content-Type: application/x-www-form-urlencoded");
+	if (hl != NULL)
+		hdrs = hl;
+	if (hl != NULL && auth != NULL)
+		hl = curl_slist_append(hdrs, auth);
+	if (hl != NULL)
+		hl = curl_slist_append(hdrs, "Expect:");
+	if (hl == NULL) {
+		curl_slist_free_all(hdrs);
+		free(form);
+		free(auth);
+		handle_put(hub, h, 1);
+		return (publish_failed(ctx, hub, ts, "out of memory", t0));
+	}
+
+	memset(&rep, 0, sizeof rep);
+	errbuf[0] = '\0';
+	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
+	hb_curl_defaults(h);
+	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
+	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)flen);
+	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, hub->timeout_ms);
+	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    hub->connect_timeout_ms);
+	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reply_collect);
+	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, &rep);
+	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	(void)curl_easy_setopt(h, CURLOPT_USERAGENT,
+	    "vmod-broadcast/" PACKAGE_VERSION);
+
+	cc = curl_easy_perform(h);
+	if (cc == CURLE_OK)
+		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	/* The easy handle must not keep pointers to our buffers. */
+	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	handle_put(hub, h, 1);
+	curl_slist_free_all(hdrs);
+	free(form);
+	free(auth);
+
+	if (cc != CURLE_OK) {
+		snprintf(why, sizeof why, "hub unreachable: %s",
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+		return (publish_failed(ctx, hub, ts, why, t0));
+	}
+	__atomic_add_fetch(&hub->vsc->bytes, flen, __ATOMIC_RELAXED);
+	while (rep.len > 0 && (rep.buf[rep.len - 1] == '\n' ||
+	    rep.buf[rep.len - 1] == '\r' || rep.buf[rep.len - 1] == ' '))
+		rep.len--;
+	rep.buf[rep.len] = '\0';
+	if (status < 200 || status > 299) {
+		snprintf(why, sizeof why, "hub answered HTTP %ld", status);
+		return (publish_failed(ctx, hub, ts, why, t0));
+	}
+	if (!hb_header_value_valid(rep.buf, rep.len)) {
+		/* An id we would echo into a response must be one line. */
+		rep.len = strcspn(rep.buf, "\r\n");
+		rep.buf[rep.len] = '\0';
+	}
+	ts->id = WS_Copy(ctx->ws, rep.buf, (int)rep.len + 1);
+	if (ts->id == NULL) {
+		ts->id = "";
+		VRT_fail(ctx, "broadcast: workspace overflow");
+	}
+	ts->error = "";
+	ok = 1;
+	__atomic_add_fetch(&hub->vsc->published, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hub->vsc->publish_usec,
+	    (uint64_t)((VTIM_real() - t0) * 1e6), __ATOMIC_RELAXED);
+	VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: published id=%s "
+	    "status=%ld bytes=%zu time=%.3fms", hub->vcl_name, ts->id,
+	    status, flen, (VTIM_real() - t0) * 1e3);
+	return (ok);
+}
+
+VCL_STRING
+vmod_hub_id(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	struct task_state *ts;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	ts = task_state(ctx, hub);
+	return (ts != NULL ? ts->id : "");
+}
+
+VCL_STRING
+vmod_hub_error(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	struct task_state *ts;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	ts = task_state(ctx, hub);
+	return (ts != NULL ? ts->error : "");
+}
