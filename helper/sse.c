@@ -61,16 +61,23 @@ sse_reset(struct sse_parser *p)
 	p->started = 0;
 }
 
-int
-sse_set_id(struct sse_parser *p, const char *id)
+/* Replace the string *dst owns with a copy of [src, src + len). */
+static int
+replace(char **dst, const char *src, size_t len)
 {
-	char *n = strdup(id);
+	char *n = strndup(src, len);
 
 	if (n == NULL)
 		return (-1);
-	free(p->id);
-	p->id = n;
+	free(*dst);
+	*dst = n;
 	return (0);
+}
+
+int
+sse_set_id(struct sse_parser *p, const char *id)
+{
+	return (replace(&p->id, id, strlen(id)));
 }
 
 void
@@ -123,7 +130,6 @@ process_line(struct sse_parser *p)
 {
 	const char *line = p->line, *colon, *value;
 	size_t len = p->line_len, flen, vlen;
-	char *n;
 
 	if (len == 0) {
 		dispatch(p);
@@ -161,19 +167,11 @@ process_line(struct sse_parser *p)
 		p->data_len += vlen;
 		p->data[p->data_len++] = '\n';
 	} else if (flen == 5 && memcmp(line, "event", 5) == 0) {
-		n = strndup(value, vlen);
-		if (n == NULL)
-			return (-1);
-		free(p->type);
-		p->type = n;
+		return (replace(&p->type, value, vlen));
 	} else if (flen == 2 && memcmp(line, "id", 2) == 0) {
 		if (memchr(value, '\0', vlen) != NULL)
 			return (0);		/* ignored, as the standard says */
-		n = strndup(value, vlen);
-		if (n == NULL)
-			return (-1);
-		free(p->id);
-		p->id = n;
+		return (replace(&p->id, value, vlen));
 	} else if (flen == 5 && memcmp(line, "retry", 5) == 0) {
 		/* The line is not NUL-terminated: no strtol() here. */
 		if (all_digits(value, vlen) && vlen <= 9 &&
