@@ -28,7 +28,7 @@ enum {
 	S_HUB_ENDPOINT, S_HUB_TOPIC, S_HUB_SUBSCRIBE_TOKEN, S_HUB_TOKEN,
 	S_HUB_SUBSCRIBE_TOKEN_FILE, S_HUB_JWT_KEY, S_HUB_JWT_ALGORITHM,
 	S_HUB_JWT_TTL, S_HUB_IDLE_TIMEOUT, S_HUB_MAX_EVENT_SIZE,
-	S_HUB_RECONNECT_MAX, S_STATE_FILE, S_STATUS_ADDR, S_SHUTDOWN_TIMEOUT,
+	S_HUB_RECONNECT_MAX, S_HUB_GUARD_TOKEN, S_HUB_GAP_ACTION, S_STATE_FILE, S_STATUS_ADDR, S_SHUTDOWN_TIMEOUT,
 	S_LOG_FORMAT, S_LOG_LEVEL, S_DEBUG, S_COUNT
 };
 
@@ -57,6 +57,11 @@ static const struct setting {
 	    "reconnect when the hub sent nothing for this long" },
 	{ "HUB_MAX_EVENT_SIZE", "256k", "larger events are refused" },
 	{ "HUB_RECONNECT_MAX", "60s", "cap of the reconnection backoff" },
+	{ "HUB_GUARD_TOKEN", NULL,
+	    "loop guard sent with requests of our own (default the topic, "
+	    "as the VMOD's guard_token)" },
+	{ "HUB_GAP_ACTION", "ban",
+	    "when events were missed: ban (everything cached) or warn" },
 	{ "STATE_FILE", NULL,
 	    "cursor file (default $STATE_DIRECTORY/cursor or "
 	    "/var/lib/http-broadcast/cursor; empty: memory only)" },
@@ -490,6 +495,24 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		free(tok);
 	}
 
+	cfg->hub_guard_token = strdup(val[S_HUB_GUARD_TOKEN] != NULL &&
+	    *val[S_HUB_GUARD_TOKEN] != '\0' ? val[S_HUB_GUARD_TOKEN] :
+	    cfg->hub_topic);
+	if (cfg->hub_guard_token == NULL)
+		FAIL(S_HUB_GUARD_TOKEN, "out of memory");
+	for (j = 0; cfg->hub_guard_token[j] != '\0'; j++)
+		if ((unsigned char)cfg->hub_guard_token[j] < 0x20 ||
+		    cfg->hub_guard_token[j] == 0x7f)
+			FAIL(S_HUB_GUARD_TOKEN, "has a control character");
+	v = val[S_HUB_GAP_ACTION] != NULL && *val[S_HUB_GAP_ACTION] != '\0' ?
+	    val[S_HUB_GAP_ACTION] : settings[S_HUB_GAP_ACTION].def;
+	if (strcmp(v, "ban") == 0)
+		cfg->hub_gap_action = GAP_BAN;
+	else if (strcmp(v, "warn") == 0)
+		cfg->hub_gap_action = GAP_WARN;
+	else
+		FAIL(S_HUB_GAP_ACTION, "\"%.32s\" is not ban or warn", v);
+
 	v = val[S_STATE_FILE];
 	if (v != NULL) {
 		cfg->state_file = strdup(v);
@@ -526,6 +549,7 @@ settings_free(struct settings *cfg)
 		explicit_bzero(cfg->hub_jwt_key, strlen(cfg->hub_jwt_key));
 	free(cfg->hub_jwt_key);
 	free(cfg->hub_jwt_alg);
+	free(cfg->hub_guard_token);
 	free(cfg->state_file);
 	free(cfg->status_addr);
 	memset(cfg, 0, sizeof *cfg);

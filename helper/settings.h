@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What to do when the hub cannot resume from our cursor. */
+#define GAP_WARN	0
+#define GAP_BAN		1
+
 struct settings {
 	char		*agent_endpoint;	/* "http://host:port", no '/' */
 	int64_t		agent_retry_delay_ms;
@@ -28,6 +32,8 @@ struct settings {
 	int64_t		hub_idle_timeout_ms;
 	size_t		hub_max_event_size;
 	int64_t		hub_reconnect_max_ms;
+	char		*hub_guard_token;	/* X-HttpBroadcast-Guard */
+	int		hub_gap_action;		/* GAP_* */
 
 	char		*state_file;		/* "" = memory only */
 	char		*status_addr;		/* NULL = no listener */
