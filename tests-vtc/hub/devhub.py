@@ -323,7 +323,8 @@ class History:
         self.path = path if size > 0 else None
         self.log = log
         self.events = collections.deque()
-        self.seq_of = {}        # id -> sequence number of its newest event
+        self.seq_of = {}        # id -> sequence number(s) of its events:
+                                # an int, or a deque when it recurs
         self.first_seq = 0      # sequence number of events[0]
         self.last_id = None
         self.file = None
@@ -351,12 +352,24 @@ class History:
         self.last_id = update.id
         if self.size <= 0:
             return
-        self.seq_of[update.id] = self.first_seq + len(self.events)
+        seq = self.first_seq + len(self.events)
+        seqs = self.seq_of.get(update.id)
+        if seqs is None:
+            self.seq_of[update.id] = seq
+        elif isinstance(seqs, int):
+            self.seq_of[update.id] = collections.deque((seqs, seq))
+        else:
+            seqs.append(seq)
         self.events.append(update)
         if len(self.events) > self.size:
             old = self.events.popleft()
-            if self.seq_of.get(old.id) == self.first_seq:
+            seqs = self.seq_of[old.id]
+            if isinstance(seqs, int):
                 del self.seq_of[old.id]
+            else:
+                seqs.popleft()
+                if len(seqs) == 1:
+                    self.seq_of[old.id] = seqs[0]
             self.first_seq += 1
 
     def add(self, update):
@@ -368,15 +381,23 @@ class History:
             if self.file_lines > 2 * self.size + 100:
                 self.compact()
 
-    def after(self, last_event_id):
-        """The updates after `last_event_id`, or None if it is unknown."""
+    def after(self, last_event_id, scan_limit=0):
+        """The updates after `last_event_id`, or None if it is unknown.
+
+        As the reference hub, the id is looked for from the OLDEST entry
+        on, and the first match wins; with `scan_limit` > 0 the search
+        gives up after that many entries (an id further on is unknown).
+        `seq_of` gives the position of an id's oldest occurrence, so the
+        answer is the walk's without walking."""
         if last_event_id == "earliest":
             return list(self.events)
-        seq = self.seq_of.get(last_event_id)
-        if seq is None:
+        seqs = self.seq_of.get(last_event_id)
+        if seqs is None:
             return None
-        return list(itertools.islice(self.events,
-                                     seq - self.first_seq + 1, None))
+        index = (seqs if isinstance(seqs, int) else seqs[0]) - self.first_seq
+        if 0 < scan_limit <= index:
+            return None
+        return list(itertools.islice(self.events, index + 1, None))
 
     def compact(self):
         """Rewrite the file with the current history, atomically."""
@@ -814,7 +835,7 @@ class Hub:
         """(updates to replay, Last-Event-ID response header)."""
         if cursor == "earliest":
             return self.history.after("earliest"), "earliest"
-        found = self.history.after(cursor)
+        found = self.history.after(cursor, self.args.history_scan_limit)
         if found is not None:
             return found, cursor
         if cursor == self.history.last_id:    # no history, nothing missed
@@ -928,6 +949,12 @@ def parse_args(argv):
                              "1000, 0 = no history)")
     parser.add_argument("--history-file", metavar="FILE",
                         help="persist the history in FILE (JSON lines)")
+    parser.add_argument("--history-scan-limit", type=int, default=0,
+                        metavar="N",
+                        help="a Last-Event-ID not found among the N oldest "
+                             "history entries counts as unknown (default 0 "
+                             "= no limit, as hubs up to v0.24.1; v0.24.2+: "
+                             "10000)")
     parser.add_argument("--log-file", metavar="FILE",
                         help="log here instead of stderr")
     args = parser.parse_args(argv)
@@ -941,7 +968,8 @@ def parse_args(argv):
     if not (args.subscriber_jwt_key or args.jwt_key or args.allow_anonymous):
         parser.error("subscribers need --jwt-key, --subscriber-jwt-key or "
                      "--allow-anonymous")
-    if args.history_size < 0 or args.heartbeat < 0 or args.write_timeout < 0:
+    if args.history_size < 0 or args.heartbeat < 0 or \
+            args.write_timeout < 0 or args.history_scan_limit < 0:
         parser.error("sizes and durations cannot be negative")
     return args
 

@@ -906,6 +906,64 @@ class HistoryTests(unittest.TestCase):
             self.assertEqual([json.loads(line)["id"] for line in f], ids[-5:])
 
 
+class HistoryLookupTests(unittest.TestCase):
+    """History.after: the walk from the oldest entry, without a hub."""
+
+    def history(self, ids, size=100):
+        history = devhub.History(size, None, lambda *a, **k: None)
+        for event_id in ids:
+            history.add(devhub.Update(event_id, ["t"]))
+        return history
+
+    @staticmethod
+    def ids(updates):
+        return None if updates is None else [u.id for u in updates]
+
+    def test_a_recurring_id_resumes_after_its_oldest_entry(self):
+        history = self.history(["a", "dup", "b", "dup", "c"])
+        self.assertEqual(self.ids(history.after("dup")), ["b", "dup", "c"])
+        # Once the oldest "dup" is evicted, the next one is the oldest.
+        history = self.history(["dup", "x", "dup", "y"], size=3)
+        self.assertEqual(self.ids(history.after("dup")), ["y"])
+        self.assertEqual(self.ids(history.after("x")), ["dup", "y"])
+        history.add(devhub.Update("z", ["t"]))
+        history.add(devhub.Update("w", ["t"]))
+        self.assertIsNone(history.after("dup"))
+        self.assertEqual(history.seq_of.keys(), {"y", "z", "w"})
+
+    def test_scan_limit_counts_from_the_oldest_entry(self):
+        ids = ["e%d" % i for i in range(10)]
+        history = self.history(ids)
+        self.assertEqual(self.ids(history.after("e4", 5)), ids[5:])
+        self.assertIsNone(history.after("e5", 5))
+        self.assertEqual(self.ids(history.after("e9", 0)), [])
+        self.assertEqual(self.ids(history.after("earliest", 1)), ids)
+        history = self.history(["x", "dup", "y", "dup"])
+        self.assertEqual(self.ids(history.after("dup", 2)), ["y", "dup"])
+
+
+class HistoryScanLimitTests(HubTestCase):
+    HUB_ARGS = ("--jwt-key", KEY, "--allow-anonymous", "--heartbeat", "0",
+                "--history-size", "20", "--history-scan-limit", "5")
+
+    def test_cursor_within_the_limit_is_found_beyond_it_is_a_gap(self):
+        topic = unique_topic("scan")
+        ids = [publish_ok(self.port, [("topic", topic)]) for _ in range(10)]
+        found = self.subscribe([topic], headers={"Last-Event-ID": ids[4]})
+        self.assertEqual(found.headers["last-event-id"], ids[4])
+        self.assertTrue(found.wait_text("id: %s\n" % ids[9]))
+        self.assertEqual(found.ids(), ids[5:])
+        gap = self.subscribe([topic], headers={"Last-Event-ID": ids[5]})
+        self.assertEqual(gap.headers["last-event-id"], ids[9])
+        live = publish_ok(self.port, [("topic", topic)])
+        self.assertTrue(gap.wait_text("id: %s\n" % live))
+        self.assertEqual(gap.ids(), [live])
+        # earliest is not a lookup: the whole history.
+        whole = self.subscribe([topic], headers={"Last-Event-ID": "earliest"})
+        self.assertTrue(whole.wait_text("id: %s\n" % live))
+        self.assertEqual(whole.ids(), ids + [live])
+
+
 # ---------------------------------------------------------------- scale
 
 MANY = int(os.environ.get("DEVHUB_MANY_SUBSCRIBERS", "2000"))
