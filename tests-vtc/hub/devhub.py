@@ -8,7 +8,7 @@ subscription API, no rate limits, and it was written to be read, not to be
 fast.  It binds 127.0.0.1 unless told otherwise.
 
 It speaks the Mercure 0.x wire format the way the reference hub v0.14-v0.24
-does (see tests-vtc/hub/README.md and /work/shared/MERCURE.md):
+does (see tests-vtc/hub/README.md), limits included:
 
   POST <path>   form fields topic (repeatable, required), data, private, id,
                 type, retry.  200 with the event id as text/plain body.
@@ -18,6 +18,15 @@ does (see tests-vtc/hub/README.md and /work/shared/MERCURE.md):
                 Last-Event-ID header or the lastEventID / Last-Event-ID /
                 last_event_id query parameters; "earliest" = whole history.
   GET /healthz  200.
+
+  Each subscriber has a queue of --subscriber-buffer updates (1000), which
+  a replay for a cursor goes through too, read from the history much faster
+  than it is written: a larger catch-up, or a live burst the subscriber
+  reads too slowly, overflows it and the subscriber is dropped.  Its stream
+  then stalls (stays open with heartbeats only, hubs up to v0.19, the
+  default) or ends (--overflow close, v0.20+).  --history-scan-limit N:
+  a Last-Event-ID not among the N oldest history entries is unknown, as
+  from v0.24.2 (N = 10000); 0, the default, looks through all of it.
 
 JWTs: HS256/HS384/HS512 only, from the Authorization: Bearer header, the
 "authorization" query parameter or the mercureAuthorization cookie.
@@ -30,7 +39,9 @@ Log lines (stderr or --log-file), one per fact, easy to count with grep:
   published id=<id> topic=<t> [topic=<t2>...] private=<0|1> bytes=<n>
   rejected method=POST status=<code> reason=<...>
   subscribed peer=H:P topic=<sel>... anonymous=<0|1> last_event_id=<id|->
-  unsubscribed peer=H:P reason=<eof|timeout|exp|signal|slow|shutdown> events=<n>
+  dropped peer=H:P reason=overflow events=<n written so far>
+  unsubscribed peer=H:P reason=<eof|timeout|exp|signal|slow|overflow|shutdown>
+               events=<n written>
 
 Python 3 standard library only; one asyncio event loop, no threads.
 """
