@@ -6,7 +6,10 @@ refused (the hub was down: 503) are allowed; the URLs it accepted are
 written to FILE, one per line, for a later comparison with what every node
 applied.
 
-    burst.py HOST:PORT COUNT [PREFIX] [--accepted FILE]
+    burst.py HOST:PORT COUNT [PREFIX] [--accepted FILE] [--pad BYTES]
+
+--pad adds an X-Pad header of that many bytes to each request (it travels
+in the event), to make the events as big as a real header set can.
 """
 import argparse
 import http.client
@@ -17,6 +20,7 @@ ap.add_argument("node")
 ap.add_argument("count", type=int)
 ap.add_argument("prefix", nargs="?", default="/burst/")
 ap.add_argument("--accepted")
+ap.add_argument("--pad", type=int, default=0)
 args = ap.parse_args()
 
 host, port = args.node.rsplit(":", 1)
@@ -26,7 +30,10 @@ refused = 0
 for i in range(args.count):
     url = "%s%d" % (args.prefix, i)
     try:
-        conn.request("PURGE", url, headers={"Host": "www.example.com"})
+        headers = {"Host": "www.example.com"}
+        if args.pad:
+            headers["X-Pad"] = "p" * args.pad
+        conn.request("PURGE", url, headers=headers)
         r = conn.getresponse()
         r.read()
         status, reason = r.status, r.reason

@@ -7,6 +7,8 @@
 # through the node, the helper restarts and must apply every one of them
 # (through however many pages the hub hands out), then 10 live PURGEs too.
 # "live": the helper stays subscribed while the COUNT PURGEs are published.
+# BURST_PAD=N pads each of the COUNT requests with an N-byte header;
+# BURST_CLIENTS=N publishes them over N connections at once (live only).
 # Prints the verdicts of e2e/lost; the helper's log is TMPDIR/helper.log.
 set -eu
 here=$(dirname "$0")
@@ -36,10 +38,18 @@ if [ "$mode" = catchup ]; then
 	echo "published $(wc -l <"$tmp/accepted") while the helper was stopped"
 	start_helper
 else
-	python3 "$here/burst.py" "$sock" "$count" /k/ --accepted "$tmp/accepted"
+	clients=${BURST_CLIENTS:-1} bursts=
+	for c in $(seq "$clients"); do
+		python3 "$here/burst.py" "$sock" $((count / clients)) "/k/$c-" \
+		    --accepted "$tmp/accepted.$c" --pad "${BURST_PAD:-0}" &
+		bursts="$bursts $!"
+	done
+	# (not a bare wait: the helper runs in the background too)
+	wait $bursts
+	cat "$tmp"/accepted.* >"$tmp/accepted"
 	echo "published $(wc -l <"$tmp/accepted") while the helper was subscribed"
 fi
-E2E_TIMEOUT=${E2E_TIMEOUT:-120} "$here/lost" "$tmp/accepted" "$name" /k/
+E2E_TIMEOUT=${E2E_TIMEOUT:-60} "$here/lost" "$tmp/accepted" "$name" /k/
 # Live events still flow afterwards.
 python3 "$here/burst.py" "$sock" 10 /live/ --accepted "$tmp/live"
 "$here/lost" "$tmp/live" "$name" /live/
