@@ -76,10 +76,10 @@ def main():
     hist = os.path.join(a.workdir, "run-history.jsonl")
     shutil.copyfile(a.history, hist)
     portfile = os.path.join(a.workdir, "hub.port")
-    for p in (portfile, os.path.join(a.workdir, "cursor")):
+    hublog = os.path.join(a.workdir, "hub.log")
+    for p in (portfile, os.path.join(a.workdir, "cursor"), hublog):
         if os.path.exists(p):
             os.unlink(p)
-    hublog = os.path.join(a.workdir, "hub.log")
     hub = subprocess.Popen(
         [sys.executable, a.hub, "--listen", "127.0.0.1:0", "--port-file",
          portfile, "--jwt-key", "bench-key", "--history-file", hist,
