@@ -44,7 +44,7 @@ static const struct setting {
 	{ "AGENT_MAX_CONCURRENCY", "16", "replays in flight at most" },
 	{ "AGENT_MAX_BACKLOG", "20000",
 	    "events held for varnishd before the stream is paused "
-	    "(about 1.5 kB each)" },
+	    "(about 1 kB each plus the event)" },
 	{ "AGENT_ALLOWED_METHODS", "PURGE,BAN", "methods that are replayed" },
 	{ "HUB_ENDPOINT", NULL, "Mercure hub URL, ?topic= allowed (required)" },
 	{ "HUB_TOPIC", "http-broadcast", "topic to subscribe to" },
