@@ -187,6 +187,20 @@ get_duration(const char *v, int i, int64_t min_ms, int64_t *ms, char *err,
 }
 
 static int
+get_number(const char *v, int i, long min, long max, long *n, char *err,
+    size_t errlen)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || *n < min || *n > max)
+		FAIL(i, "\"%.32s\" is not a number from %ld to %ld", v, min,
+		    max);
+	return (0);
+}
+
+static int
 agent_canonical(const char *v, char **endpoint)
 {
 	CURLU *u;
@@ -428,32 +442,15 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	DUR(S_SHUTDOWN_TIMEOUT, shutdown_timeout_ms, 0);
 #undef DUR
 
-	v = val[S_AGENT_MAX_CONCURRENCY] != NULL ?
-	    val[S_AGENT_MAX_CONCURRENCY] : settings[S_AGENT_MAX_CONCURRENCY].def;
-	{
-		char *end;
-
-		errno = 0;
-		cfg->agent_max_concurrency = strtol(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || errno != 0 ||
-		    cfg->agent_max_concurrency < 1 ||
-		    cfg->agent_max_concurrency > 1024)
-			FAIL(S_AGENT_MAX_CONCURRENCY,
-			    "\"%.32s\" is not a number from 1 to 1024", v);
-	}
-	v = val[S_AGENT_MAX_BACKLOG] != NULL ?
-	    val[S_AGENT_MAX_BACKLOG] : settings[S_AGENT_MAX_BACKLOG].def;
-	{
-		char *end;
-
-		errno = 0;
-		cfg->agent_max_backlog = strtol(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || errno != 0 ||
-		    cfg->agent_max_backlog < 1 ||
-		    cfg->agent_max_backlog > 10000000)
-			FAIL(S_AGENT_MAX_BACKLOG,
-			    "\"%.32s\" is not a number from 1 to 10000000", v);
-	}
+#define NUM(s, field, min, max) do {					\
+	v = val[s] != NULL ? val[s] : settings[s].def;			\
+	if ((r = get_number(v, s, min, max, &cfg->field, err,		\
+	    errlen)) != 0)						\
+		return (r);						\
+} while (0)
+	NUM(S_AGENT_MAX_CONCURRENCY, agent_max_concurrency, 1, 1024);
+	NUM(S_AGENT_MAX_BACKLOG, agent_max_backlog, 1, 10000000);
+#undef NUM
 	v = val[S_AGENT_ALLOWED_METHODS] != NULL ?
 	    val[S_AGENT_ALLOWED_METHODS] : settings[S_AGENT_ALLOWED_METHODS].def;
 	if (strspn(v, ", ") == strlen(v))
