@@ -1,6 +1,7 @@
 /*
- * Fuzz target: the event decoder, the replay validation and the wire path
- * of whatever decodes, then a re-encode -> decode round trip that must
+ * Fuzz target: the event decoder, the replay validation, the wire path
+ * and the request-target of whatever decodes (the target can never make a
+ * replay leave the agent's host), then a re-encode -> decode round trip that must
  * agree with the first decode.  The decoder's fast path must agree with
  * the general (jansson) decoder on every input: same verdict, same error
  * message, same event.
@@ -10,10 +11,16 @@
 
 #include <assert.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "hb_event.h"
+#include "hb_url.h"
+
+#define AGENT	"http://127.0.0.1:6081"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,6 +29,17 @@ same_str(const char *a, const char *b)
 {
 	return ((a == NULL && b == NULL) ||
 	    (a != NULL && b != NULL && strcmp(a, b) == 0));
+}
+
+static int
+url_parses(const char *url)
+{
+	CURLU *u = curl_url();
+	int r;
+
+	r = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK;
+	curl_url_cleanup(u);
+	return (r);
 }
 
 static void
@@ -51,9 +69,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hb_event ev, again, general;
-	char err[256], err2[256], *json, *path;
+	char err[256], err2[256], *json, *path, *target, *glued;
 	size_t len, i;
-	int r, r2;
+	int r, r2, valid;
 
 	err[0] = err2[0] = '\0';
 	r = hb_event_decode((const char *)data, size, &ev, err, sizeof err);
@@ -64,12 +82,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	same_event(&ev, &general);
 	hb_event_free(&general);
-	(void)hb_event_validate(&ev, "PURGE,BAN", err, sizeof err);
+	valid = hb_event_validate(&ev, "PURGE,BAN", err, sizeof err) == 0;
 	path = hb_event_wire_path(&ev);
 	if (path != NULL) {
 		/* Nothing that reaches a request line may break it. */
 		assert(strpbrk(path, " \r\n") == NULL);
 		free(path);
+	}
+	target = hb_event_target(&ev);
+	assert(!valid || target != NULL);
+	if (target != NULL) {
+		/* Origin-form, one token of the request line: even glued
+		 * after the agent's URL it cannot name another host. */
+		assert(target[0] == '/');
+		for (i = 0; target[i] != '\0'; i++)
+			assert((unsigned char)target[i] > 0x20 &&
+			    target[i] != 0x7f);
+		if (asprintf(&glued, "%s%s", AGENT, target) >= 0) {
+			assert(!url_parses(glued) ||
+			    hb_same_origin(glued, AGENT));
+			free(glued);
+		}
+		free(target);
 	}
 	json = hb_event_encode(&ev, &len);
 	if (json != NULL) {

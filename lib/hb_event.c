@@ -268,36 +268,71 @@ hb_path_escape(const char *src, size_t len)
 	return (dst);
 }
 
-/* Characters a raw (escaped) path may hold on a request line. */
+/*
+ * Bytes a part of a request-target may hold: anything but controls and
+ * spaces, so the request line stays "METHOD SP target SP version".
+ * Non-ASCII bytes pass: varnishd takes them, and a client that sent them
+ * must see them purged as sent.
+ */
+static int
+target_byte_ok(unsigned char c)
+{
+	return (c > 0x20 && c != 0x7f);
+}
+
+/* A RawPath that may go on the wire as it is: origin-form, no query. */
 static int
 rawpath_valid(const char *p)
 {
-	for (; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' ||
-		    c == '"' || c == '<' || c == '>' || c == '\\' ||
-		    c == '^' || c == '`' || c == '{' || c == '|' || c == '}')
+	if (*p != '/')
+		return (0);
+	for (; *p != '\0'; p++)
+		if (!target_byte_ok((unsigned char)*p) || *p == '?')
 			return (0);
-	}
+	return (1);
+}
+
+static int
+query_valid(const char *q)
+{
+	for (; *q != '\0'; q++)
+		if (!target_byte_ok((unsigned char)*q))
+			return (0);
 	return (1);
 }
 
 char *
 hb_event_wire_path(const struct hb_event *ev)
 {
-	char *dec;
-
-	if (ev->rawpath != NULL && rawpath_valid(ev->rawpath)) {
-		/* As Go: RawPath is only a hint, used when it agrees. */
-		dec = hb_path_unescape(ev->rawpath, strlen(ev->rawpath));
-		if (dec != NULL && strcmp(dec, ev->path) == 0) {
-			free(dec);
-			return (strdup(ev->rawpath));
-		}
-		free(dec);
-	}
+	/* RawPath is the client's exact path: the cache hashed that
+	 * string, and a BAN's regex is that string.  Path (Go's decoded
+	 * form) is only for the events that have no RawPath. */
+	if (ev->rawpath != NULL && rawpath_valid(ev->rawpath))
+		return (strdup(ev->rawpath));
 	return (hb_path_escape(ev->path, strlen(ev->path)));
+}
+
+char *
+hb_event_target(const struct hb_event *ev)
+{
+	char *path, *t;
+	size_t pl, ql;
+
+	if (ev->path[0] != '/' || !query_valid(ev->rawquery))
+		return (NULL);
+	path = hb_event_wire_path(ev);
+	if (path == NULL || *ev->rawquery == '\0')
+		return (path);
+	pl = strlen(path);
+	ql = strlen(ev->rawquery);
+	t = malloc(pl + 1 + ql + 1);
+	if (t != NULL) {
+		memcpy(t, path, pl);
+		t[pl] = '?';
+		memcpy(t + pl + 1, ev->rawquery, ql + 1);
+	}
+	free(path);
+	return (t);
 }
 
 /*--------------------------------------------------------------------
@@ -802,21 +837,8 @@ host_valid(const char *h)
 	return (1);
 }
 
-static int
-query_valid(const char *q)
-{
-	for (; *q != '\0'; q++) {
-		unsigned char c = (unsigned char)*q;
-
-		if (c <= 0x20 || c >= 0x7f || c == '#')
-			return (0);
-	}
-	return (1);
-}
-
 int
-hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
-    char *err, size_t errlen)
+hb_event_check(const struct hb_event *ev, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -824,20 +846,22 @@ hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
 		ERR("method is not an HTTP token");
 		return (-1);
 	}
-	if (!method_allowed(ev->method, allowed_methods)) {
-		ERR("method %.32s is not allowed", ev->method);
-		return (-1);
-	}
 	if (ev->path[0] != '/') {
 		ERR("path is not in origin-form (must start with /)");
 		return (-1);
 	}
+	if (ev->rawpath != NULL && !rawpath_valid(ev->rawpath)) {
+		ERR("raw path is not in origin-form or has a space, a control "
+		    "character or a ?");
+		return (-1);
+	}
 	if (!host_valid(ev->host)) {
-		ERR("host contains forbidden characters");
+		ERR("host contains forbidden characters (a space, /, @, "
+		    "non-ASCII...)");
 		return (-1);
 	}
 	if (!query_valid(ev->rawquery)) {
-		ERR("query contains forbidden characters");
+		ERR("query contains a space or a control character");
 		return (-1);
 	}
 	for (i = 0; i < ev->nhdrs; i++) {
@@ -852,6 +876,19 @@ hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
 			    h->name);
 			return (-1);
 		}
+	}
+	return (0);
+}
+
+int
+hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
+    char *err, size_t errlen)
+{
+	if (hb_event_check(ev, err, errlen) != 0)
+		return (-1);
+	if (!method_allowed(ev->method, allowed_methods)) {
+		ERR("method %.32s is not allowed", ev->method);
+		return (-1);
 	}
 	return (0);
 }

@@ -152,6 +152,43 @@ test_validate(void)
 	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"X Y\":[\"a\"]}}", a) == -1);
 	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"X\":[\"a\\nb\"]}}", a) == -1);
 	CHECK(validate("{\"Method\":\"PURGE\\r\\n\",\"Path\":\"/\"}", "PURGE\r\n") == -1);
+	/* The attack: a RawPath that is not origin-form. */
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/@127.0.0.1:19999/x\",\"RawPath\":\"%2F@127.0.0.1:19999/x\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/a\",\"RawPath\":\"/a b\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/a\",\"RawPath\":\"/a?b\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Host\":\"user@evil\",\"Path\":\"/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Host\":\"h\u00e9\",\"Path\":\"/\"}", a) == -1);
+	/* What a client may send travels: '#' and non-ASCII in the query,
+	 * reserved characters and bad escapes in the raw path. */
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"RawQuery\":\"a=#\u00e9\"}", a) == 0);
+	CHECK(validate("{\"Method\":\"BAN\",\"Path\":\"/img/(a|b)\\\\.jpg\",\"RawPath\":\"/img/(a|b)\\\\.jpg\"}", a) == 0);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/a%zz\",\"RawPath\":\"/a%zz\"}", a) == 0);
+}
+
+static void
+test_target(void)
+{
+	struct hb_event ev = { 0 };
+	char *s;
+
+	ev.method = "PURGE";
+	ev.host = "";
+	ev.path = "/h7\xc3\xa9";
+	ev.rawpath = "/h7\xc3\xa9";
+	ev.rawquery = "a=1#b";
+	s = hb_event_target(&ev);
+	CHECK_STR(s, "/h7\xc3\xa9?a=1#b");
+	free(s);
+	ev.rawpath = NULL;
+	ev.rawquery = "";
+	s = hb_event_target(&ev);
+	CHECK_STR(s, "/h7%C3%A9");
+	free(s);
+	ev.rawquery = "a b";		/* would split the request line */
+	CHECK(hb_event_target(&ev) == NULL);
+	ev.rawquery = "";
+	ev.path = "@evil/x";
+	CHECK(hb_event_target(&ev) == NULL);
 }
 
 static void
@@ -192,9 +229,9 @@ test_paths(void)
 	s = hb_event_wire_path(&ev);
 	CHECK_STR(s, "/x(y)");
 	free(s);
-	ev.rawpath = "/other";		/* disagrees: ignored */
+	ev.rawpath = "/other";		/* the exact form wins */
 	s = hb_event_wire_path(&ev);
-	CHECK_STR(s, "/x%28y%29");
+	CHECK_STR(s, "/other");
 	free(s);
 	ev.path = "/a";
 	ev.rawpath = "/a\r\nX: y";	/* never put on the wire */
@@ -227,6 +264,7 @@ main(void)
 	test_bad_events();
 	test_validate();
 	test_paths();
+	test_target();
 	test_base64();
 	return (TEST_DONE());
 }
