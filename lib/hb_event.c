@@ -211,7 +211,7 @@ hexval(unsigned char c)
 }
 
 char *
-hb_path_unescape(const char *src, size_t len)
+hb_path_decode(const char *src, size_t len)
 {
 	char *dst;
 	size_t i, o = 0;
@@ -221,20 +221,14 @@ hb_path_unescape(const char *src, size_t len)
 	if (dst == NULL)
 		return (NULL);
 	for (i = 0; i < len; i++) {
-		if (src[i] != '%') {
+		h = l = -1;
+		if (src[i] == '%' && i + 2 < len) {
+			h = hexval((unsigned char)src[i + 1]);
+			l = hexval((unsigned char)src[i + 2]);
+		}
+		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 			dst[o++] = src[i];
 			continue;
-		}
-		if (i + 2 >= len) {
-			free(dst);
-			return (NULL);
-		}
-		h = hexval((unsigned char)src[i + 1]);
-		l = hexval((unsigned char)src[i + 2]);
-		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
-			/* %00 would cut the C string: refuse it */
-			free(dst);
-			return (NULL);
 		}
 		dst[o++] = (char)(h << 4 | l);
 		i += 2;

@@ -91,13 +91,15 @@ int hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
     char *err, size_t errlen);
 
 /*
- * Paths travel decoded (Go's URL.Path); the exact escaped form travels in
- * RawPath only when it differs from the canonical escaping, as Go's
- * URL.RawPath does.  Both return malloc'ed strings, NULL on bad input
- * (unescape) or allocation failure.
+ * Paths travel decoded (Go's URL.Path); the exact form travels in RawPath
+ * when it differs from the canonical escaping, as Go's URL.RawPath does.
+ * hb_path_escape() is Go's escaping of a decoded path; hb_path_decode()
+ * decodes any path a client sent: a bad or %00 escape stays as written
+ * instead of failing (RawPath keeps the exact form).  Both return
+ * malloc'ed strings, NULL when out of memory.
  */
-char *hb_path_unescape(const char *src, size_t len);
 char *hb_path_escape(const char *src, size_t len);
+char *hb_path_decode(const char *src, size_t len);
 /* The path to put on the wire for a decoded event (malloc'ed): RawPath,
  * the client's exact bytes, when the event has a usable one. */
 char *hb_event_wire_path(const struct hb_event *ev);

@@ -71,6 +71,7 @@ struct task_state {
 #define TASK_STATE_MAGIC	0x2f1c77d4
 	const char		*id;
 	const char		*error;
+	unsigned		rejected;	/* cannot travel: a 400 */
 };
 
 static unsigned curl_users;	/* loaded VCLs using us; CLI thread only */
@@ -334,6 +335,7 @@ list_has(const char *b, const char *e, const char *tok)
 	return (0);
 }
 
+/* The request has a guard header holding guard (any value: NULL). */
 static int
 carries_guard(const struct http *hp, const char *guard)
 {
@@ -347,7 +349,8 @@ carries_guard(const struct http *hp, const char *guard)
 		if (t->b == NULL || (size_t)(t->e - t->b) < sizeof name - 1 ||
 		    strncasecmp(t->b, name, sizeof name - 1) != 0)
 			continue;
-		if (list_has(t->b + sizeof name - 1, t->e, guard))
+		if (guard == NULL ||
+		    list_has(t->b + sizeof name - 1, t->e, guard))
 			return (1);
 	}
 	return (0);
@@ -418,11 +421,11 @@ body_collect(void *priv, unsigned flush, const void *ptr, ssize_t len)
 
 /*
  * Encode the request as the JSON event.  Returns malloc'ed JSON, or NULL
- * with *why set.
+ * with *why set (and *rejected when the request itself cannot travel).
  */
 static char *
 event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
-    size_t *lenp, const char **why)
+    size_t *lenp, const char **why, unsigned *rejected)
 {
 	const struct http *hp = ctx->http_req;
 	struct hb_event ev;
@@ -430,7 +433,7 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	struct body_buf bb = { NULL, 0, 0 };
 	const char *url, *q, *host, *colon;
 	char *path = NULL, *rawpath = NULL, *canon = NULL, *query = NULL;
-	char *json = NULL;
+	char *json = NULL, check[256];
 	const txt *t;
 	unsigned u;
 
@@ -448,13 +451,9 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		*why = "out of memory";
 		goto done;
 	}
-	path = hb_path_unescape(rawpath, strlen(rawpath));
-	if (path == NULL) {
-		*why = "request URL has an invalid percent-encoding";
-		goto done;
-	}
-	canon = hb_path_escape(path, strlen(path));
-	if (canon == NULL) {
+	path = hb_path_decode(rawpath, strlen(rawpath));
+	canon = path != NULL ? hb_path_escape(path, strlen(path)) : NULL;
+	if (path == NULL || canon == NULL) {
 		*why = "out of memory";
 		goto done;
 	}
@@ -486,6 +485,15 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	hdrs[ev.nhdrs].value = hub->guard;
 	hdrs[ev.nhdrs].value_len = strlen(hub->guard);
 	ev.nhdrs++;
+	/* What a helper would refuse is refused here, before the client
+	 * hears that the fleet was told. */
+	if (hb_event_check(&ev, check, sizeof check) != 0) {
+		*rejected = 1;
+		*why = WS_Printf(ctx->ws, "request cannot travel: %s", check);
+		if (*why == NULL)
+			*why = "request cannot travel";
+		goto done;
+	}
 
 	if (ctx->req != NULL && ctx->req->req_body_status == BS_CACHED) {
 		if (VRB_Iterate(ctx->req->wrk, ctx->vsl, ctx->req,
@@ -666,18 +674,22 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	ts = task_state(ctx, hub);
 	if (ts == NULL)
 		return (0);
-	if (carries_guard(ctx->http_req, hub->guard)) {
+	ts->rejected = 0;
+	/* Any guard, not only ours: a replay from a helper whose
+	 * HUB_GUARD_TOKEN differs from our guard_token, or one that the
+	 * VCL's ACLs let through to here, must not go round again. */
+	if (carries_guard(ctx->http_req, NULL)) {
 		__atomic_add_fetch(&hub->vsc->loops, 1, __ATOMIC_RELAXED);
 		ts->id = "";
-		ts->error = "loop: the request carries this hub's guard "
-		    "token, it is a replay and is not published again";
+		ts->error = "loop: the request carries an " HB_GUARD_HEADER
+		    " header, it is a replay and is not published again";
 		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
 		    ts->error);
 		return (0);
 	}
 
 	t0 = VTIM_real();
-	json = event_from_req(ctx, hub, &jlen, &cause);
+	json = event_from_req(ctx, hub, &jlen, &cause, &ts->rejected);
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 
@@ -799,6 +811,17 @@ vmod_hub_id(VRT_CTX, struct vmod_broadcast_hub *hub)
 	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
 	ts = task_state(ctx, hub);
 	return (ts != NULL ? ts->id : "");
+}
+
+VCL_BOOL
+vmod_hub_rejected(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	struct task_state *ts;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	ts = task_state(ctx, hub);
+	return (ts != NULL && ts->rejected);
 }
 
 VCL_STRING
