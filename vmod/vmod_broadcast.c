@@ -61,6 +61,8 @@ struct vmod_broadcast_hub {
 	unsigned		nidle;
 	unsigned		nhandles;	/* idle + in use */
 	unsigned		max_handles;
+	unsigned		nwaiting;	/* publishes waiting for one */
+	unsigned		max_waiting;
 	char			*minted;	/* guarded by mtx */
 	time_t			minted_renew;
 };
@@ -173,7 +175,7 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_DURATION jwt_ttl, VCL_DURATION timeout,
     VCL_DURATION connect_timeout, VCL_STRING guard_token,
     VCL_BOOL private, VCL_STRING exclude_headers,
-    VCL_INT max_connections)
+    VCL_INT max_connections, VCL_INT max_waiting)
 {
 	struct vmod_broadcast_hub *hub;
 	pthread_condattr_t ca;
@@ -223,6 +225,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		problem = "connect_timeout must not be negative";
 	if (problem == NULL && (max_connections < 1 || max_connections > 1024))
 		problem = "max_connections must be between 1 and 1024";
+	if (problem == NULL && (max_waiting < 0 || max_waiting > 65536))
+		problem = "max_waiting must be between 0 and 65536";
 	if (problem == NULL && parse_exclude(hub, exclude_headers) != 0)
 		problem = "out of memory";
 	if (problem != NULL) {
@@ -259,6 +263,7 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	if (hub->connect_timeout_ms > hub->timeout_ms)
 		hub->connect_timeout_ms = hub->timeout_ms;
 	hub->max_handles = (unsigned)max_connections;
+	hub->max_waiting = (unsigned)max_waiting;
 	hub->idle = calloc(hub->max_handles, sizeof *hub->idle);
 	AN(hub->idle);
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
@@ -521,14 +526,31 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
  * The connection pool
  */
 
+/*
+ * A handle by the deadline, or NULL with *why.  While the hub hangs, every
+ * publish holds a worker thread until its deadline: past max_waiting
+ * waiters the next publish fails at once, so a hanging hub cannot take
+ * all of varnishd's workers.
+ */
 static CURL *
-handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline)
+handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
+    const char **why)
 {
 	CURL *h = NULL;
 	struct timespec ts;
 	double d;
 
+	*why = "timeout waiting for a free hub connection (raise "
+	    "max_connections)";
 	AZ(pthread_mutex_lock(&hub->mtx));
+	if (hub->nidle == 0 && hub->nhandles == hub->max_handles &&
+	    hub->nwaiting >= hub->max_waiting) {
+		AZ(pthread_mutex_unlock(&hub->mtx));
+		*why = "every hub connection is busy and max_waiting "
+		    "publishes already wait for one (is the hub hanging?)";
+		return (NULL);
+	}
+	hub->nwaiting++;
 	for (;;) {
 		if (hub->nidle > 0) {
 			h = hub->idle[--hub->nidle];
@@ -536,9 +558,11 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline)
 		}
 		if (hub->nhandles < hub->max_handles) {
 			hub->nhandles++;
+			hub->nwaiting--;
 			AZ(pthread_mutex_unlock(&hub->mtx));
 			h = curl_easy_init();
 			if (h == NULL) {
+				*why = "out of memory";
 				AZ(pthread_mutex_lock(&hub->mtx));
 				hub->nhandles--;
 				AZ(pthread_cond_signal(&hub->cond));
@@ -553,6 +577,7 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline)
 		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
 		(void)pthread_cond_timedwait(&hub->cond, &hub->mtx, &ts);
 	}
+	hub->nwaiting--;
 	AZ(pthread_mutex_unlock(&hub->mtx));
 	return (h);
 }
@@ -658,10 +683,11 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	char *auth = NULL;
 	const char *cause = NULL, *renew_warning = NULL;
 	size_t jlen = 0, flen;
-	long status = 0;
+	long status = 0, left_ms;
 	CURLcode cc;
 	CURL *h;
 	vtim_real t0;
+	vtim_mono deadline;
 	VCL_BOOL ok = 0;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
@@ -689,15 +715,16 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	}
 
 	t0 = VTIM_real();
+	/* One bound for all of it: the wait for a connection included. */
+	deadline = VTIM_mono() + hub->timeout_ms * 1e-3;
 	json = event_from_req(ctx, hub, &jlen, &cause, &ts->rejected);
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 
-	h = handle_get(hub, VTIM_mono() + hub->timeout_ms * 1e-3);
+	h = handle_get(hub, deadline, &cause);
 	if (h == NULL) {
 		free(json);
-		return (publish_failed(ctx, hub, ts, "timeout waiting for a "
-		    "free hub connection (raise max_connections)", t0));
+		return (publish_failed(ctx, hub, ts, cause, t0));
 	}
 	curl_easy_reset(h);
 	etopic = curl_easy_escape(h, hub->topic, 0);
@@ -747,9 +774,13 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)flen);
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, hub->timeout_ms);
+	left_ms = (long)((deadline - VTIM_mono()) * 1e3);
+	if (left_ms < 1)
+		left_ms = 1;	/* 0 would mean no timeout at all */
+	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
 	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    hub->connect_timeout_ms);
+	    hub->connect_timeout_ms < left_ms ? hub->connect_timeout_ms :
+	    left_ms);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reply_collect);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, &rep);
 	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
