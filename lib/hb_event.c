@@ -331,56 +331,179 @@ hb_event_target(const struct hb_event *ev)
 
 /*--------------------------------------------------------------------
  * Encoder
+ *
+ * JSON strings are UTF-8, a client's bytes need not be.  A field that
+ * must arrive exact (RawPath, RawQuery, a header value) and is not valid
+ * UTF-8 travels base64-encoded in a sibling field instead: RawPath64,
+ * RawQuery64, Header64 (Header's shape).  Path, the Go agents' field, is
+ * informative once RawPath is there: its invalid bytes become U+FFFD, as
+ * Go's encoding/json writes them.
  */
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n, i;
+	unsigned min, cp;
+
+	if (s[0] < 0x80)
+		return (1);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2; cp = s[0] & 0x1fu; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3; cp = s[0] & 0x0fu; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4; cp = s[0] & 0x07u; min = 0x10000;
+	} else {
+		return (0);
+	}
+	if (len < n)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return (0);
+	return (n);
+}
+
+static int
+utf8_valid(const char *s, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_seq((const unsigned char *)s + i, len - i)) == 0)
+			return (0);
+	return (1);
+}
+
+/* s with each invalid byte replaced by U+FFFD (malloc'ed). */
+static char *
+utf8_lossy(const char *s, size_t len)
+{
+	char *d = malloc(len * 3 + 1);
+	size_t i, n, o = 0;
+
+	if (d == NULL)
+		return (NULL);
+	for (i = 0; i < len; i += n) {
+		n = utf8_seq((const unsigned char *)s + i, len - i);
+		if (n == 0) {
+			memcpy(d + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		} else {
+			memcpy(d + o, s + i, n);
+			o += n;
+		}
+	}
+	d[o] = '\0';
+	return (d);
+}
+
+static json_t *
+json_base64(const void *p, size_t len)
+{
+	char *b = malloc(hb_base64_encoded_len(len) + 1);
+	json_t *j;
+
+	if (b == NULL)
+		return (NULL);
+	hb_base64_encode(p, len, b);
+	j = json_string(b);
+	free(b);
+	return (j);
+}
+
+/* root[name] = s, or root[name "64"] = base64(s) when s is not UTF-8. */
+static int
+set_exact(json_t *root, const char *name, const char *s)
+{
+	char name64[32];
+
+	if (utf8_valid(s, strlen(s)))
+		return (json_object_set_new(root, name, json_string(s)));
+	snprintf(name64, sizeof name64, "%s64", name);
+	return (json_object_set_new(root, name64, json_base64(s, strlen(s))));
+}
+
+/* Append the header to Header (UTF-8) or Header64 (base64). */
+static int
+add_value(json_t *hdrs, json_t *hdrs64, const char *name,
+    const struct hb_hdr *h)
+{
+	json_t *obj, *arr, *v;
+	int binary = !utf8_valid(h->value, h->value_len);
+
+	obj = binary ? hdrs64 : hdrs;
+	arr = json_object_get(obj, name);
+	if (arr == NULL) {
+		arr = json_array();
+		if (json_object_set_new(obj, name, arr) != 0)
+			return (-1);
+	}
+	v = binary ? json_base64(h->value, h->value_len) :
+	    json_stringn(h->value, h->value_len);
+	return (json_array_append_new(arr, v));
+}
 
 char *
 hb_event_encode(const struct hb_event *ev, size_t *lenp)
 {
-	json_t *root, *hdrs, *arr;
-	char *name, *b, *out = NULL;
+	json_t *root, *hdrs, *hdrs64;
+	char *name = NULL, *b = NULL, *out = NULL, *path = NULL;
+	char *rawpath = NULL;
+	const char *rp = ev->rawpath;
 	size_t i, maxname = 0;
 
 	root = json_object();
 	hdrs = json_object();
-	if (root == NULL || hdrs == NULL)
+	hdrs64 = json_object();
+	if (root == NULL || hdrs == NULL || hdrs64 == NULL)
 		goto fail;
 	for (i = 0; i < ev->nhdrs; i++)
 		if (ev->hdrs[i].name_len > maxname)
 			maxname = ev->hdrs[i].name_len;
 	name = malloc(maxname + 1);
 	b = malloc(hb_base64_encoded_len(ev->body_len) + 1);
-	if (name == NULL || b == NULL) {
-		free(name);
-		free(b);
+	path = utf8_lossy(ev->path, strlen(ev->path));
+	if (name == NULL || b == NULL || path == NULL)
 		goto fail;
+	/* A lossy Path needs the exact form beside it. */
+	if (rp == NULL && strcmp(path, ev->path) != 0) {
+		rawpath = hb_path_escape(ev->path, strlen(ev->path));
+		if (rawpath == NULL)
+			goto fail;
+		rp = rawpath;
 	}
 	for (i = 0; i < ev->nhdrs; i++) {
 		canonical_name(ev->hdrs[i].name, ev->hdrs[i].name_len, name);
-		arr = json_object_get(hdrs, name);
-		if (arr == NULL) {
-			arr = json_array();
-			if (json_object_set_new(hdrs, name, arr) != 0)
-				break;
-		}
-		if (json_array_append_new(arr, json_stringn(ev->hdrs[i].value,
-		    ev->hdrs[i].value_len)) != 0)
+		if (add_value(hdrs, hdrs64, name, &ev->hdrs[i]) != 0)
 			break;
 	}
 	hb_base64_encode(ev->body, ev->body_len, b);
-	free(name);
 	if (i == ev->nhdrs &&
 	    json_object_set_new(root, "Method", json_string(ev->method)) == 0 &&
 	    json_object_set_new(root, "Host", json_string(ev->host)) == 0 &&
-	    json_object_set_new(root, "Path", json_string(ev->path)) == 0 &&
-	    (ev->rawpath == NULL || json_object_set_new(root, "RawPath",
-	    json_string(ev->rawpath)) == 0) &&
-	    json_object_set_new(root, "RawQuery",
-	    json_string(ev->rawquery != NULL ? ev->rawquery : "")) == 0 &&
+	    json_object_set_new(root, "Path", json_string(path)) == 0 &&
+	    (rp == NULL || set_exact(root, "RawPath", rp) == 0) &&
+	    set_exact(root, "RawQuery",
+	    ev->rawquery != NULL ? ev->rawquery : "") == 0 &&
 	    json_object_set(root, "Header", hdrs) == 0 &&
+	    (json_object_size(hdrs64) == 0 ||
+	    json_object_set(root, "Header64", hdrs64) == 0) &&
 	    json_object_set_new(root, "Body", json_string(b)) == 0)
 		out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	free(b);
   fail:
+	free(name);
+	free(b);
+	free(path);
+	free(rawpath);
+	json_decref(hdrs64);
 	json_decref(hdrs);
 	json_decref(root);
 	if (out != NULL && lenp != NULL)
@@ -439,14 +562,82 @@ body_decode(struct hb_event *ev, const char *body, size_t blen,
 	return (0);
 }
 
+/* Room to decode base64 of len bytes, with a NUL after it. */
+static size_t
+b64_room(size_t len)
+{
+	return (len / 4 * 3 + 3 + 1);
+}
+
+/* Decode base64 field into *cur (NUL-terminated), advance *cur. */
+static const char *
+b64_field(const char *name, const char *src, size_t len, char **cur,
+    size_t *outlen, int nul_ok, char *err, size_t errlen)
+{
+	char *d = *cur;
+	size_t n;
+
+	n = hb_base64_decode(src, len, (unsigned char *)d);
+	if (n == (size_t)-1) {
+		ERR("%s is not valid base64", name);
+		return (NULL);
+	}
+	if (!nul_ok && memchr(d, '\0', n) != NULL) {
+		ERR("%s holds a NUL byte", name);
+		return (NULL);
+	}
+	d[n] = '\0';
+	*cur = d + n + 1;
+	if (outlen != NULL)
+		*outlen = n;
+	return (d);
+}
+
+/* Count the values of a Header-shaped object; -1 if it has another. */
+static int
+header_count(json_t *hdrs, const char *field, size_t *n, size_t *room,
+    char *err, size_t errlen)
+{
+	const char *key;
+	json_t *arr, *val;
+	size_t i;
+
+	if (hdrs == NULL || json_is_null(hdrs))
+		return (0);
+	if (!json_is_object(hdrs)) {
+		ERR("%s is not an object", field);
+		return (-1);
+	}
+	json_object_foreach(hdrs, key, arr) {
+		if (json_is_null(arr))
+			continue;
+		if (!json_is_array(arr)) {
+			ERR("%s \"%.64s\" is not a list of strings", field, key);
+			return (-1);
+		}
+		json_array_foreach(arr, i, val) {
+			if (!json_is_string(val)) {
+				ERR("%s \"%.64s\" is not a list of strings",
+				    field, key);
+				return (-1);
+			}
+			(*n)++;
+			if (room != NULL)
+				*room += b64_room(json_string_length(val));
+		}
+	}
+	return (0);
+}
+
 int
 hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
     char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root, *hdrs, *arr, *val;
-	const char *key, *body;
-	size_t n = 0, i, blen;
+	json_t *root, *hdrs, *hdrs64, *arr, *val;
+	const char *key, *body, *rp64, *rq64;
+	size_t n = 0, n64 = 0, i, blen, room = 0, vlen;
+	char *cur;
 	int bad = 0;
 
 	memset(ev, 0, sizeof *ev);
@@ -466,38 +657,30 @@ hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
 	ev->rawpath = opt_string(root, "RawPath", &bad);
 	ev->rawquery = opt_string(root, "RawQuery", &bad);
 	body = opt_string(root, "Body", &bad);
+	rp64 = opt_string(root, "RawPath64", &bad);
+	rq64 = opt_string(root, "RawQuery64", &bad);
 	if (bad) {
-		ERR("Method, Host, Path, RawPath, RawQuery and Body must be strings");
+		ERR("Method, Host, Path, RawPath, RawQuery, Body, RawPath64 "
+		    "and RawQuery64 must be strings");
 		goto fail;
 	}
 	if (fields_check(ev, err, errlen) != 0)
 		goto fail;
 
 	hdrs = json_object_get(root, "Header");
-	if (hdrs != NULL && !json_is_null(hdrs)) {
-		if (!json_is_object(hdrs)) {
-			ERR("Header is not an object");
-			goto fail;
-		}
-		json_object_foreach(hdrs, key, arr) {
-			if (json_is_null(arr))
-				continue;
-			if (!json_is_array(arr)) {
-				ERR("Header \"%.64s\" is not a list of strings", key);
-				goto fail;
-			}
-			json_array_foreach(arr, i, val) {
-				if (!json_is_string(val)) {
-					ERR("Header \"%.64s\" is not a list of strings", key);
-					goto fail;
-				}
-				n++;
-			}
-		}
-	}
+	hdrs64 = json_object_get(root, "Header64");
+	if (header_count(hdrs, "Header", &n, NULL, err, errlen) != 0 ||
+	    header_count(hdrs64, "Header64", &n64, &room, err, errlen) != 0)
+		goto fail;
 	blen = body != NULL ? strlen(body) : 0;
-	/* One block: header array, then the decoded body. */
-	ev->priv_mem = malloc(n * sizeof *ev->hdrs + blen / 4 * 3 + 3);
+	if (rp64 != NULL)
+		room += b64_room(strlen(rp64));
+	if (rq64 != NULL)
+		room += b64_room(strlen(rq64));
+	/* One block: header array, the decoded body, then the decoded
+	 * base64 fields. */
+	ev->priv_mem = malloc((n + n64) * sizeof *ev->hdrs + blen / 4 * 3 + 3 +
+	    room);
 	if (ev->priv_mem == NULL) {
 		ERR("out of memory");
 		goto fail;
@@ -515,14 +698,38 @@ hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
 			}
 		}
 	}
-	if (body_decode(ev, body, blen, (unsigned char *)(ev->hdrs + n), err,
-	    errlen) != 0) {
-		free(ev->priv_mem);
-		goto fail;
+	if (body_decode(ev, body, blen, (unsigned char *)(ev->hdrs + n + n64),
+	    err, errlen) != 0)
+		goto fail_mem;
+	cur = (char *)(ev->hdrs + n + n64) + blen / 4 * 3 + 3;
+	if (rp64 != NULL && (ev->rawpath = b64_field("RawPath64", rp64,
+	    strlen(rp64), &cur, NULL, 0, err, errlen)) == NULL)
+		goto fail_mem;
+	if (rq64 != NULL && (ev->rawquery = b64_field("RawQuery64", rq64,
+	    strlen(rq64), &cur, NULL, 0, err, errlen)) == NULL)
+		goto fail_mem;
+	if (n64 > 0) {
+		json_object_foreach(hdrs64, key, arr) {
+			json_array_foreach(arr, i, val) {
+				struct hb_hdr *h = &ev->hdrs[ev->nhdrs++];
+
+				h->name = key;
+				h->name_len = strlen(key);
+				h->value = b64_field("Header64",
+				    json_string_value(val),
+				    json_string_length(val), &cur, &vlen, 1,
+				    err, errlen);
+				if (h->value == NULL)
+					goto fail_mem;
+				h->value_len = vlen;
+			}
+		}
 	}
 	ev->priv_json = root;
 	return (0);
 
+  fail_mem:
+	free(ev->priv_mem);
   fail:
 	json_decref(root);
 	memset(ev, 0, sizeof *ev);

@@ -165,6 +165,68 @@ test_validate(void)
 	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/a%zz\",\"RawPath\":\"/a%zz\"}", a) == 0);
 }
 
+/* Bytes that are not UTF-8 travel base64-encoded and come back exact. */
+static void
+test_binary(void)
+{
+	struct hb_hdr hdrs[2] = {
+		{ "User-Agent", 10, "\xe9t\xe9", 3 },
+		{ "X-Ok", 4, "caf\xc3\xa9", 5 },
+	};
+	static const char nul[] =
+	    "{\"Method\":\"PURGE\",\"Path\":\"/\",\"RawPath64\":\"LwA=\"}";
+	struct hb_event ev = { 0 }, out;
+	char err[256], *json;
+	size_t len;
+
+	ev.method = "PURGE";
+	ev.host = "h";
+	ev.path = "/caf\xe9";
+	ev.rawpath = NULL;
+	ev.rawquery = "q=\xe9";
+	ev.hdrs = hdrs;
+	ev.nhdrs = 2;
+	json = hb_event_encode(&ev, &len);
+	CHECK(json != NULL);
+	if (json == NULL)
+		return;
+	/* Go agents get Path as their encoding/json writes it. */
+	CHECK(strstr(json, "\"Path\":\"/caf\xef\xbf\xbd\"") != NULL);
+	CHECK(strstr(json, "\"RawPath\":\"/caf%E9\"") != NULL);
+	CHECK(strstr(json, "\"RawQuery64\":\"cT3p\"") != NULL);
+	CHECK(strstr(json, "\"Header64\":{\"User-Agent\":[\"6XTp\"]}") != NULL);
+	CHECK(hb_event_decode(json, len, &out, err, sizeof err) == 0);
+	CHECK_STR(out.rawpath, "/caf%E9");
+	CHECK_STR(out.rawquery, "q=\xe9");
+	CHECK(out.nhdrs == 2);
+	if (out.nhdrs == 2) {
+		CHECK(out.hdrs[0].value_len == 5 &&
+		    memcmp(out.hdrs[0].value, "caf\xc3\xa9", 5) == 0);
+		CHECK(out.hdrs[1].name_len == 10 &&
+		    memcmp(out.hdrs[1].name, "User-Agent", 10) == 0);
+		CHECK(out.hdrs[1].value_len == 3 &&
+		    memcmp(out.hdrs[1].value, "\xe9t\xe9", 3) == 0);
+	}
+	CHECK(hb_event_validate(&out, "PURGE", err, sizeof err) == 0);
+	hb_event_free(&out);
+	free(json);
+
+	/* An exact path that is not UTF-8 itself. */
+	ev.path = "/a";
+	ev.rawpath = "/\xff";
+	ev.nhdrs = 0;
+	json = hb_event_encode(&ev, &len);
+	CHECK(json != NULL && strstr(json, "\"RawPath64\":\"L/8=\"") != NULL);
+	if (json != NULL &&
+	    hb_event_decode(json, len, &out, err, sizeof err) == 0) {
+		CHECK_STR(out.rawpath, "/\xff");
+		hb_event_free(&out);
+	}
+	free(json);
+	CHECK(hb_event_decode(nul, strlen(nul), &out, err, sizeof err) == -1);
+	CHECK(strstr(err, "RawPath64 holds a NUL byte") != NULL);
+}
+
 static void
 test_target(void)
 {
@@ -265,6 +327,7 @@ main(void)
 	test_validate();
 	test_paths();
 	test_target();
+	test_binary();
 	test_base64();
 	return (TEST_DONE());
 }
