@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -296,6 +297,12 @@ get_hub(struct settings *cfg, const char *endpoint, const char *topic,
 	    cfg->hub_topic);
 	if (cfg->hub_subscribe_url == NULL)
 		FAIL(S_HUB_ENDPOINT, "cannot add the topic to the URL");
+	/* Credentials in the URL (userinfo, ?authorization=) stay out of
+	 * the logs. */
+	cfg->hub_url_shown = hb_url_redact(cfg->hub_url);
+	cfg->hub_subscribe_url_shown = hb_url_redact(cfg->hub_subscribe_url);
+	if (cfg->hub_url_shown == NULL || cfg->hub_subscribe_url_shown == NULL)
+		FAIL(S_HUB_ENDPOINT, "out of memory");
 	return (0);
 }
 
@@ -534,6 +541,23 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 }
 
 void
+settings_warn(const struct settings *cfg)
+{
+	struct stat st;
+
+	if (cfg->hub_jwt_key != NULL &&
+	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
+	    strlen(cfg->hub_jwt_key) < HB_HMAC_KEY_MIN)
+		log_msg(LOG_WARN, "HUB_JWT_KEY: an HMAC key of %zu bytes can be "
+		    "guessed from any token it signed: use %d bytes or more",
+		    strlen(cfg->hub_jwt_key), HB_HMAC_KEY_MIN);
+	if (cfg->hub_token_file != NULL &&
+	    stat(cfg->hub_token_file, &st) == 0 && (st.st_mode & S_IROTH))
+		log_msg(LOG_WARN, "HUB_SUBSCRIBE_TOKEN_FILE: %s is readable by "
+		    "every user of this host (chmod o-r)", cfg->hub_token_file);
+}
+
+void
 settings_free(struct settings *cfg)
 {
 	free(cfg->agent_endpoint);
@@ -541,6 +565,8 @@ settings_free(struct settings *cfg)
 	free(cfg->hub_url);
 	free(cfg->hub_topic);
 	free(cfg->hub_subscribe_url);
+	free(cfg->hub_url_shown);
+	free(cfg->hub_subscribe_url_shown);
 	if (cfg->hub_token != NULL)
 		explicit_bzero(cfg->hub_token, strlen(cfg->hub_token));
 	free(cfg->hub_token);

@@ -144,7 +144,8 @@ headers_done(struct stream *s)
 		return (r < 0 ? -1 : 0);	/* 1: an interim reply */
 	s->ok = 1;
 	s->m->connected = 1;
-	log_msg(LOG_INFO, "subscribed to %s%s%s", s->cfg->hub_subscribe_url,
+	log_msg(LOG_INFO, "subscribed to %s%s%s",
+	    s->cfg->hub_subscribe_url_shown,
 	    s->sent_id != NULL ? " from Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
 	if (hubreply_gap(&s->reply, s->sent_id)) {
@@ -365,7 +366,8 @@ stream_connect(struct stream *s, int64_t now)
 	sse_reset(&s->parser);
 	if (s->connections++ > 0)
 		s->m->reconnects++;
-	log_msg(LOG_DEBUG, "connecting to %s%s%s", s->cfg->hub_subscribe_url,
+	log_msg(LOG_DEBUG, "connecting to %s%s%s",
+	    s->cfg->hub_subscribe_url_shown,
 	    s->sent_id != NULL ? " with Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
 	return (0);

@@ -23,6 +23,14 @@ int hb_endpoint_parse(const char *endpoint, char **url, char **topic,
 char *hb_url_add_query(const char *url, const char *name, const char *value);
 
 /*
+ * url as it may be logged: the userinfo and the values of the query
+ * parameters that carry tokens (Mercure's "authorization", and
+ * "access_token", "token", "jwt") replaced by "REDACTED".  malloc'ed;
+ * NULL when out of memory or url is no URL (log nothing of it then).
+ */
+char *hb_url_redact(const char *url);
+
+/*
  * The URL every replay is sent to: agent's root, built with libcurl's URL
  * API.  An event's path and query never enter it: they travel as the
  * request-target (CURLOPT_REQUEST_TARGET, hb_event_target()), so nothing

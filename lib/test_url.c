@@ -68,5 +68,14 @@ main(void)
 	    "http://127.0.0.1:6081"));
 	CHECK(!hb_same_origin("https://127.0.0.1:6081/", "http://127.0.0.1:6081"));
 	CHECK(!hb_same_origin("http://127.0.0.1:6082/", "http://127.0.0.1:6081"));
+
+	s = hb_url_redact("https://user:pw@hub.example/.well-known/mercure"
+	    "?topic=t&authorization=eyJ.x.y&Access_Token=abc&jwt&x=1");
+	CHECK_STR(s, "https://REDACTED@hub.example/.well-known/mercure"
+	    "?topic=t&authorization=REDACTED&Access_Token=REDACTED&jwt&x=1");
+	free(s);
+	s = hb_url_redact("http://hub/.well-known/mercure?topic=t");
+	CHECK_STR(s, "http://hub/.well-known/mercure?topic=t");
+	free(s);
 	return (TEST_DONE());
 }

@@ -250,6 +250,12 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 			return;
 		}
 		hub->minted_renew = time(NULL) + (time_t)jwt_ttl / 2;
+		if (strncmp(hub->jwt_alg, "HS", 2) == 0 &&
+		    strlen(jwt_key) < HB_HMAC_KEY_MIN)
+			VSL(SLT_Error, 0, "broadcast.hub %s: an HMAC jwt_key "
+			    "of %zu bytes can be guessed from any token it "
+			    "signed: use %d bytes or more", vcl_name,
+			    strlen(jwt_key), HB_HMAC_KEY_MIN);
 	}
 	hub->jwt_ttl = (long)jwt_ttl;
 	REPLACE(hub->guard, guard_token != NULL && *guard_token != '\0' ?
@@ -651,6 +657,24 @@ reply_collect(char *ptr, size_t size, size_t nmemb, void *priv)
 	return (n);
 }
 
+/*
+ * The id is echoed into a status line or a header by the VCL: its first
+ * line only, without control bytes (a hub, or whoever answers in its
+ * place, chooses these bytes).
+ */
+static void
+id_clean(struct reply *r)
+{
+	size_t i, o = 0;
+
+	r->len = strcspn(r->buf, "\r\n");
+	for (i = 0; i < r->len; i++)
+		if ((unsigned char)r->buf[i] >= 0x20 && r->buf[i] != 0x7f)
+			r->buf[o++] = r->buf[i];
+	r->len = o;
+	r->buf[o] = '\0';
+}
+
 /*--------------------------------------------------------------------
  * .publish()
  */
@@ -812,11 +836,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		snprintf(why, sizeof why, "hub answered HTTP %ld", status);
 		return (publish_failed(ctx, hub, ts, why, t0));
 	}
-	if (!hb_header_value_valid(rep.buf, rep.len)) {
-		/* An id we would echo into a response must be one line. */
-		rep.len = strcspn(rep.buf, "\r\n");
-		rep.buf[rep.len] = '\0';
-	}
+	id_clean(&rep);
 	ts->id = WS_Copy(ctx->ws, rep.buf, (int)rep.len + 1);
 	if (ts->id == NULL) {
 		ts->id = "";
