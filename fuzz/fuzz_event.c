@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hb_event ev, again, general;
 	char err[256], err2[256], *json, *path, *target, *glued;
 	size_t len, i;
-	int r, r2, valid;
+	int r, r2, valid, checked;
 
 	err[0] = err2[0] = '\0';
 	r = hb_event_decode((const char *)data, size, &ev, err, sizeof err);
@@ -105,9 +105,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(target);
 	}
+	/* What the VMOD accepts encodes, and every helper accepts it after
+	 * the trip through JSON and replays it to the same target. */
+	checked = hb_event_check(&ev, err, sizeof err) == 0;
 	json = hb_event_encode(&ev, &len);
+	assert(!checked || json != NULL);
 	if (json != NULL) {
 		if (hb_event_decode(json, len, &again, err, sizeof err) == 0) {
+			if (checked) {
+				char *t1 = hb_event_target(&ev);
+				char *t2 = hb_event_target(&again);
+
+				assert(hb_event_check(&again, err,
+				    sizeof err) == 0);
+				assert(t1 == NULL || t2 == NULL ||
+				    strcmp(t1, t2) == 0);
+				free(t1);
+				free(t2);
+			}
 			assert(strcmp(again.method, ev.method) == 0);
 			assert(strcmp(again.path, ev.path) == 0);
 			assert(strcmp(again.rawquery, ev.rawquery) == 0);
