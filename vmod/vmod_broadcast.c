@@ -63,6 +63,7 @@ struct vmod_broadcast_hub {
 	unsigned		max_handles;
 	unsigned		nwaiting;	/* publishes waiting for one */
 	unsigned		max_waiting;
+	size_t			max_event_size;
 	char			*minted;	/* guarded by mtx */
 	time_t			minted_renew;
 };
@@ -175,7 +176,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_DURATION jwt_ttl, VCL_DURATION timeout,
     VCL_DURATION connect_timeout, VCL_STRING guard_token,
     VCL_BOOL private, VCL_STRING exclude_headers,
-    VCL_INT max_connections, VCL_INT max_waiting)
+    VCL_INT max_connections, VCL_INT max_waiting,
+    VCL_BYTES max_event_size)
 {
 	struct vmod_broadcast_hub *hub;
 	pthread_condattr_t ca;
@@ -227,6 +229,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		problem = "max_connections must be between 1 and 1024";
 	if (problem == NULL && (max_waiting < 0 || max_waiting > 65536))
 		problem = "max_waiting must be between 0 and 65536";
+	if (problem == NULL && max_event_size < 64)
+		problem = "max_event_size must be at least 64 bytes";
 	if (problem == NULL && parse_exclude(hub, exclude_headers) != 0)
 		problem = "out of memory";
 	if (problem != NULL) {
@@ -270,6 +274,7 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		hub->connect_timeout_ms = hub->timeout_ms;
 	hub->max_handles = (unsigned)max_connections;
 	hub->max_waiting = (unsigned)max_waiting;
+	hub->max_event_size = (size_t)max_event_size;
 	hub->idle = calloc(hub->max_handles, sizeof *hub->idle);
 	AN(hub->idle);
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
@@ -516,8 +521,18 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		ev.body_len = bb.len;
 	}
 	json = hb_event_encode(&ev, lenp);
-	if (json == NULL)
+	if (json == NULL) {
 		*why = "out of memory";
+	} else if (*lenp > hub->max_event_size) {
+		*rejected = 1;
+		*why = WS_Printf(ctx->ws, "request cannot travel: its event is "
+		    "%zu bytes, more than max_event_size (%zu), and the helpers "
+		    "would refuse it", *lenp, hub->max_event_size);
+		if (*why == NULL)
+			*why = "request cannot travel: event too large";
+		free(json);
+		json = NULL;
+	}
   done:
 	free(bb.p);
 	free(hdrs);
