@@ -35,6 +35,8 @@ struct settings {
 	size_t		hub_max_event_size;
 	int64_t		hub_reconnect_max_ms;
 	char		*hub_guard_token;	/* X-HttpBroadcast-Guard */
+	char		*hub_proxy;		/* NULL: none, whatever the
+						 * environment says */
 	int		hub_gap_action;		/* GAP_* */
 
 	char		*state_file;		/* "" = memory only */

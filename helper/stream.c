@@ -351,6 +351,8 @@ stream_connect(struct stream *s, int64_t now)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	hb_curl_defaults(e);
+	if (s->cfg->hub_proxy != NULL)
+		curl_easy_setopt(e, CURLOPT_PROXY, s->cfg->hub_proxy);
 	if (curl_multi_add_handle(s->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		curl_slist_free_all(h);

@@ -64,6 +64,7 @@ struct vmod_broadcast_hub {
 	unsigned		nwaiting;	/* publishes waiting for one */
 	unsigned		max_waiting;
 	size_t			max_event_size;
+	char			*proxy;		/* or NULL: none */
 	char			*minted;	/* guarded by mtx */
 	time_t			minted_renew;
 };
@@ -128,6 +129,7 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->url);
 	free(hub->topic);
 	free(hub->guard);
+	free(hub->proxy);
 	free(hub->token);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
@@ -177,7 +179,7 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_DURATION connect_timeout, VCL_STRING guard_token,
     VCL_BOOL private, VCL_STRING exclude_headers,
     VCL_INT max_connections, VCL_INT max_waiting,
-    VCL_BYTES max_event_size)
+    VCL_BYTES max_event_size, VCL_STRING proxy)
 {
 	struct vmod_broadcast_hub *hub;
 	pthread_condattr_t ca;
@@ -275,6 +277,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	hub->max_handles = (unsigned)max_connections;
 	hub->max_waiting = (unsigned)max_waiting;
 	hub->max_event_size = (size_t)max_event_size;
+	if (proxy != NULL && *proxy != '\0')
+		REPLACE(hub->proxy, proxy);
 	hub->idle = calloc(hub->max_handles, sizeof *hub->idle);
 	AN(hub->idle);
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
@@ -808,6 +812,8 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	errbuf[0] = '\0';
 	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
 	hb_curl_defaults(h);
+	if (hub->proxy != NULL)
+		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
 	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
