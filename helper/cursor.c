@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cursor.h"
@@ -112,14 +114,37 @@ cursor_done(struct cursor *c, uint64_t seq)
 }
 
 /*--------------------------------------------------------------------
+ * What may be a resume point
+ */
+
+const char *
+cursor_id_check(const char *id)
+{
+	size_t i;
+
+	if (*id == '\0')
+		return ("empty id");
+	if (strcmp(id, "earliest") == 0)
+		return ("the id \"earliest\" asks a hub for its whole history");
+	for (i = 0; id[i] != '\0'; i++) {
+		if (i == CURSOR_ID_MAX)
+			return ("id longer than 1024 bytes");
+		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+			return ("control character in the id");
+	}
+	return (NULL);
+}
+
+/*--------------------------------------------------------------------
  * The state file: one line, the id.
  */
 
 int
 cursor_load(const char *path, char **id, char *err, size_t errlen)
 {
-	char buf[4096];
-	size_t n;
+	char buf[CURSOR_ID_MAX + 3];	/* id, newline, one more, NUL */
+	const char *why;
+	size_t n, l;
 	FILE *f;
 
 	*id = NULL;
@@ -140,14 +165,25 @@ cursor_load(const char *path, char **id, char *err, size_t errlen)
 	}
 	fclose(f);
 	buf[n] = '\0';
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
-	if (strlen(buf) != n || n == sizeof buf - 1) {
-		snprintf(err, errlen, "%s is not a cursor file", path);
+	if (n == 0)
+		return (CURSOR_FILE_EMPTY);
+	l = strcspn(buf, "\r\n");
+	/* "id", "id\n" or "id\r\n"; a longer id fails the check below. */
+	if (memchr(buf, '\0', n) != NULL || (l != n &&
+	    l + 1 + (buf[l] == '\r' && buf[l + 1] == '\n') != n)) {
+		snprintf(err, errlen, "%s is not a cursor file (one line "
+		    "expected, the id of at most %d bytes)", path,
+		    CURSOR_ID_MAX);
 		return (-1);
 	}
-	if (n == 0)
-		return (0);
+	buf[l] = '\0';
+	if (l == 0)
+		return (CURSOR_FILE_EMPTY);
+	if ((why = cursor_id_check(buf)) != NULL) {
+		snprintf(err, errlen, "%s does not hold a usable cursor: %s",
+		    path, why);
+		return (-1);
+	}
 	*id = strdup(buf);
 	if (*id == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -168,27 +204,47 @@ dir_of(const char *path)
 	return (d);
 }
 
-int
-cursor_save(const char *path, const char *id, char *err, size_t errlen)
+/* A new file beside path, created exclusively (mkstemp: O_EXCL, so a
+ * planted file or symbolic link is never written through). */
+static int
+temp_beside(const char *path, char **tmp, char *err, size_t errlen)
 {
-	char *tmp = NULL, *dir;
-	size_t len = strlen(id);
-	int fd, dfd;
+	int fd;
 
-	if (asprintf(&tmp, "%s.tmp", path) < 0) {
+	if (asprintf(tmp, "%s.XXXXXX", path) < 0) {
+		*tmp = NULL;
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 ||
-	    write(fd, id, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create files beside %s: %s",
+		    path, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return (-1);
+	}
+	/* mkstemp makes it 0600: the cursor is no secret, keep 0644. */
+	(void)fchmod(fd, 0644);
+	return (fd);
+}
+
+int
+cursor_save(const char *path, const char *id, char *err, size_t errlen)
+{
+	char *tmp, *dir;
+	size_t len = strlen(id);
+	int fd, dfd;
+
+	fd = temp_beside(path, &tmp, err, errlen);
+	if (fd < 0)
+		return (-1);
+	if (write(fd, id, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
 	    fsync(fd) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 		    strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
+		close(fd);
+		unlink(tmp);
 		free(tmp);
 		return (-1);
 	}
@@ -216,22 +272,48 @@ cursor_save(const char *path, const char *id, char *err, size_t errlen)
 int
 cursor_check_dir(const char *path, char *err, size_t errlen)
 {
-	char *probe = NULL;
+	char *probe;
 	int fd;
 
-	if (asprintf(&probe, "%s.tmp", path) < 0) {
-		snprintf(err, errlen, "out of memory");
+	fd = temp_beside(path, &probe, err, errlen);
+	if (fd < 0)
 		return (-1);
-	}
-	fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create files beside %s: %s",
-		    path, strerror(errno));
-		free(probe);
-		return (-1);
-	}
 	close(fd);
 	unlink(probe);
 	free(probe);
 	return (0);
+}
+
+int
+cursor_lock(const char *path, char *err, size_t errlen)
+{
+	char *name;
+	int fd;
+
+	/* Not the state file itself: each save replaces it (a new inode). */
+	if (asprintf(&name, "%s.lock", path) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", name,
+		    strerror(errno));
+		free(name);
+		return (-1);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			snprintf(err, errlen, "%s is in use by another "
+			    "http-broadcast (it holds %s): give each daemon "
+			    "its own STATE_FILE", path, name);
+		else
+			snprintf(err, errlen, "cannot lock %s: %s", name,
+			    strerror(errno));
+		close(fd);
+		free(name);
+		return (-1);
+	}
+	free(name);
+	return (fd);
 }

@@ -36,12 +36,30 @@ void cursor_done(struct cursor *c, uint64_t seq);
 /* Events pushed and not finished. */
 size_t cursor_pending(const struct cursor *c);
 
-/* Read the state file: 0 with *id malloc'ed (NULL: no file yet), or -1
- * with a reason. */
+/* The longest id that may become the cursor (and the state file holds). */
+#define CURSOR_ID_MAX	1024
+
+/*
+ * Can id be a resume point?  NULL if so, else why not.  Every id that
+ * becomes the cursor passes this, so whatever is saved is read back and
+ * sent as a Last-Event-ID unchanged: not empty, at most CURSOR_ID_MAX
+ * bytes, no control byte (a header line and the one-line file hold it),
+ * and not "earliest", which asks a hub for its whole history.
+ */
+const char *cursor_id_check(const char *id);
+
+/* Read the state file: 0 with *id malloc'ed (NULL: no file yet),
+ * CURSOR_FILE_EMPTY for an empty file (*id NULL), or -1 with a reason. */
+#define CURSOR_FILE_EMPTY	1
 int cursor_load(const char *path, char **id, char *err, size_t errlen);
-/* Write atomically.  0, or -1 with a reason. */
+/* Write atomically (a new temporary file beside it, fsync, rename).  0, or
+ * -1 with a reason. */
 int cursor_save(const char *path, const char *id, char *err, size_t errlen);
 /* Can files be created beside path?  0, or -1 with a reason. */
 int cursor_check_dir(const char *path, char *err, size_t errlen);
+/* Take the lock that keeps a second daemon off the same state file: an
+ * open descriptor to keep for the life of the process, or -1 with a
+ * reason. */
+int cursor_lock(const char *path, char *err, size_t errlen);
 
 #endif /* HB_CURSOR_H */

@@ -31,8 +31,10 @@
 #include "status.h"
 #include "stream.h"
 
-/* How often the cursor is written at most while it moves. */
+/* How often the cursor is written at most while it moves; how soon a
+ * failed write is tried again. */
 #define CURSOR_SAVE_MS	200
+#define CURSOR_RETRY_MS	1000
 /* Upper bound of a poll, so nothing can sleep forever by mistake. */
 #define POLL_MAX_MS	1000
 #define MAX_STATUS_FDS	32
@@ -46,24 +48,41 @@ struct daemon_state {
 	struct stream		*stream;
 	struct status		*status;
 	int			sigfd;
-	int64_t			last_save_ms;
+	int			lockfd;
+	int64_t			next_save_ms;
+	unsigned		save_failures;	/* in a row */
 };
 
-static void
+/* Write the cursor if it moved: 0, or -1 when the write failed (the
+ * cursor stays "moved", so a later call tries again). */
+static int
 save_cursor(struct daemon_state *d)
 {
 	char err[512];
+	int64_t now = clock_ms();
 
 	if (!d->cur.moved || d->cur.value == NULL)
-		return;
+		return (0);
+	d->next_save_ms = now + CURSOR_SAVE_MS;
+	if (*d->cfg.state_file == '\0') {
+		d->cur.moved = 0;
+		return (0);
+	}
+	if (cursor_save(d->cfg.state_file, d->cur.value, err, sizeof err) != 0) {
+		d->m.cursor_save_failures++;
+		d->save_failures++;
+		d->next_save_ms = now + CURSOR_RETRY_MS;
+		log_msg(LOG_ERROR, "STATE_FILE: %s (attempt %u, retrying in "
+		    "%dms)", err, d->save_failures, CURSOR_RETRY_MS);
+		return (-1);
+	}
 	d->cur.moved = 0;
-	d->last_save_ms = clock_ms();
-	if (*d->cfg.state_file == '\0')
-		return;
-	if (cursor_save(d->cfg.state_file, d->cur.value, err, sizeof err) != 0)
-		log_msg(LOG_ERROR, "STATE_FILE: %s", err);
-	else
-		log_msg(LOG_TRACE, "cursor saved: %s", d->cur.value);
+	if (d->save_failures > 0)
+		log_msg(LOG_INFO, "STATE_FILE: cursor saved again after %u "
+		    "failed attempts", d->save_failures);
+	d->save_failures = 0;
+	log_msg(LOG_TRACE, "cursor saved: %s", d->cur.value);
+	return (0);
 }
 
 static void
@@ -76,17 +95,20 @@ log_startup(const struct daemon_state *d)
 
 	/* Names of secrets only, never their values. */
 	log_msg(LOG_INFO, "http-broadcast %s starting: hub=%s topic=%s "
-	    "auth=%s%s%s agent=%s methods=%s concurrency=%ld timeout=%lldms "
-	    "retry_delay=%lldms max_event_size=%zu idle_timeout=%lldms "
-	    "reconnect_max=%lldms state_file=%s status=%s cursor=%s",
+	    "auth=%s%s%s agent=%s methods=%s concurrency=%ld backlog=%ld "
+	    "timeout=%lldms retry_delay=%lldms max_event_size=%zu "
+	    "idle_timeout=%lldms reconnect_max=%lldms gap_action=%s "
+	    "state_file=%s status=%s cursor=%s",
 	    PACKAGE_VERSION, c->hub_url_shown, c->hub_topic, auth,
 	    c->hub_jwt_key != NULL ? " " : "",
 	    c->hub_jwt_key != NULL ? c->hub_jwt_alg : "",
 	    c->agent_endpoint, c->agent_allowed_methods,
-	    c->agent_max_concurrency, (long long)c->agent_timeout_ms,
+	    c->agent_max_concurrency, c->agent_max_backlog,
+	    (long long)c->agent_timeout_ms,
 	    (long long)c->agent_retry_delay_ms, c->hub_max_event_size,
 	    (long long)c->hub_idle_timeout_ms,
 	    (long long)c->hub_reconnect_max_ms,
+	    c->hub_gap_action == GAP_BAN ? "ban" : "warn",
 	    *c->state_file != '\0' ? c->state_file : "(memory)",
 	    c->status_addr != NULL ? c->status_addr : "(none)",
 	    d->cur.value != NULL ? d->cur.value : "(none)");
@@ -122,10 +144,17 @@ setup(struct daemon_state *d, int argc, char **argv)
 		    "are not replayed");
 	} else {
 		if (cursor_check_dir(d->cfg.state_file, err, sizeof err) != 0 ||
-		    cursor_load(d->cfg.state_file, &id, err, sizeof err) != 0) {
+		    (d->lockfd = cursor_lock(d->cfg.state_file, err,
+		    sizeof err)) < 0 ||
+		    (r = cursor_load(d->cfg.state_file, &id, err,
+		    sizeof err)) < 0) {
 			fprintf(stderr, "http-broadcast: STATE_FILE: %s\n", err);
 			return (2);
 		}
+		if (r == CURSOR_FILE_EMPTY)
+			log_msg(LOG_WARN, "STATE_FILE %s is empty: starting from "
+			    "the hub's next event; events published before "
+			    "are not replayed", d->cfg.state_file);
 		if (id != NULL && cursor_set(&d->cur, id) != 0) {
 			free(id);
 			fprintf(stderr, "http-broadcast: out of memory\n");
@@ -231,10 +260,10 @@ run(struct daemon_state *d)
 			timeout = t;
 		if (d->cur.moved) {
 			/* Batched: one write for many events. */
-			if (now - d->last_save_ms >= CURSOR_SAVE_MS)
-				save_cursor(d);
-			else if (d->last_save_ms + CURSOR_SAVE_MS < timeout)
-				timeout = d->last_save_ms + CURSOR_SAVE_MS;
+			if (now >= d->next_save_ms)
+				(void)save_cursor(d);
+			if (d->cur.moved && d->next_save_ms < timeout)
+				timeout = d->next_save_ms;
 		}
 
 		timeout -= now;
@@ -256,7 +285,12 @@ run(struct daemon_state *d)
 			deadline = clock_ms() + d->cfg.shutdown_timeout_ms;
 		}
 	}
-	save_cursor(d);
+	if (save_cursor(d) != 0) {
+		log_msg(LOG_ERROR, "STATE_FILE: the cursor could not be saved "
+		    "at shutdown: the next start resumes from an older one "
+		    "(events replayed twice, none lost)");
+		r = 1;
+	}
 	return (r);
 }
 
@@ -268,6 +302,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof d);
 	d.sigfd = -1;
+	d.lockfd = -1;
 	r = setup(&d, argc, argv);
 	if (r == 0) {
 		log_startup(&d);
@@ -275,11 +310,15 @@ main(int argc, char **argv)
 			log_msg(LOG_INFO, "status listener on port %u "
 			    "(/healthz, /metrics)", status_port(d.status));
 		r = run(&d);
-		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: received=%" PRIu64 " replayed=%"
-		    PRIu64 " dropped=%" PRIu64 " failed=%" PRIu64 " refused=%"
-		    PRIu64 " cursor=%s", d.m.events_received,
-		    d.m.events_replayed, d.m.events_dropped, d.m.events_failed,
-		    d.m.events_refused,
+		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: received=%"
+		    PRIu64 " replayed=%" PRIu64 " dropped=%" PRIu64 " failed=%"
+		    PRIu64 " refused=%" PRIu64 " without_id=%" PRIu64
+		    " gaps=%" PRIu64 " gap_bans=%" PRIu64 " stall_checks=%"
+		    PRIu64 " stalls=%" PRIu64 " cursor=%s",
+		    d.m.events_received, d.m.events_replayed,
+		    d.m.events_dropped, d.m.events_failed, d.m.events_refused,
+		    d.m.events_without_id, d.m.gaps, d.m.gap_bans,
+		    d.m.stall_checks, d.m.stalls,
 		    d.cur.value != NULL ? d.cur.value : "(none)");
 	}
 	stream_free(d.stream);
@@ -293,5 +332,7 @@ main(int argc, char **argv)
 	settings_free(&d.cfg);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
+	if (d.lockfd >= 0)
+		close(d.lockfd);
 	return (r == SETUP_DONE ? 0 : r);
 }

@@ -19,7 +19,13 @@ struct metrics {
 	uint64_t	events_duplicate;
 	uint64_t	reconnects;
 	uint64_t	gaps;
+	uint64_t	gap_bans;		/* HUB_GAP_ACTION=ban requests */
+	uint64_t	stall_checks;		/* reconnections to check */
+	uint64_t	stalls;			/* ... that found a stall */
+	uint64_t	events_without_id;	/* replayed, not a cursor */
+	uint64_t	cursor_save_failures;
 	int		connected;
+	int		stalled;		/* a stall is suspected */
 	time_t		last_event_time;	/* 0: none yet */
 };
 

@@ -50,6 +50,7 @@ struct job {
 	int64_t			start_ms;	/* may start from then */
 	int64_t			backoff_ms;
 	unsigned		attempts;
+	int			own;		/* ours, not an event */
 };
 
 struct replay {
@@ -236,9 +237,9 @@ job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 	return (0);
 }
 
-void
-replay_submit(struct replay *r, uint64_t seq, const char *id,
-    const char *json, size_t len)
+static void
+submit(struct replay *r, uint64_t seq, const char *id, const char *json,
+    size_t len, const char *methods, int own)
 {
 	char why[256];
 	struct job *j;
@@ -253,9 +254,9 @@ replay_submit(struct replay *r, uint64_t seq, const char *id,
 		return;
 	}
 	j->seq = seq;
+	j->own = own;
 	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0 ||
-	    hb_event_validate(&j->ev, r->cfg->agent_allowed_methods, why,
-	    sizeof why) != 0 ||
+	    hb_event_validate(&j->ev, methods, why, sizeof why) != 0 ||
 	    job_build(r, j, why, sizeof why) != 0) {
 		log_msg(LOG_WARN, "refused event id=%s: %s", id, why);
 		r->m->events_refused++;
@@ -266,6 +267,13 @@ replay_submit(struct replay *r, uint64_t seq, const char *id,
 	    j->target);
 	j->backoff_ms = RETRY_FIRST_MS;
 	enqueue(r, j);
+}
+
+void
+replay_submit(struct replay *r, uint64_t seq, const char *id,
+    const char *json, size_t len)
+{
+	submit(r, seq, id, json, len, r->cfg->agent_allowed_methods, 0);
 }
 
 static size_t
@@ -412,7 +420,8 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		pool_drain(r);
 
 	if (res == CURLE_OK && status < 400) {
-		r->m->events_replayed++;
+		/* The event counters count events, not our own requests. */
+		r->m->events_replayed += !j->own;
 		log_msg(LOG_DEBUG, "replayed event id=%s: %s %s status=%ld "
 		    "attempts=%u", j->id, j->ev.method,
 		    j->target, status,
@@ -425,7 +434,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 	else
 		snprintf(why, sizeof why, "status %ld", status);
 	if (res == CURLE_OK && status < 500 && status != 429) {
-		r->m->events_failed++;
+		r->m->events_failed += !j->own;
 		log_msg(LOG_ERROR, "failed event id=%s: %s %s: %s (not "
 		    "retried)", j->id, j->ev.method,
 		    j->target, why);
@@ -433,7 +442,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		return (1);
 	}
 	if (now - j->first_ms >= r->cfg->agent_retry_delay_ms) {
-		r->m->events_dropped++;
+		r->m->events_dropped += !j->own;
 		log_msg(LOG_ERROR, "dropped event id=%s: %s %s: %s after %u "
 		    "attempts in %lldms", j->id, j->ev.method,
 		    j->target, why, j->attempts,
@@ -492,4 +501,40 @@ replay_free(struct replay *r)
 	free(r->flying);
 	free(r->pool);
 	free(r);
+}
+
+/*
+ * Our own request after a gap: "BAN /" with the guard and the
+ * X-HttpBroadcast-Gap header, which the VCL examples turn into a ban of
+ * every object.  It is not an event, so AGENT_ALLOWED_METHODS does not
+ * apply; it goes through the same checks, queue and retries as one.
+ */
+void
+replay_submit_gap(struct replay *r, uint64_t seq)
+{
+	struct hb_hdr h[2] = {
+		{ HB_GUARD_HEADER, sizeof HB_GUARD_HEADER - 1,
+		    r->cfg->hub_guard_token, strlen(r->cfg->hub_guard_token) },
+		{ HB_GAP_HEADER, sizeof HB_GAP_HEADER - 1, "1", 1 },
+	};
+	struct hb_event ev;
+	size_t len;
+	char *json;
+
+	memset(&ev, 0, sizeof ev);
+	ev.method = "BAN";
+	ev.host = "";
+	ev.path = "/";
+	ev.rawquery = "";
+	ev.hdrs = h;
+	ev.nhdrs = 2;
+	json = hb_event_encode(&ev, &len);
+	if (json == NULL) {
+		log_msg(LOG_ERROR, "cannot ban after the gap: out of memory");
+		r->m->events_refused++;
+		cursor_done(r->cur, seq);
+		return;
+	}
+	submit(r, seq, "gap-ban", json, len, "BAN", 1);
+	free(json);
 }

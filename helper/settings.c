@@ -25,7 +25,7 @@
 
 enum {
 	S_AGENT_ENDPOINT, S_AGENT_RETRY_DELAY, S_AGENT_TIMEOUT,
-	S_AGENT_MAX_CONCURRENCY, S_AGENT_ALLOWED_METHODS,
+	S_AGENT_MAX_CONCURRENCY, S_AGENT_MAX_BACKLOG, S_AGENT_ALLOWED_METHODS,
 	S_HUB_ENDPOINT, S_HUB_TOPIC, S_HUB_SUBSCRIBE_TOKEN, S_HUB_TOKEN,
 	S_HUB_SUBSCRIBE_TOKEN_FILE, S_HUB_JWT_KEY, S_HUB_JWT_ALGORITHM,
 	S_HUB_JWT_TTL, S_HUB_IDLE_TIMEOUT, S_HUB_MAX_EVENT_SIZE,
@@ -44,6 +44,9 @@ static const struct setting {
 	{ "AGENT_RETRY_DELAY", "60s", "how long one event is retried" },
 	{ "AGENT_TIMEOUT", "10s", "time limit of one replay attempt" },
 	{ "AGENT_MAX_CONCURRENCY", "16", "replays in flight at most" },
+	{ "AGENT_MAX_BACKLOG", "20000",
+	    "events held for varnishd before the stream is paused "
+	    "(about 1.5 kB each)" },
 	{ "AGENT_ALLOWED_METHODS", "PURGE,BAN", "methods that are replayed" },
 	{ "HUB_ENDPOINT", NULL, "Mercure hub URL, ?topic= allowed (required)" },
 	{ "HUB_TOPIC", "http-broadcast", "topic to subscribe to" },
@@ -472,6 +475,19 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		    cfg->agent_max_concurrency > 1024)
 			FAIL(S_AGENT_MAX_CONCURRENCY,
 			    "\"%.32s\" is not a number from 1 to 1024", v);
+	}
+	v = val[S_AGENT_MAX_BACKLOG] != NULL ?
+	    val[S_AGENT_MAX_BACKLOG] : settings[S_AGENT_MAX_BACKLOG].def;
+	{
+		char *end;
+
+		errno = 0;
+		cfg->agent_max_backlog = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 ||
+		    cfg->agent_max_backlog < 1 ||
+		    cfg->agent_max_backlog > 10000000)
+			FAIL(S_AGENT_MAX_BACKLOG,
+			    "\"%.32s\" is not a number from 1 to 10000000", v);
 	}
 	v = val[S_AGENT_ALLOWED_METHODS] != NULL ?
 	    val[S_AGENT_ALLOWED_METHODS] : settings[S_AGENT_ALLOWED_METHODS].def;

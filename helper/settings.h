@@ -19,6 +19,7 @@ struct settings {
 	int64_t		agent_retry_delay_ms;
 	int64_t		agent_timeout_ms;
 	long		agent_max_concurrency;
+	long		agent_max_backlog;	/* events before a pause */
 	char		*agent_allowed_methods;
 
 	char		*hub_url;		/* without ?topic= */

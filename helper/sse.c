@@ -57,6 +57,7 @@ sse_reset(struct sse_parser *p)
 	p->after_cr = 0;
 	p->line_over = 0;
 	p->event_over = 0;
+	p->has_id = 0;
 	p->bom_seen = 0;
 	p->started = 0;
 }
@@ -107,6 +108,7 @@ dispatch(struct sse_parser *p)
 	}
 	p->data_len = 0;
 	p->event_over = 0;
+	p->has_id = 0;
 	free(p->type);
 	p->type = NULL;
 }
@@ -171,6 +173,7 @@ process_line(struct sse_parser *p)
 	} else if (flen == 2 && memcmp(line, "id", 2) == 0) {
 		if (memchr(value, '\0', vlen) != NULL)
 			return (0);		/* ignored, as the standard says */
+		p->has_id = 1;
 		return (replace(&p->id, value, vlen));
 	} else if (flen == 5 && memcmp(line, "retry", 5) == 0) {
 		/* The line is not NUL-terminated: no strtol() here. */

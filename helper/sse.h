@@ -13,7 +13,9 @@
 
 struct sse_callbacks {
 	/* A complete event with non-empty data.  data is NUL-terminated
-	 * (data_len excludes the NUL); id is the last event ID buffer. */
+	 * (data_len excludes the NUL); id is the last event ID buffer,
+	 * which the standard keeps from earlier events: during the call,
+	 * the parser's has_id tells whether this event had an id field. */
 	void	(*event)(void *priv, const char *type, const char *data,
 		    size_t data_len, const char *id);
 	/* A valid "retry:" field, in milliseconds. */
@@ -34,6 +36,7 @@ struct sse_parser {
 	size_t				data_len, data_cap;
 	char				*type;		/* malloc'ed or NULL */
 	char				*id;		/* last event ID */
+	int				has_id;		/* this event set it */
 	int				after_cr;	/* skip one LF */
 	int				line_over;	/* skip to end of line */
 	int				event_over;	/* drop at dispatch */

@@ -46,15 +46,25 @@ metrics_text(const struct metrics *m, char *buf, size_t len)
 	    C("events_duplicate_total", "Events skipped as already received.", x)
 	    C("reconnects_total", "Connections to the hub after the first.", x)
 	    C("gaps_total", "Resumptions where the hub did not know our cursor.", x)
+	    C("gap_bans_total", "Bans of everything cached, asked after a gap (HUB_GAP_ACTION=ban).", x)
+	    C("stall_checks_total", "Connections ended because their events stopped, to check for a stall.", x)
+	    C("stalls_total", "Stall checks that found the hub had stopped sending events it had.", x)
+	    C("events_without_id_total", "Events replayed without a usable id (no resume point).", x)
+	    C("cursor_save_failures_total", "Failed writes of STATE_FILE (retried).", x)
 	    "# HELP http_broadcast_connected 1 while subscribed to the hub.\n"
 	    "# TYPE http_broadcast_connected gauge\n"
 	    "http_broadcast_connected %d\n"
+	    "# HELP http_broadcast_stalled 1 while a stall of the stream is suspected.\n"
+	    "# TYPE http_broadcast_stalled gauge\n"
+	    "http_broadcast_stalled %d\n"
 	    "# HELP http_broadcast_last_event_timestamp_seconds Time the last event was received.\n"
 	    "# TYPE http_broadcast_last_event_timestamp_seconds gauge\n"
 	    "http_broadcast_last_event_timestamp_seconds %lld\n",
 	    m->events_received, m->events_replayed, m->replays_retried,
 	    m->events_dropped, m->events_failed, m->events_refused,
-	    m->events_duplicate, m->reconnects, m->gaps, m->connected,
+	    m->events_duplicate, m->reconnects, m->gaps, m->gap_bans,
+	    m->stall_checks, m->stalls, m->events_without_id,
+	    m->cursor_save_failures, m->connected, m->stalled,
 	    (long long)m->last_event_time));
 #undef C
 }
@@ -66,7 +76,7 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 {
 	struct status *st = priv;
 	struct MHD_Response *resp;
-	char buf[4096];
+	char buf[8192];
 	const char *body, *ctype = "text/plain; charset=utf-8";
 	unsigned code = MHD_HTTP_OK;
 	MHD_RESULT ret;
@@ -80,8 +90,9 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 		body = "method not allowed\n";
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else if (strcmp(url, "/healthz") == 0) {
-		body = st->m->connected ? "ok\n" : "not subscribed\n";
-		code = st->m->connected ? MHD_HTTP_OK :
+		body = st->m->stalled ? "stalled\n" : st->m->connected ?
+		    "ok\n" : "not subscribed\n";
+		code = st->m->connected && !st->m->stalled ? MHD_HTTP_OK :
 		    MHD_HTTP_SERVICE_UNAVAILABLE;
 	} else if (strcmp(url, "/metrics") == 0) {
 		n = metrics_text(st->m, buf, sizeof buf);

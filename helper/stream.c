@@ -6,12 +6,21 @@
  * the idle timer (no byte at all, not even a heartbeat, for
  * HUB_IDLE_TIMEOUT), which does not run while we paused the transfer
  * ourselves because the replayer is behind.
+ *
+ * A live connection can also go deaf: a Mercure hub drops a subscriber
+ * whose queue of 1000 updates overflows (a catch-up larger than that, or
+ * a burst read too slowly) and older hubs then keep the response open
+ * with heartbeats only.  So a connection that carried a flow of events
+ * and then falls silent for much longer than its usual gap between
+ * events is ended and resumed from the cursor at once: the stall check.
+ * docs/architecture.md gives the reasoning and the costs.
  */
 
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +46,20 @@
 #define CONNECT_TIMEOUT_MS	10000L
 #define RETRY_DEFAULT_MS	1000
 #define MAX_FAILURES_SHIFT	16
+/* Reconnection delays are at least this (unless HUB_RECONNECT_MAX is
+ * lower), whatever retry: the hub sends: no storm of reconnections. */
+#define RECONNECT_FLOOR_MS	500
+/* The stall check: a connection that carried at least STALL_MIN_EVENTS
+ * (or that we paused) and then had no event for STALL_GAP_FACTOR times
+ * its average gap between events, within [STALL_QUIET_MIN_MS,
+ * STALL_QUIET_MAX_MS], is resumed from the cursor on a new connection.
+ * If that one delivers an event within STALL_CONFIRM_MS, it was a
+ * stall. */
+#define STALL_MIN_EVENTS	100
+#define STALL_GAP_FACTOR	10
+#define STALL_QUIET_MIN_MS	25
+#define STALL_QUIET_MAX_MS	2000
+#define STALL_CONFIRM_MS	1000
 
 struct stream {
 	CURLM			*multi;
@@ -46,7 +69,7 @@ struct stream {
 	struct replay		*r;
 	struct sse_parser	parser;
 	struct dedup		dedup;
-	size_t			bound;		/* backlog that pauses us */
+	char			*resume_id;	/* next Last-Event-ID, or NULL */
 
 	CURL			*easy;		/* current transfer or NULL */
 	struct curl_slist	*hdrs;
@@ -60,6 +83,20 @@ struct stream {
 	int64_t			last_byte_ms;
 	unsigned long		connections;
 
+	/* This connection's flow of events, for the stall check. */
+	uint64_t		conn_events;	/* duplicates included */
+	uint64_t		conn_new;	/* new ones */
+	int64_t			last_event_ms;	/* 0: none yet */
+	int64_t			gap_avg_ms16;	/* average gap, x16 */
+	int			was_paused;
+	int			end_now;	/* reconnect without delay */
+	int			warned_no_id;
+	/* Set when a stall was suspected, until the next connection
+	 * proves or disproves it. */
+	int			checking;
+	int64_t			check_until;	/* 0: not connected yet */
+	uint64_t		suspect_events;	/* the silent one carried */
+
 	int			stopped;
 	unsigned		failures;	/* consecutive bad connections */
 	long			retry_ms;	/* the hub's retry: */
@@ -70,33 +107,103 @@ struct stream {
  * Events out of the parser
  */
 
+/* A flow of events on this connection (for the stall check). */
+static void
+flow_note(struct stream *s)
+{
+	int64_t now = clock_ms(), gap;
+
+	if (s->last_event_ms != 0) {
+		gap = (now - s->last_event_ms) * 16;
+		s->gap_avg_ms16 += (gap - s->gap_avg_ms16) / 8;
+	}
+	s->last_event_ms = now;
+	s->conn_events++;
+}
+
+/*
+ * The id this event may be resumed after, or NULL.  The standard makes an
+ * event without an id field inherit the previous one: that id is already
+ * the cursor of the previous event, so such an event is replayed but is
+ * no resume point (nor a duplicate); the same for an id that cannot round
+ * trip through the cursor file and a Last-Event-ID header.  Both are
+ * logged and counted: a Mercure hub gives every event an id.
+ */
+static const char *
+event_id(struct stream *s, const char *id)
+{
+	const char *why = "no id field";
+
+	if (s->parser.has_id && (why = cursor_id_check(id)) == NULL)
+		return (id);
+	s->m->events_without_id++;
+	/* Once per connection at warning level: a hub that gives no ids
+	 * gives none to any event. */
+	log_msg(s->warned_no_id++ ? LOG_DEBUG : LOG_WARN, "event without a usable id (%s, %zu bytes): "
+	    "replayed, but it cannot be a resume point", why,
+	    s->parser.has_id ? strlen(id) : (size_t)0);
+	return (NULL);
+}
+
+/* A new event (not a duplicate) with this id (or none): it goes on the
+ * cursor; returns its sequence number or UINT64_MAX. */
+static uint64_t
+event_accept(struct stream *s, const char *id)
+{
+	uint64_t seq;
+	int64_t now;
+
+	seq = cursor_push(s->cur, id != NULL ? id : "");
+	if (seq == UINT64_MAX)
+		return (seq);
+	s->conn_new++;
+	if (id != NULL && (s->resume_id == NULL ||
+	    strcmp(s->resume_id, id) != 0)) {
+		free(s->resume_id);
+		s->resume_id = strdup(id);	/* NULL: resume from older */
+	}
+	if (s->checking && s->check_until != 0) {
+		now = clock_ms();
+		s->checking = 0;
+		if (now <= s->check_until) {
+			s->m->stalls++;
+			log_msg(LOG_WARN, "stream stalled: the hub stopped "
+			    "sending events on the previous connection after "
+			    "%" PRIu64 " of them although it had more (its "
+			    "queue for us overflowed?); resumed from the "
+			    "cursor", s->suspect_events);
+		}
+	}
+	return (seq);
+}
+
 static void
 on_event(void *priv, const char *type, const char *data, size_t len,
     const char *id)
 {
 	struct stream *s = priv;
+	const char *rid;
 	uint64_t seq;
-	int seen;
 
 	(void)type;	/* Mercure types are the publisher's business */
 	s->m->events_received++;
 	s->m->last_event_time = time(NULL);
-	if (*id != '\0') {
-		seen = dedup_seen(&s->dedup, id);
-		if (seen == 1) {
-			s->m->events_duplicate++;
-			log_msg(LOG_DEBUG, "skipped event id=%s: duplicate", id);
-			return;
-		}
+	flow_note(s);
+	rid = event_id(s, id);
+	if (rid != NULL && dedup_seen(&s->dedup, rid) == 1) {
+		s->m->events_duplicate++;
+		log_msg(LOG_DEBUG, "skipped event id=%s: duplicate", rid);
+		return;
 	}
-	seq = cursor_push(s->cur, id);
+	seq = event_accept(s, rid);
 	if (seq == UINT64_MAX) {
 		/* Not on the cursor, so not lost: the next run gets it. */
 		s->m->events_refused++;
-		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
+		log_msg(LOG_ERROR, "refused event id=%s: out of memory",
+		    rid != NULL ? rid : "");
 		return;
 	}
-	replay_submit(s->r, seq, id, data, len);
+	replay_submit(s->r, seq, rid != NULL ? rid : "", data, len);
 }
 
 static void
@@ -112,15 +219,19 @@ static void
 on_oversize(void *priv, const char *id)
 {
 	struct stream *s = priv;
+	const char *rid;
 	uint64_t seq;
 
 	s->m->events_received++;
 	s->m->events_refused++;
+	flow_note(s);
+	rid = event_id(s, id);
 	log_msg(LOG_WARN, "refused event id=%s: larger than "
-	    "HUB_MAX_EVENT_SIZE (%zu bytes)", id, s->cfg->hub_max_event_size);
-	if (*id != '\0')
-		(void)dedup_seen(&s->dedup, id);
-	seq = cursor_push(s->cur, id);
+	    "HUB_MAX_EVENT_SIZE (%zu bytes)", rid != NULL ? rid : "",
+	    s->cfg->hub_max_event_size);
+	if (rid != NULL && dedup_seen(&s->dedup, rid) == 1)
+		return;
+	seq = event_accept(s, rid);
 	if (seq != UINT64_MAX)
 		cursor_done(s->cur, seq);
 }
@@ -130,6 +241,36 @@ static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
 /*--------------------------------------------------------------------
  * libcurl callbacks
  */
+
+/*
+ * The hub could not resume from our cursor: events were missed, and this
+ * node may serve objects they invalidated.  With HUB_GAP_ACTION=ban, one
+ * guarded request asks varnishd to ban everything cached so far; it takes
+ * its place on the cursor before the events of this connection, so the
+ * cursor cannot pass it before it is applied.
+ */
+static void
+gap_found(struct stream *s)
+{
+	uint64_t seq;
+	int ban = s->cfg->hub_gap_action == GAP_BAN;
+
+	s->m->gaps++;
+	log_msg(LOG_WARN, "events may have been missed: resumed from %s but "
+	    "the hub answered Last-Event-ID %s (unknown or expired in its "
+	    "history); %s", s->sent_id, s->reply.last_id, ban ?
+	    "asking varnishd to ban everything it cached (HUB_GAP_ACTION=ban)" :
+	    "objects cached before may be stale (HUB_GAP_ACTION=warn)");
+	if (!ban)
+		return;
+	seq = cursor_push(s->cur, "");
+	if (seq == UINT64_MAX) {
+		log_msg(LOG_ERROR, "cannot ban after the gap: out of memory");
+		return;
+	}
+	s->m->gap_bans++;
+	replay_submit_gap(s->r, seq);
+}
 
 /* The hub's reply is judged once its headers are complete. */
 static int
@@ -144,16 +285,15 @@ headers_done(struct stream *s)
 		return (r < 0 ? -1 : 0);	/* 1: an interim reply */
 	s->ok = 1;
 	s->m->connected = 1;
-	log_msg(LOG_INFO, "subscribed to %s%s%s",
+	s->m->stalled = 0;
+	if (s->checking)
+		s->check_until = clock_ms() + STALL_CONFIRM_MS;
+	log_msg(s->checking ? LOG_DEBUG : LOG_INFO, "subscribed to %s%s%s",
 	    s->cfg->hub_subscribe_url_shown,
 	    s->sent_id != NULL ? " from Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
-	if (hubreply_gap(&s->reply, s->sent_id)) {
-		s->m->gaps++;
-		log_msg(LOG_WARN, "events may have been missed: resumed from "
-		    "%s but the hub answered Last-Event-ID %s (unknown or "
-		    "expired in its history)", s->sent_id, s->reply.last_id);
-	}
+	if (hubreply_gap(&s->reply, s->sent_id))
+		gap_found(s);
 	return (0);
 }
 
@@ -179,8 +319,12 @@ on_body(char *buf, size_t size, size_t n, void *priv)
 		return (0);
 	/* Backpressure: leave the bytes in libcurl (and the kernel, and
 	 * the hub) rather than queue events without bound. */
-	if (replay_backlog(s->r) >= s->bound) {
+	/* Reading on while varnishd is slow keeps the hub's queue of
+	 * updates for us from overflowing: pause only at the memory bound
+	 * (AGENT_MAX_BACKLOG). */
+	if (replay_backlog(s->r) >= (size_t)s->cfg->agent_max_backlog) {
 		s->paused = 1;
+		s->was_paused = 1;
 		log_msg(LOG_DEBUG, "stream paused: %zu events waiting for "
 		    "varnishd", replay_backlog(s->r));
 		return (CURL_WRITEFUNC_PAUSE);
@@ -253,9 +397,15 @@ static int64_t
 backoff_ms(struct stream *s)
 {
 	int64_t d = s->retry_ms, max = s->cfg->hub_reconnect_max_ms;
+
+	/* Delays fall in [d/2, d]: the floor applies to d/2. */
+	if (d < 2 * RECONNECT_FLOOR_MS)
+		d = 2 * RECONNECT_FLOOR_MS;
 	unsigned f = s->failures < MAX_FAILURES_SHIFT ? s->failures :
 	    MAX_FAILURES_SHIFT;
 
+	if (d > max)
+		d = max;
 	d <<= f;
 	if (d > max)
 		d = max;
@@ -285,7 +435,12 @@ stream_end(struct stream *s, enum log_level lvl, const char *why)
 		s->failures = 0;
 	else
 		s->failures++;
-	delay = backoff_ms(s);
+	/* A connection that brought new events (a hub ends streams after
+	 * each page of a catch-up) or went deaf: resume at once. */
+	if (s->conn_new > 0 || s->end_now)
+		delay = 0;
+	else
+		delay = backoff_ms(s);
 	s->reconnect_at = clock_ms() + delay;
 	if (!s->stopped)
 		log_msg(lvl, "stream ended: %s; reconnecting in %lldms", why,
@@ -296,7 +451,7 @@ static int
 stream_connect(struct stream *s, int64_t now)
 {
 	struct curl_slist *h = NULL, *n;
-	const char *id = s->parser.id;
+	const char *id = s->resume_id != NULL ? s->resume_id : "";
 	char *token, *line = NULL;
 	CURL *e;
 	int bad = 0;
@@ -365,6 +520,9 @@ stream_connect(struct stream *s, int64_t now)
 	s->problem[0] = '\0';
 	s->ok = s->got_data = s->paused = 0;
 	s->last_byte_ms = now;
+	s->conn_events = s->conn_new = 0;
+	s->last_event_ms = s->gap_avg_ms16 = 0;
+	s->was_paused = s->end_now = s->warned_no_id = 0;
 	sse_reset(&s->parser);
 	if (s->connections++ > 0)
 		s->m->reconnects++;
@@ -389,7 +547,8 @@ stream_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 		return (NULL);
 	if (sse_init(&s->parser, cfg->hub_max_event_size, &sse_cbs, s) != 0 ||
 	    dedup_init(&s->dedup, DEDUP_WINDOW) != 0 ||
-	    (cur->value != NULL && sse_set_id(&s->parser, cur->value) != 0)) {
+	    (cur->value != NULL &&
+	    (s->resume_id = strdup(cur->value)) == NULL)) {
 		sse_fini(&s->parser);
 		dedup_fini(&s->dedup);
 		free(s);
@@ -400,15 +559,55 @@ stream_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	s->m = m;
 	s->cur = cur;
 	s->r = r;
-	s->bound = (size_t)cfg->agent_max_concurrency * 4;
 	s->retry_ms = RETRY_DEFAULT_MS;
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	return (s);
 }
 
+/* The silence after which this connection is suspected of a stall. */
+static int64_t
+stall_quiet_ms(const struct stream *s)
+{
+	int64_t q = s->gap_avg_ms16 * STALL_GAP_FACTOR / 16;
+
+	if (q < STALL_QUIET_MIN_MS)
+		q = STALL_QUIET_MIN_MS;
+	if (q > STALL_QUIET_MAX_MS)
+		q = STALL_QUIET_MAX_MS;
+	return (q);
+}
+
+/* End a connection suspected of a stall; returns when to look again. */
+static int64_t
+stall_check(struct stream *s, int64_t now)
+{
+	char why[160];
+	int64_t quiet;
+
+	if (!s->ok || s->paused || s->last_event_ms == 0 ||
+	    (s->conn_events < STALL_MIN_EVENTS && !s->was_paused))
+		return (INT64_MAX);
+	quiet = stall_quiet_ms(s);
+	if (now - s->last_event_ms < quiet)
+		return (s->last_event_ms + quiet);
+	s->m->stall_checks++;
+	s->m->stalled = 1;
+	s->checking = 1;
+	s->check_until = 0;
+	s->suspect_events = s->conn_events;
+	s->end_now = 1;
+	snprintf(why, sizeof why, "no event for %lldms after %" PRIu64
+	    " events on this connection: checking for a stall",
+	    (long long)(now - s->last_event_ms), s->conn_events);
+	stream_end(s, LOG_DEBUG, why);
+	return (s->reconnect_at);
+}
+
 int64_t
 stream_tick(struct stream *s, int64_t now)
 {
+	int64_t next, t;
+
 	if (s->stopped)
 		return (INT64_MAX);
 	if (s->easy == NULL) {
@@ -421,10 +620,11 @@ stream_tick(struct stream *s, int64_t now)
 		}
 	}
 	if (s->paused) {
-		if (replay_backlog(s->r) > s->bound / 2)
+		if (replay_backlog(s->r) > (size_t)s->cfg->agent_max_backlog / 2)
 			return (INT64_MAX);	/* a finished replay wakes us */
 		s->paused = 0;
 		s->last_byte_ms = now;
+		s->last_event_ms = now;
 		log_msg(LOG_DEBUG, "stream resumed: %zu events waiting",
 		    replay_backlog(s->r));
 		/* This may deliver the held bytes (and pause again) at once. */
@@ -440,7 +640,17 @@ stream_tick(struct stream *s, int64_t now)
 		stream_end(s, LOG_WARN, why);
 		return (s->reconnect_at);
 	}
-	return (s->last_byte_ms + s->cfg->hub_idle_timeout_ms);
+	next = s->last_byte_ms + s->cfg->hub_idle_timeout_ms;
+	if (s->checking && s->check_until != 0) {
+		if (now > s->check_until) {
+			s->checking = 0;
+			log_msg(LOG_DEBUG, "stream check: no event was missed");
+		} else if (s->check_until + 1 < next) {
+			next = s->check_until + 1;
+		}
+	}
+	t = stall_check(s, now);
+	return (t < next ? t : next);
 }
 
 int
@@ -482,6 +692,7 @@ stream_free(struct stream *s)
 	sse_fini(&s->parser);
 	dedup_fini(&s->dedup);
 	free(s->sent_id);
+	free(s->resume_id);
 	hubreply_clear(&s->reply);
 	free(s);
 }

@@ -80,6 +80,93 @@ test_file(void)
 	rmdir(dir);
 }
 
+/* Write raw bytes as the state file. */
+static void
+put(const char *path, const char *bytes, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK(fwrite(bytes, 1, len, f) == len);
+	fclose(f);
+}
+
+/* Whatever may become the cursor round-trips through the file; what may
+ * not is refused before it could. */
+static void
+test_id_round_trip(void)
+{
+	char dir[] = "/tmp/test_cursor.XXXXXX", path[256], err[256];
+	char longest[CURSOR_ID_MAX + 2], *id = NULL;
+	int fd, fd2;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/cursor", dir);
+
+	memset(longest, 'x', CURSOR_ID_MAX);
+	longest[CURSOR_ID_MAX] = '\0';
+	CHECK(cursor_id_check(longest) == NULL);
+	CHECK(cursor_save(path, longest, err, sizeof err) == 0);
+	CHECK(cursor_load(path, &id, err, sizeof err) == 0);
+	CHECK_STR(id, longest);
+	free(id);
+	CHECK(cursor_id_check("urn:uuid:\xc3\xa9t\xc3\xa9") == NULL);
+
+	longest[CURSOR_ID_MAX] = 'x';
+	longest[CURSOR_ID_MAX + 1] = '\0';
+	CHECK(cursor_id_check(longest) != NULL);
+	CHECK(cursor_id_check("") != NULL);
+	CHECK(cursor_id_check("earliest") != NULL);
+	CHECK(cursor_id_check("a\tb") != NULL);
+	CHECK(cursor_id_check("a\x7f") != NULL);
+
+	/* A file too long, with a NUL, or with two lines is refused with a
+	 * reason; an empty one is reported as such. */
+	put(path, longest, strlen(longest));
+	CHECK(cursor_load(path, &id, err, sizeof err) == -1);
+	CHECK(strstr(err, "1024") != NULL);
+	put(path, "a\0b\n", 4);
+	CHECK(cursor_load(path, &id, err, sizeof err) == -1);
+	put(path, "a\nb\n", 4);
+	CHECK(cursor_load(path, &id, err, sizeof err) == -1);
+	put(path, "earliest\n", 9);
+	CHECK(cursor_load(path, &id, err, sizeof err) == -1);
+	CHECK(strstr(err, "earliest") != NULL);
+	put(path, "", 0);
+	CHECK(cursor_load(path, &id, err, sizeof err) == CURSOR_FILE_EMPTY);
+	CHECK(id == NULL);
+	put(path, "\n", 1);
+	CHECK(cursor_load(path, &id, err, sizeof err) == CURSOR_FILE_EMPTY);
+	put(path, "urn:1", 5);
+	CHECK(cursor_load(path, &id, err, sizeof err) == 0);
+	CHECK_STR(id, "urn:1");
+	free(id);
+	put(path, "urn:2\r\n", 7);
+	CHECK(cursor_load(path, &id, err, sizeof err) == 0);
+	CHECK_STR(id, "urn:2");
+	free(id);
+
+	/* One daemon per state file. */
+	fd = cursor_lock(path, err, sizeof err);
+	CHECK(fd >= 0);
+	fd2 = cursor_lock(path, err, sizeof err);
+	CHECK(fd2 == -1);
+	CHECK(strstr(err, "in use by another") != NULL);
+	close(fd);
+	fd2 = cursor_lock(path, err, sizeof err);
+	CHECK(fd2 >= 0);
+	close(fd2);
+
+	CHECK(strlen(path) + 6 <= sizeof err);
+	memcpy(err, path, strlen(path));
+	memcpy(err + strlen(path), ".lock", 6);
+	unlink(err);
+	unlink(path);
+	CHECK(rmdir(dir) == 0);		/* no temporary file left behind */
+}
+
 static void
 test_dedup(void)
 {
@@ -118,6 +205,7 @@ main(void)
 {
 	test_ordering();
 	test_file();
+	test_id_round_trip();
 	test_dedup();
 	return (TEST_DONE());
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 
 #define HB_GUARD_HEADER		"X-HttpBroadcast-Guard"
+/* On the helper's own request after missed events (HUB_GAP_ACTION=ban). */
+#define HB_GAP_HEADER		"X-HttpBroadcast-Gap"
 
 struct hb_hdr {
 	const char	*name;

@@ -18,6 +18,7 @@
 vcl 4.1;
 
 import broadcast;
+import std;
 import purge;
 
 backend default {
@@ -43,7 +44,8 @@ sub vcl_init {
 }
 
 sub vcl_recv {
-	if (req.method == "PURGE") {
+	if (req.method == "PURGE" || (req.method == "BAN" &&
+	    req.http.X-HttpBroadcast-Gap && hub.is_replay())) {
 		call broadcast_recv;
 	}
 	# Everything else: the built-in vcl_recv.
@@ -66,6 +68,7 @@ sub broadcast_recv {
 	if (client.ip !~ broadcast_helper) {
 		return (synth(403, "Replays are accepted from the helper only"));
 	}
+	call broadcast_gap;
 	# vmod_purge works on the object found by the lookup: vcl_hit and
 	# vcl_miss below (a miss still purges the other variants).
 	return (hash);
@@ -93,5 +96,17 @@ sub vcl_backend_response {
 	# Soft purge is only as useful as the grace left to serve stale.
 	if (beresp.grace < 1h) {
 		set beresp.grace = 1h;
+	}
+}
+
+# The helper missed events (the hub's history no longer reached back to its
+# cursor; HUB_GAP_ACTION=ban): objects cached now may be ones those events
+# invalidated.  Ban them all; the ban is lurker-friendly (obj.* only).
+sub broadcast_gap {
+	if (req.method == "BAN" && req.http.X-HttpBroadcast-Gap) {
+		if (std.ban("obj.status != 0")) {
+			return (synth(200, "Banned everything: events were missed"));
+		}
+		return (synth(500, std.ban_error()));
 	}
 }

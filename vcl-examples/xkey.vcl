@@ -19,6 +19,7 @@
 vcl 4.1;
 
 import broadcast;
+import std;
 import xkey;
 
 backend default {
@@ -69,6 +70,7 @@ sub broadcast_recv {
 	if (client.ip !~ broadcast_helper) {
 		return (synth(403, "Replays are accepted from the helper only"));
 	}
+	call broadcast_gap;
 	call broadcast_apply_tags;
 	return (synth(400, "No tag header to invalidate"));
 }
@@ -102,4 +104,16 @@ sub vcl_deliver {
 	unset resp.http.X-Magento-Tags;
 	unset resp.http.X-Cache-Tags;
 	unset resp.http.Cache-Tags;
+}
+
+# The helper missed events (the hub's history no longer reached back to its
+# cursor; HUB_GAP_ACTION=ban): objects cached now may be ones those events
+# invalidated.  Ban them all; the ban is lurker-friendly (obj.* only).
+sub broadcast_gap {
+	if (req.method == "BAN" && req.http.X-HttpBroadcast-Gap) {
+		if (std.ban("obj.status != 0")) {
+			return (synth(200, "Banned everything: events were missed"));
+		}
+		return (synth(500, std.ban_error()));
+	}
 }

@@ -8,7 +8,7 @@ subscription API, no rate limits, and it was written to be read, not to be
 fast.  It binds 127.0.0.1 unless told otherwise.
 
 It speaks the Mercure 0.x wire format the way the reference hub v0.14-v0.24
-does (see tests-vtc/hub/README.md and /work/shared/MERCURE.md):
+does (see tests-vtc/hub/README.md), limits included:
 
   POST <path>   form fields topic (repeatable, required), data, private, id,
                 type, retry.  200 with the event id as text/plain body.
@@ -18,6 +18,15 @@ does (see tests-vtc/hub/README.md and /work/shared/MERCURE.md):
                 Last-Event-ID header or the lastEventID / Last-Event-ID /
                 last_event_id query parameters; "earliest" = whole history.
   GET /healthz  200.
+
+  Each subscriber has a queue of --subscriber-buffer updates (1000), which
+  a replay for a cursor goes through too, read from the history much faster
+  than it is written: a larger catch-up, or a live burst the subscriber
+  reads too slowly, overflows it and the subscriber is dropped.  Its stream
+  then stalls (stays open with heartbeats only, hubs up to v0.19, the
+  default) or ends (--overflow close, v0.20+).  --history-scan-limit N:
+  a Last-Event-ID not among the N oldest history entries is unknown, as
+  from v0.24.2 (N = 10000); 0, the default, looks through all of it.
 
 JWTs: HS256/HS384/HS512 only, from the Authorization: Bearer header, the
 "authorization" query parameter or the mercureAuthorization cookie.
@@ -30,7 +39,9 @@ Log lines (stderr or --log-file), one per fact, easy to count with grep:
   published id=<id> topic=<t> [topic=<t2>...] private=<0|1> bytes=<n>
   rejected method=POST status=<code> reason=<...>
   subscribed peer=H:P topic=<sel>... anonymous=<0|1> last_event_id=<id|->
-  unsubscribed peer=H:P reason=<eof|timeout|exp|signal|slow|shutdown> events=<n>
+  dropped peer=H:P reason=overflow events=<n written so far>
+  unsubscribed peer=H:P reason=<eof|timeout|exp|signal|slow|overflow|shutdown>
+               events=<n written>
 
 Python 3 standard library only; one asyncio event loop, no threads.
 """
@@ -60,7 +71,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 IDLE_TIMEOUT = 120.0            # keep-alive connections idle longer are closed
 BODY_TIMEOUT = 30.0             # a request body must arrive within this
 DRAIN_TIMEOUT = 30.0            # a subscriber that cannot take data is dropped
-MAX_PENDING_BYTES = 8 * 1024 * 1024
+REPLAY_BATCH = 500              # history updates queued per turn of the loop
+WRITE_BATCH = 50                # queued updates written per turn of the loop
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -323,7 +335,8 @@ class History:
         self.path = path if size > 0 else None
         self.log = log
         self.events = collections.deque()
-        self.seq_of = {}        # id -> sequence number of its newest event
+        self.seq_of = {}        # id -> sequence number(s) of its events:
+                                # an int, or a deque when it recurs
         self.first_seq = 0      # sequence number of events[0]
         self.last_id = None
         self.file = None
@@ -351,12 +364,24 @@ class History:
         self.last_id = update.id
         if self.size <= 0:
             return
-        self.seq_of[update.id] = self.first_seq + len(self.events)
+        seq = self.first_seq + len(self.events)
+        seqs = self.seq_of.get(update.id)
+        if seqs is None:
+            self.seq_of[update.id] = seq
+        elif isinstance(seqs, int):
+            self.seq_of[update.id] = collections.deque((seqs, seq))
+        else:
+            seqs.append(seq)
         self.events.append(update)
         if len(self.events) > self.size:
             old = self.events.popleft()
-            if self.seq_of.get(old.id) == self.first_seq:
+            seqs = self.seq_of[old.id]
+            if isinstance(seqs, int):
                 del self.seq_of[old.id]
+            else:
+                seqs.popleft()
+                if len(seqs) == 1:
+                    self.seq_of[old.id] = seqs[0]
             self.first_seq += 1
 
     def add(self, update):
@@ -368,15 +393,23 @@ class History:
             if self.file_lines > 2 * self.size + 100:
                 self.compact()
 
-    def after(self, last_event_id):
-        """The updates after `last_event_id`, or None if it is unknown."""
+    def after(self, last_event_id, scan_limit=0):
+        """The updates after `last_event_id`, or None if it is unknown.
+
+        As the reference hub, the id is looked for from the OLDEST entry
+        on, and the first match wins; with `scan_limit` > 0 the search
+        gives up after that many entries (an id further on is unknown).
+        `seq_of` gives the position of an id's oldest occurrence, so the
+        answer is the walk's without walking."""
         if last_event_id == "earliest":
             return list(self.events)
-        seq = self.seq_of.get(last_event_id)
-        if seq is None:
+        seqs = self.seq_of.get(last_event_id)
+        if seqs is None:
             return None
-        return list(itertools.islice(self.events,
-                                     seq - self.first_seq + 1, None))
+        index = (seqs if isinstance(seqs, int) else seqs[0]) - self.first_seq
+        if 0 < scan_limit <= index:
+            return None
+        return list(itertools.islice(self.events, index + 1, None))
 
     def compact(self):
         """Rewrite the file with the current history, atomically."""
@@ -542,8 +575,22 @@ def send_text(writer, status, text, keep_alive, extra=()):
 # ---------------------------------------------------------------- subscribers
 
 class Subscriber:
-    """One open event stream.  Publishing only appends bytes to `pending`
-    and wakes the stream's task, so a slow subscriber never slows others."""
+    """One open event stream, with its queue of updates, as the reference
+    hub's per-subscriber buffer: `buffer` updates at most.
+
+    Live publishes append to the queue and wake the stream's writer, so a
+    slow subscriber never slows the others.  A replay for a cursor is fed
+    into the same queue by its own task at "storage speed", REPLAY_BATCH
+    updates per turn of the loop, while the writer takes WRITE_BATCH per
+    turn: a backlog well above the buffer overflows, as on the reference
+    hub, which reads its history much faster than it writes to the socket.
+    Live updates published during the replay are held, and count towards
+    the buffer, until the history is queued.  An update is in the queue
+    until the writer has taken it.
+
+    On overflow the subscriber is dropped: what is queued is still written,
+    then either nothing more is ever written but heartbeats ("stall", hubs
+    up to v0.19) or the response ends ("close", v0.20+)."""
 
     def __init__(self, hub, request, reader, writer, selectors, granted):
         self.hub = hub
@@ -553,9 +600,12 @@ class Subscriber:
         self.selectors = selectors      # what it asked for (?topic=)
         self.granted = granted          # mercure.subscribe of its token
         self.chunked = request.version == "HTTP/1.1"
-        self.pending = []
-        self.pending_bytes = 0
-        self.events = 0
+        self.buffer = hub.args.subscriber_buffer
+        self.queue = collections.deque()    # updates the writer will take
+        self.held = []                  # live updates held during a replay
+        self.replay = None              # history updates to replay
+        self.dropped = False            # overflowed: nothing more is queued
+        self.events = 0                 # updates taken by the writer
         self.wake = asyncio.Event()
         self.reason = None              # set when the stream must end
         self.draining = False
@@ -567,15 +617,53 @@ class Subscriber:
             return False
         return not update.private or match(self.granted, update.topics)
 
+    def _full(self):
+        """True, and the subscriber dropped, if one more update would not
+        fit in the buffer."""
+        if len(self.queue) + len(self.held) < self.buffer:
+            return False
+        self.dropped = True
+        self.held = []
+        self.hub.log("dropped", peer=self.peer, reason="overflow",
+                     events=self.events)
+        if self.hub.args.overflow == "close":
+            self.close("overflow")
+        return True
+
     def push(self, update):
-        if self.reason is not None:
+        """A live update (the caller checked `wants`)."""
+        if self.reason is not None or self.dropped or self._full():
             return
-        data = update.sse()
-        self.pending.append(data)
-        self.pending_bytes += len(data)
-        self.events += 1
-        if self.pending_bytes > MAX_PENDING_BYTES:
-            self.close("slow")
+        if self.replay is not None:
+            self.held.append(update)
+        else:
+            self.queue.append(update)
+            self.wake.set()
+
+    def start_replay(self, updates):
+        """Replay these history updates (a snapshot taken when the
+        subscriber was registered) before any live one."""
+        self.replay = updates
+
+    async def _feed_replay(self):
+        pushed = 0
+        for scanned, update in enumerate(self.replay, 1):
+            if self.reason is not None or self.dropped:
+                return
+            if self.wants(update):
+                if self._full():
+                    return
+                self.queue.append(update)
+                pushed += 1
+                if pushed % REPLAY_BATCH == 0:
+                    self.wake.set()
+                    await asyncio.sleep(0)
+            elif scanned % (10 * REPLAY_BATCH) == 0:
+                self.wake.set()
+                await asyncio.sleep(0)
+        self.replay = None
+        self.queue.extend(self.held)
+        self.held = []
         self.wake.set()
 
     def close(self, reason):
@@ -595,6 +683,14 @@ class Subscriber:
         self.writer.write(data)
 
     async def _drain(self):
+        """Wait while the transport holds more than its high-water mark, as
+        a Go writer blocks on a full socket."""
+        transport = self.writer.transport
+        if transport.is_closing():
+            raise ConnectionResetError("stream closed")
+        if transport.get_write_buffer_size() <= \
+                transport.get_write_buffer_limits()[1]:
+            return
         self.draining = True
         try:
             await asyncio.wait_for(self.writer.drain(), DRAIN_TIMEOUT)
@@ -617,31 +713,53 @@ class Subscriber:
         """Until the end is decided; then flush, unless the peer is gone."""
         if self.reason is None:
             return True
-        return bool(self.pending) and self.reason not in ("eof", "slow")
+        return bool(self.queue) and self.reason not in ("eof", "slow")
+
+    def _beat_due(self):
+        self.beat = True
+        self.wake.set()
 
     async def run(self, head, heartbeat):
+        """The writer: WRITE_BATCH queued updates per turn of the loop, a
+        heartbeat comment when nothing was written for `heartbeat` s."""
+        loop = asyncio.get_running_loop()
         watcher = asyncio.ensure_future(self._watch_eof())
+        feeder = None
+        if self.replay is not None:
+            feeder = asyncio.ensure_future(self._feed_replay())
+        beat_timer = None
+        self.beat = False
         try:
             self.writer.write(head)
             self._write(b":\n")
+            last_write = loop.time()
+            if heartbeat > 0:
+                beat_timer = loop.call_later(heartbeat, self._beat_due)
             await self._drain()
             while self._more_to_send():
-                if self.pending:
-                    data = b"".join(self.pending)
-                    self.pending.clear()
-                    self.pending_bytes = 0
+                if self.queue:
+                    take = min(len(self.queue), WRITE_BATCH)
+                    data = b"".join(self.queue.popleft().sse()
+                                    for _ in range(take))
+                    self.events += take
                     self._write(data)
+                    last_write = loop.time()
+                    await self._drain()
+                    await asyncio.sleep(0)      # WRITE_BATCH per turn
+                    continue
+                if self.beat:           # the timer restarts at each write
+                    self.beat = False
+                    idle = loop.time() - last_write
+                    if idle >= heartbeat * 0.999:
+                        self._write(b":\n")
+                        last_write = loop.time()
+                        idle = 0.0
+                    beat_timer = loop.call_later(heartbeat - idle,
+                                                 self._beat_due)
                     await self._drain()
                     continue
                 self.wake.clear()
-                if heartbeat > 0:
-                    try:
-                        await asyncio.wait_for(self.wake.wait(), heartbeat)
-                    except asyncio.TimeoutError:
-                        self._write(b":\n")
-                        await self._drain()
-                else:
-                    await self.wake.wait()
+                await self.wake.wait()
             if self.chunked and self.reason not in ("eof", "slow"):
                 self.writer.write(b"0\r\n\r\n")
                 await self._drain()
@@ -649,6 +767,10 @@ class Subscriber:
             self.close("eof")
         finally:
             watcher.cancel()
+            if feeder is not None:
+                feeder.cancel()
+            if beat_timer is not None:
+                beat_timer.cancel()
             for timer in self.timers:
                 timer.cancel()
 
@@ -814,7 +936,7 @@ class Hub:
         """(updates to replay, Last-Event-ID response header)."""
         if cursor == "earliest":
             return self.history.after("earliest"), "earliest"
-        found = self.history.after(cursor)
+        found = self.history.after(cursor, self.args.history_scan_limit)
         if found is not None:
             return found, cursor
         if cursor == self.history.last_id:    # no history, nothing missed
@@ -850,9 +972,8 @@ class Hub:
         if cursor is not None:
             replay, echoed = self.replay_for(cursor)
             headers.append(("Last-Event-ID", echoed))
-            for update in replay:
-                if subscriber.wants(update):
-                    subscriber.push(update)
+            if replay:
+                subscriber.start_replay(replay)
         self.subscribers.add(subscriber)
         self.schedule_end(subscriber, claims)
         self.log("subscribed", peer=request.peer, topic=selectors,
@@ -928,6 +1049,21 @@ def parse_args(argv):
                              "1000, 0 = no history)")
     parser.add_argument("--history-file", metavar="FILE",
                         help="persist the history in FILE (JSON lines)")
+    parser.add_argument("--history-scan-limit", type=int, default=0,
+                        metavar="N",
+                        help="a Last-Event-ID not found among the N oldest "
+                             "history entries counts as unknown (default 0 "
+                             "= no limit, as hubs up to v0.24.1; v0.24.2+: "
+                             "10000)")
+    parser.add_argument("--subscriber-buffer", type=int, default=1000,
+                        metavar="N",
+                        help="updates queued per subscriber, replay "
+                             "included; one more drops it (default 1000)")
+    parser.add_argument("--overflow", choices=("stall", "close"),
+                        default="stall",
+                        help="a dropped subscriber's stream: stall = stays "
+                             "open, heartbeats only (hubs up to v0.19, the "
+                             "default); close = ends (v0.20+)")
     parser.add_argument("--log-file", metavar="FILE",
                         help="log here instead of stderr")
     args = parser.parse_args(argv)
@@ -941,8 +1077,11 @@ def parse_args(argv):
     if not (args.subscriber_jwt_key or args.jwt_key or args.allow_anonymous):
         parser.error("subscribers need --jwt-key, --subscriber-jwt-key or "
                      "--allow-anonymous")
-    if args.history_size < 0 or args.heartbeat < 0 or args.write_timeout < 0:
+    if args.history_size < 0 or args.heartbeat < 0 or \
+            args.write_timeout < 0 or args.history_scan_limit < 0:
         parser.error("sizes and durations cannot be negative")
+    if args.subscriber_buffer < 1:
+        parser.error("--subscriber-buffer must be at least 1")
     return args
 
 
@@ -982,7 +1121,9 @@ async def run(args, log):
     print("listening on %s:%d" % (host, port), flush=True)
     log("listening", address="%s:%d" % (host, port), path=args.path,
         history_size=args.history_size, heartbeat=args.heartbeat,
-        write_timeout=args.write_timeout)
+        write_timeout=args.write_timeout,
+        subscriber_buffer=args.subscriber_buffer, overflow=args.overflow,
+        history_scan_limit=args.history_scan_limit)
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -19,6 +19,7 @@ import http.client
 import importlib.util
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -26,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -162,14 +164,18 @@ class Stream:
     """A raw-socket SSE subscriber that de-chunks what it reads."""
 
     def __init__(self, port, topics, token=None, headers=None, query=(),
-                 version="HTTP/1.1"):
+                 version="HTTP/1.1", rcvbuf=None):
         params = [("topic", t) for t in topics] + list(query)
         target = PATH + "?" + urllib.parse.urlencode(params)
         request = ["GET %s %s" % (target, version), "Host: 127.0.0.1"]
         if token:
             request.append("Authorization: Bearer " + token)
         request.extend("%s: %s" % item for item in (headers or {}).items())
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:                      # before connect: a small window
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(5)
+        self.sock.connect(("127.0.0.1", port))
         self.sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode())
         self.raw = b""
         self.body = b""
@@ -226,14 +232,18 @@ class Stream:
     def text(self):
         return self.body.decode("utf-8")
 
-    def read_until(self, predicate, timeout=5):
+    def read_until(self, predicate, timeout=5, raw=False):
+        """Read until predicate(text) is true (predicate(body bytes) with
+        raw=True, cheaper on big streams), EOF or timeout."""
+        check = (lambda: predicate(self.body)) if raw else \
+            (lambda: predicate(self.text))
         deadline = time.time() + timeout
-        while not predicate(self.text) and not self.eof:
+        while not check() and not self.eof:
             left = deadline - time.time()
             if left <= 0:
                 break
             self._recv(left)
-        return predicate(self.text)
+        return check()
 
     def wait_text(self, needle, timeout=5):
         return self.read_until(lambda text: needle in text, timeout)
@@ -264,6 +274,12 @@ class Stream:
 
     def ids(self):
         return [event["id"] for event in self.events()]
+
+    def heartbeats(self):
+        """Comments after the first event (the stream starts with one)."""
+        text = self.text
+        first = text.find("\n\n")
+        return 0 if first < 0 else text[first:].count("\n:\n")
 
     def close(self):
         self.sock.close()
@@ -904,6 +920,298 @@ class HistoryTests(unittest.TestCase):
         hub.stop()
         with open(path) as f:
             self.assertEqual([json.loads(line)["id"] for line in f], ids[-5:])
+
+
+class HistoryLookupTests(unittest.TestCase):
+    """History.after: the walk from the oldest entry, without a hub."""
+
+    def history(self, ids, size=100):
+        history = devhub.History(size, None, lambda *a, **k: None)
+        for event_id in ids:
+            history.add(devhub.Update(event_id, ["t"]))
+        return history
+
+    @staticmethod
+    def ids(updates):
+        return None if updates is None else [u.id for u in updates]
+
+    def test_a_recurring_id_resumes_after_its_oldest_entry(self):
+        history = self.history(["a", "dup", "b", "dup", "c"])
+        self.assertEqual(self.ids(history.after("dup")), ["b", "dup", "c"])
+        # Once the oldest "dup" is evicted, the next one is the oldest.
+        history = self.history(["dup", "x", "dup", "y"], size=3)
+        self.assertEqual(self.ids(history.after("dup")), ["y"])
+        self.assertEqual(self.ids(history.after("x")), ["dup", "y"])
+        history.add(devhub.Update("z", ["t"]))
+        history.add(devhub.Update("w", ["t"]))
+        self.assertIsNone(history.after("dup"))
+        self.assertEqual(history.seq_of.keys(), {"y", "z", "w"})
+
+    def test_scan_limit_counts_from_the_oldest_entry(self):
+        ids = ["e%d" % i for i in range(10)]
+        history = self.history(ids)
+        self.assertEqual(self.ids(history.after("e4", 5)), ids[5:])
+        self.assertIsNone(history.after("e5", 5))
+        self.assertEqual(self.ids(history.after("e9", 0)), [])
+        self.assertEqual(self.ids(history.after("earliest", 1)), ids)
+        history = self.history(["x", "dup", "y", "dup"])
+        self.assertEqual(self.ids(history.after("dup", 2)), ["y", "dup"])
+
+
+class HistoryScanLimitTests(HubTestCase):
+    HUB_ARGS = ("--jwt-key", KEY, "--allow-anonymous", "--heartbeat", "0",
+                "--history-size", "20", "--history-scan-limit", "5")
+
+    def test_cursor_within_the_limit_is_found_beyond_it_is_a_gap(self):
+        topic = unique_topic("scan")
+        ids = [publish_ok(self.port, [("topic", topic)]) for _ in range(10)]
+        found = self.subscribe([topic], headers={"Last-Event-ID": ids[4]})
+        self.assertEqual(found.headers["last-event-id"], ids[4])
+        self.assertTrue(found.wait_text("id: %s\n" % ids[9]))
+        self.assertEqual(found.ids(), ids[5:])
+        gap = self.subscribe([topic], headers={"Last-Event-ID": ids[5]})
+        self.assertEqual(gap.headers["last-event-id"], ids[9])
+        live = publish_ok(self.port, [("topic", topic)])
+        self.assertTrue(gap.wait_text("id: %s\n" % live))
+        self.assertEqual(gap.ids(), [live])
+        # earliest is not a lookup: the whole history.
+        whole = self.subscribe([topic], headers={"Last-Event-ID": "earliest"})
+        self.assertTrue(whole.wait_text("id: %s\n" % live))
+        self.assertEqual(whole.ids(), ids + [live])
+
+
+# ---------------------------------------------------------------- buffer
+
+class BufferTests(unittest.TestCase):
+    """The per-subscriber buffer of --subscriber-buffer updates, replay
+    included, and what --overflow does when it overflows.  Each test starts
+    its own hub, most with a history file written beforehand."""
+
+    HEARTBEAT = 0.2
+
+    def setUp(self):
+        self.tmpdir = tempfile.mkdtemp(prefix="devhub-test.")
+        self.hub = None
+        self.streams = []
+
+    def tearDown(self):
+        for stream in self.streams:
+            stream.close()
+        if self.hub:
+            self.hub.stop()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def start(self, *args, history=0):
+        """A hub whose history holds `history` events c0, c1, ... (their
+        ids are returned) on topic "t"."""
+        path = os.path.join(self.tmpdir, "history.jsonl")
+        ids = ["c%d" % i for i in range(history)]
+        with open(path, "w") as f:
+            for event_id in ids:
+                f.write(devhub.Update(event_id, ["t"], "d").to_json() + "\n")
+        self.hub = HubProcess("--jwt-key", KEY, "--allow-anonymous",
+                              "--heartbeat", str(self.HEARTBEAT),
+                              "--history-size", str(max(history, 10)),
+                              "--history-file", path, *args,
+                              tmpdir=self.tmpdir).start()
+        return ids
+
+    def subscribe(self, cursor=None, **kw):
+        headers = {"Last-Event-ID": cursor} if cursor else None
+        stream = Stream(self.hub.port, ["t"], headers=headers, **kw)
+        self.streams.append(stream)
+        return stream
+
+    def wait_idle(self, stream, timeout=10):
+        """Read until a heartbeat follows the events: the queue is empty."""
+        self.assertTrue(stream.read_until(
+            lambda body: b"\n\n:\n" in body[-4096:], timeout, raw=True),
+            stream.body[-200:])
+
+    def assert_stalled(self, stream):
+        """Nothing more is written although an update is published, while
+        heartbeats go on."""
+        before = stream.ids()
+        beats = stream.heartbeats()
+        publish_ok(self.hub.port, [("topic", "t"), ("id", "after-drop")])
+        self.assertTrue(stream.read_until(
+            lambda _: stream.heartbeats() >= beats + 2, 5))
+        self.assertEqual(stream.ids(), before)
+        self.assertFalse(stream.eof)
+
+    def dropped_lines(self):
+        return re.findall(r"^dropped peer=127\.0\.0\.1:\d+ reason=overflow "
+                          r"events=(\d+)$", self.hub.log(), re.M)
+
+    def test_catch_up_over_the_buffer_stalls_by_default(self):
+        ids = self.start(history=3001)
+        stream = self.subscribe(ids[0])
+        self.assertEqual(stream.headers["last-event-id"], ids[0])
+        self.wait_idle(stream)
+        got = stream.ids()
+        self.assertGreaterEqual(len(got), 1000)
+        self.assertLess(len(got), 3000)
+        self.assertEqual(got, ids[1:len(got) + 1])
+        self.assertEqual(len(self.dropped_lines()), 1)
+        self.assertLess(int(self.dropped_lines()[0]), len(got))
+        self.assert_stalled(stream)
+
+    def test_catch_up_over_the_buffer_closes_in_close_mode(self):
+        ids = self.start("--overflow", "close", history=3001)
+        got, cursor, pages = [], ids[0], 0
+        while len(got) < 3000:
+            stream = self.subscribe(cursor)
+            self.assertEqual(stream.headers["last-event-id"], cursor)
+            stream.read_until(lambda t: "id: %s\n" % ids[-1] in t, 10)
+            page = stream.ids()
+            self.assertTrue(page)
+            if ids[-1] not in page:
+                self.assertTrue(stream.wait_eof())
+                self.assertTrue(stream.clean_end)
+                self.assertGreaterEqual(len(page), 1000)
+            got.extend(page)
+            cursor = page[-1]
+            pages += 1
+            self.assertLessEqual(pages, 3)
+        self.assertEqual(got, ids[1:])
+        self.assertGreaterEqual(pages, 2)
+        self.assertEqual(len(self.dropped_lines()), pages - 1)
+        self.assertEqual(len(re.findall(r"^unsubscribed \S+ reason=overflow ",
+                                        self.hub.log(), re.M)), pages - 1)
+
+    def test_catch_up_within_the_buffer_is_delivered_whole(self):
+        ids = self.start(history=1001)
+        stream = self.subscribe(ids[0])
+        self.assertTrue(stream.wait_text("id: %s\n" % ids[-1]))
+        self.assertEqual(stream.ids(), ids[1:])
+        live = publish_ok(self.hub.port, [("topic", "t")])
+        self.assertTrue(stream.wait_text("id: %s\n" % live))
+        self.assertEqual(self.dropped_lines(), [])
+
+    def test_subscriber_buffer_option(self):
+        ids = self.start("--subscriber-buffer", "50", history=201)
+        whole = self.subscribe(ids[150])
+        self.assertTrue(whole.wait_text("id: %s\n" % ids[-1]))
+        self.assertEqual(whole.ids(), ids[151:])
+        self.assertEqual(self.dropped_lines(), [])
+        stream = self.subscribe(ids[0])
+        self.wait_idle(stream)
+        got = stream.ids()
+        self.assertGreaterEqual(len(got), 50)
+        self.assertLess(len(got), 200)
+        self.assertEqual(got, ids[1:len(got) + 1])
+        self.assertEqual(len(self.dropped_lines()), 1)
+        self.assert_stalled(stream)
+
+    def test_reader_that_stops_during_a_live_burst_is_dropped(self):
+        self.start("--subscriber-buffer", "50")
+        stream = self.subscribe(rcvbuf=4096)
+        conn = http.client.HTTPConnection("127.0.0.1", self.hub.port,
+                                          timeout=5)
+        published = []
+        while not self.dropped_lines() and len(published) < 3000:
+            published.append(publish(self.hub.port,
+                                     [("topic", "t"), ("data", "x" * 65536)],
+                                     conn=conn)[1])
+        conn.close()
+        self.assertTrue(self.dropped_lines(), len(published))
+        self.wait_idle(stream)                      # reads again
+        got = stream.ids()
+        self.assertLess(len(got), len(published))
+        self.assertEqual(got, published[:len(got)])
+        self.assert_stalled(stream)
+
+    def test_prompt_reader_keeps_up_with_a_publish_burst(self):
+        self.start("--subscriber-buffer", "50")
+        stream = self.subscribe()
+        count = 1000
+        done = threading.Event()
+
+        def read():
+            stream.read_until(lambda t: t.count("\n\n") >= count, 30)
+            done.set()
+        reader = threading.Thread(target=read)
+        reader.start()
+        conn = http.client.HTTPConnection("127.0.0.1", self.hub.port,
+                                          timeout=5)
+        published = [publish(self.hub.port, [("topic", "t")], conn=conn)[1]
+                     for _ in range(count)]
+        conn.close()
+        reader.join(35)
+        self.assertTrue(done.is_set())
+        self.assertEqual(stream.ids(), published)
+        self.assertEqual(self.dropped_lines(), [])
+
+    def test_write_timeout_ends_a_stalled_stream(self):
+        ids = self.start("--subscriber-buffer", "50", "--write-timeout", "1.5",
+                         history=201)
+        start = time.time()
+        stream = self.subscribe(ids[0])
+        self.assertTrue(stream.wait_eof(5))
+        self.assertGreaterEqual(time.time() - start, 1.5 * 0.8 - 0.05)
+        self.assertTrue(stream.clean_end)
+        self.assertEqual(stream.ids(), ids[1:51])
+        self.assertGreaterEqual(stream.heartbeats(), 2)
+        self.assertEqual(len(self.dropped_lines()), 1)
+        self.assertTrue(self.hub.wait_log("reason=timeout events=50\n"))
+
+
+class LiveDuringReplayTests(unittest.TestCase):
+    """A hub in this process, so that a publish can be made exactly while a
+    replay is being queued."""
+
+    def test_live_updates_during_a_replay_come_after_it_in_order(self):
+        tmpdir = tempfile.mkdtemp(prefix="devhub-test.")
+        try:
+            asyncio.run(self.scenario(os.path.join(tmpdir, "hub.log")))
+        finally:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+    async def scenario(self, log_path):
+        args = devhub.parse_args(["--jwt-key", KEY, "--allow-anonymous",
+                                  "--heartbeat", "0", "--history-size",
+                                  "5000", "--subscriber-buffer", "5000"])
+        log = devhub.Log(log_path)
+        hub = devhub.Hub(args, log)
+        history = ["h%d" % i for i in range(3 * devhub.REPLAY_BATCH)]
+        for event_id in history:
+            hub.history.add(devhub.Update(event_id, ["t"]))
+        server = await asyncio.start_server(hub.serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(("GET %s?topic=t HTTP/1.1\r\nHost: x\r\n"
+                      "Last-Event-ID: h0\r\n\r\n" % PATH).encode())
+        # Wait, turn by turn, for the replay to be under way.
+        for _ in range(100000):
+            replaying = [s for s in hub.subscribers
+                         if s.replay is not None and s.queue]
+            if replaying:
+                break
+            await asyncio.sleep(0)
+        self.assertTrue(replaying)
+        live = ["live-%d" % n for n in range(3)]
+        for n, event_id in enumerate(live):
+            if n == 2:                  # one more turn of the replay
+                await asyncio.sleep(0)
+            self.assertIsNotNone(replaying[0].replay)   # still replaying
+            request = devhub.Request(
+                "POST", PATH, "HTTP/1.1",
+                {"authorization": ["Bearer " + PUBLISHER]}, "test")
+            request.body = b"topic=t&id=" + event_id.encode()
+            self.assertEqual(hub.publish(request), (200, event_id))
+        data = b""
+        while b"id: live-2\n" not in data:
+            chunk = await asyncio.wait_for(reader.read(65536), 5)
+            self.assertTrue(chunk)
+            data += chunk
+        got = [i.decode() for i in re.findall(rb"id: ([^\r\n]*)\n", data)]
+        self.assertEqual(got, history[1:] + live)
+        writer.close()
+        server.close()
+        hub.drop_subscribers("shutdown")
+        await asyncio.sleep(0.05)
+        if log.out is not sys.stderr:
+            log.out.close()
 
 
 # ---------------------------------------------------------------- scale
