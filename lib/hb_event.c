@@ -340,9 +340,8 @@ hb_event_target(const struct hb_event *ev)
  * Go's encoding/json writes them.
  */
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
+size_t
+hb_utf8_seq(const unsigned char *s, size_t len)
 {
 	size_t n, i;
 	unsigned min, cp;
@@ -376,7 +375,7 @@ utf8_valid(const char *s, size_t len)
 	size_t i, n;
 
 	for (i = 0; i < len; i += n)
-		if ((n = utf8_seq((const unsigned char *)s + i, len - i)) == 0)
+		if ((n = hb_utf8_seq((const unsigned char *)s + i, len - i)) == 0)
 			return (0);
 	return (1);
 }
@@ -391,7 +390,7 @@ utf8_lossy(const char *s, size_t len)
 	if (d == NULL)
 		return (NULL);
 	for (i = 0; i < len; i += n) {
-		n = utf8_seq((const unsigned char *)s + i, len - i);
+		n = hb_utf8_seq((const unsigned char *)s + i, len - i);
 		if (n == 0) {
 			memcpy(d + o, "\xef\xbf\xbd", 3);
 			o += 3;

@@ -110,6 +110,10 @@ char *hb_event_wire_path(const struct hb_event *ev);
  * (or out of memory). */
 char *hb_event_target(const struct hb_event *ev);
 
+/* Length of the valid UTF-8 sequence (RFC 3629) at s, of at most len
+ * bytes; 0 when it is not one. */
+size_t hb_utf8_seq(const unsigned char *s, size_t len);
+
 /* Base64 (RFC 4648 standard alphabet, padded), as Go encodes []byte. */
 size_t hb_base64_encoded_len(size_t len);
 void hb_base64_encode(const unsigned char *src, size_t len, char *dst);
