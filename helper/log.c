@@ -15,6 +15,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "hb_event.h"
+
 #include "log.h"
 
 static const char * const level_names[] = {
@@ -68,16 +70,33 @@ log_enabled(enum log_level level)
 	return (level >= log_min);
 }
 
-/* Append s to out as the inside of a JSON (or logrus-quoted) string. */
+/*
+ * Append s to out as the inside of a JSON (or logrus-quoted) string.  A
+ * byte that is not UTF-8 (an event's exact path may hold one) is written
+ * as U+FFFD, so that a json or fluentd line stays valid JSON.
+ */
 static size_t
 escape(char *out, size_t cap, size_t o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t n;
 
 	for (; *s != '\0' && o + 7 < cap; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80) {
+			n = hb_utf8_seq((const unsigned char *)s, strnlen(s, 4));
+			if (n == 0) {
+				memcpy(out + o, "\\ufffd", 6);
+				o += 6;
+			} else if (o + n + 7 < cap) {
+				memcpy(out + o, s, n);
+				o += n;
+				s += n - 1;
+			} else {
+				break;
+			}
+		} else if (c == '"' || c == '\\') {
 			out[o++] = '\\';
 			out[o++] = (char)c;
 		} else if (c == '\n') {

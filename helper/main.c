@@ -99,7 +99,7 @@ log_startup(const struct daemon_state *d)
 	    "timeout=%lldms retry_delay=%lldms max_event_size=%zu "
 	    "idle_timeout=%lldms reconnect_max=%lldms gap_action=%s "
 	    "state_file=%s status=%s cursor=%s",
-	    PACKAGE_VERSION, c->hub_url, c->hub_topic, auth,
+	    PACKAGE_VERSION, c->hub_url_shown, c->hub_topic, auth,
 	    c->hub_jwt_key != NULL ? " " : "",
 	    c->hub_jwt_key != NULL ? c->hub_jwt_alg : "",
 	    c->agent_endpoint, c->agent_allowed_methods,
@@ -136,6 +136,7 @@ setup(struct daemon_state *d, int argc, char **argv)
 		return (r == 1 ? SETUP_DONE : r);
 	}
 	log_setup(d->cfg.log_format, d->cfg.log_level);
+	settings_warn(&d->cfg);
 	cursor_init(&d->cur);
 	if (*d->cfg.state_file == '\0') {
 		log_msg(LOG_WARN, "STATE_FILE is empty: the cursor is kept in "

@@ -10,6 +10,12 @@
  * job, since creating and destroying one per event cost about an eighth
  * of the instructions of a replay; the pool is emptied whenever the
  * backlog drains, so an idle daemon holds none.
+ *
+ * Where a replay goes never depends on the event: every transfer's URL
+ * is AGENT_ENDPOINT's root, built once and checked by hb_agent_url(), and
+ * the event's exact path and query travel as the request-target.  Every
+ * replay carries our guard header, whatever the event said, so that the
+ * VCL applies it and the VMOD never publishes it again.
  */
 
 #include "config.h"
@@ -37,7 +43,7 @@ struct job {
 	uint64_t		seq;
 	char			*id;
 	struct hb_event		ev;
-	char			*url;
+	char			*target;	/* path?query, exact */
 	struct curl_slist	*hdrs;
 	CURL			*easy;		/* while in flight */
 	int64_t			first_ms;	/* first attempt */
@@ -52,6 +58,8 @@ struct replay {
 	const struct settings	*cfg;
 	struct metrics		*m;
 	struct cursor		*cur;
+	char			*url;		/* AGENT_ENDPOINT's root */
+	char			*guard;		/* "X-HttpBroadcast-Guard: ..." */
 	struct job		*head, **tailp;	/* waiting, FIFO */
 	size_t			waiting, inflight;
 	struct job		**flying;	/* max_concurrency slots */
@@ -64,15 +72,24 @@ replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
     struct cursor *cur)
 {
 	struct replay *r = calloc(1, sizeof *r);
+	char why[256];
 
 	if (r == NULL)
 		return (NULL);
 	r->flying = calloc((size_t)cfg->agent_max_concurrency,
 	    sizeof *r->flying);
 	r->pool = calloc((size_t)cfg->agent_max_concurrency, sizeof *r->pool);
-	if (r->flying == NULL || r->pool == NULL) {
+	if (hb_agent_url(cfg->agent_endpoint, &r->url, why, sizeof why) != 0)
+		log_msg(LOG_ERROR, "replays: %s", why);
+	if (asprintf(&r->guard, "%s: %s", HB_GUARD_HEADER,
+	    cfg->hub_guard_token) < 0)
+		r->guard = NULL;
+	if (r->flying == NULL || r->pool == NULL || r->url == NULL ||
+	    r->guard == NULL) {
 		free(r->flying);
 		free(r->pool);
+		free(r->url);
+		free(r->guard);
 		free(r);
 		return (NULL);
 	}
@@ -91,7 +108,7 @@ job_free(struct job *j)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->hdrs);
 	hb_event_free(&j->ev);
-	free(j->url);
+	free(j->target);
 	free(j->id);
 	free(j);
 }
@@ -158,49 +175,33 @@ add_header(struct curl_slist **l, const char *name, size_t nlen,
 }
 
 static int
+is_header(const struct hb_hdr *h, const char *name)
+{
+	return (h->name_len == strlen(name) &&
+	    strncasecmp(h->name, name, h->name_len) == 0);
+}
+
+static int
 has_header(const struct hb_event *ev, const char *name)
 {
-	size_t i, l = strlen(name);
+	size_t i;
 
 	for (i = 0; i < ev->nhdrs; i++)
-		if (ev->hdrs[i].name_len == l &&
-		    strncasecmp(ev->hdrs[i].name, name, l) == 0)
+		if (is_header(&ev->hdrs[i], name))
 			return (1);
 	return (0);
 }
 
-/* URL and headers of the request; -1 with a reason on failure. */
+/* Request-target and headers of the request; -1 with a reason. */
 static int
 job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 {
 	const struct hb_event *ev = &j->ev;
-	const char *ep = r->cfg->agent_endpoint;
-	size_t i, el, pl, ql;
-	char *path;
+	size_t i;
 	int bad = 0;
 
-	path = hb_event_wire_path(ev);
-	if (path == NULL) {
-		snprintf(why, whylen, "path cannot be escaped");
-		return (-1);
-	}
-	/* endpoint + path [+ "?" + query] */
-	el = strlen(ep);
-	pl = strlen(path);
-	ql = strlen(ev->rawquery);
-	j->url = malloc(el + pl + 1 + ql + 1);
-	if (j->url != NULL) {
-		memcpy(j->url, ep, el);
-		memcpy(j->url + el, path, pl);
-		if (ql > 0) {
-			j->url[el + pl] = '?';
-			memcpy(j->url + el + pl + 1, ev->rawquery, ql);
-			ql++;
-		}
-		j->url[el + pl + ql] = '\0';
-	}
-	free(path);
-	if (j->url == NULL) {
+	j->target = hb_event_target(ev);
+	if (j->target == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return (-1);
 	}
@@ -211,16 +212,17 @@ job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 	for (i = 0; i < ev->nhdrs; i++) {
 		const struct hb_hdr *h = &ev->hdrs[i];
 
-		/* Connection-scoped, or ours to compute. */
+		/* Connection-scoped, ours to compute, or the guard, which
+		 * is ours to give (the event's may be missing or another
+		 * fleet's). */
 		if (hb_header_is_hop_by_hop(h->name, h->name_len) ||
-		    (h->name_len == 4 && strncasecmp(h->name, "Host", 4) == 0) ||
-		    (h->name_len == 14 &&
-		    strncasecmp(h->name, "Content-Length", 14) == 0) ||
-		    (h->name_len == 6 && strncasecmp(h->name, "Expect", 6) == 0))
+		    is_header(h, "Host") || is_header(h, "Content-Length") ||
+		    is_header(h, "Expect") || is_header(h, HB_GUARD_HEADER))
 			continue;
 		bad |= add_header(&j->hdrs, h->name, h->name_len, h->value,
 		    h->value_len);
 	}
+	bad |= add_raw(&j->hdrs, r->guard);
 	/* Remove what curl would add on its own: the replay carries the
 	 * event's headers, not ours. */
 	if (!has_header(ev, "Accept"))
@@ -262,7 +264,7 @@ submit(struct replay *r, uint64_t seq, const char *id, const char *json,
 		return;
 	}
 	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
-	    j->url + strlen(r->cfg->agent_endpoint));
+	    j->target);
 	j->backoff_ms = RETRY_FIRST_MS;
 	enqueue(r, j);
 }
@@ -323,7 +325,8 @@ job_start(struct replay *r, struct job *j, int64_t now)
 	if (j->attempts == 0)
 		j->first_ms = now;
 	j->attempts++;
-	curl_easy_setopt(e, CURLOPT_URL, j->url);
+	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_REQUEST_TARGET, j->target);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, j->ev.method);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->hdrs);
 	if (j->ev.body_len > 0) {
@@ -331,8 +334,6 @@ job_start(struct replay *r, struct job *j, int64_t now)
 		    (curl_off_t)j->ev.body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->ev.body);
 	}
-	/* The path was validated and escaped: send it exactly so. */
-	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
 	hb_curl_defaults(e);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->cfg->agent_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
@@ -423,7 +424,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		r->m->events_replayed += !j->own;
 		log_msg(LOG_DEBUG, "replayed event id=%s: %s %s status=%ld "
 		    "attempts=%u", j->id, j->ev.method,
-		    j->url + strlen(r->cfg->agent_endpoint), status,
+		    j->target, status,
 		    j->attempts);
 		job_finish(r, j);
 		return (1);
@@ -436,7 +437,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		r->m->events_failed += !j->own;
 		log_msg(LOG_ERROR, "failed event id=%s: %s %s: %s (not "
 		    "retried)", j->id, j->ev.method,
-		    j->url + strlen(r->cfg->agent_endpoint), why);
+		    j->target, why);
 		job_finish(r, j);
 		return (1);
 	}
@@ -444,7 +445,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		r->m->events_dropped += !j->own;
 		log_msg(LOG_ERROR, "dropped event id=%s: %s %s: %s after %u "
 		    "attempts in %lldms", j->id, j->ev.method,
-		    j->url + strlen(r->cfg->agent_endpoint), why, j->attempts,
+		    j->target, why, j->attempts,
 		    (long long)(now - j->first_ms));
 		job_finish(r, j);
 		return (1);
@@ -495,6 +496,8 @@ replay_free(struct replay *r)
 	if (r == NULL)
 		return;
 	replay_abandon(r);
+	free(r->url);
+	free(r->guard);
 	free(r->flying);
 	free(r->pool);
 	free(r);

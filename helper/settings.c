@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
@@ -28,7 +29,8 @@ enum {
 	S_HUB_ENDPOINT, S_HUB_TOPIC, S_HUB_SUBSCRIBE_TOKEN, S_HUB_TOKEN,
 	S_HUB_SUBSCRIBE_TOKEN_FILE, S_HUB_JWT_KEY, S_HUB_JWT_ALGORITHM,
 	S_HUB_JWT_TTL, S_HUB_IDLE_TIMEOUT, S_HUB_MAX_EVENT_SIZE,
-	S_HUB_RECONNECT_MAX, S_HUB_GUARD_TOKEN, S_HUB_GAP_ACTION, S_STATE_FILE, S_STATUS_ADDR, S_SHUTDOWN_TIMEOUT,
+	S_HUB_RECONNECT_MAX, S_HUB_GUARD_TOKEN, S_HUB_GAP_ACTION,
+	S_HUB_PROXY, S_STATE_FILE, S_STATUS_ADDR, S_SHUTDOWN_TIMEOUT,
 	S_LOG_FORMAT, S_LOG_LEVEL, S_DEBUG, S_COUNT
 };
 
@@ -65,6 +67,9 @@ static const struct setting {
 	    "as the VMOD's guard_token)" },
 	{ "HUB_GAP_ACTION", "ban",
 	    "when events were missed: ban (everything cached) or warn" },
+	{ "HUB_PROXY", NULL,
+	    "proxy URL for the hub connection (replays never use one; proxy "
+	    "variables of the environment are ignored)" },
 	{ "STATE_FILE", NULL,
 	    "cursor file (default $STATE_DIRECTORY/cursor or "
 	    "/var/lib/http-broadcast/cursor; empty: memory only)" },
@@ -313,7 +318,37 @@ get_hub(struct settings *cfg, const char *endpoint, const char *topic,
 	    cfg->hub_topic);
 	if (cfg->hub_subscribe_url == NULL)
 		FAIL(S_HUB_ENDPOINT, "cannot add the topic to the URL");
+	/* Credentials in the URL (userinfo, ?authorization=) stay out of
+	 * the logs. */
+	cfg->hub_url_shown = hb_url_redact(cfg->hub_url);
+	cfg->hub_subscribe_url_shown = hb_url_redact(cfg->hub_subscribe_url);
+	if (cfg->hub_url_shown == NULL || cfg->hub_subscribe_url_shown == NULL)
+		FAIL(S_HUB_ENDPOINT, "out of memory");
 	return (0);
+}
+
+static int
+proxy_valid(const char *v)
+{
+	static const char * const schemes[] = {
+		"http", "https", "socks4", "socks4a", "socks5", "socks5h", NULL
+	};
+	const char * const *sc;
+	char *scheme = NULL, *host = NULL;
+	CURLU *u = curl_url();
+	int ok = 0;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, v, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    *host != '\0')
+		for (sc = schemes; *sc != NULL; sc++)
+			if (strcmp(scheme, *sc) == 0)
+				ok = 1;
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return (ok);
 }
 
 static char *
@@ -541,9 +576,30 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		FAIL(S_STATE_FILE, "out of memory");
 
 	cfg->status_addr = dup_or_null(val[S_STATUS_ADDR]);
+	cfg->hub_proxy = dup_or_null(val[S_HUB_PROXY]);
+	if (cfg->hub_proxy != NULL && !proxy_valid(cfg->hub_proxy))
+		FAIL(S_HUB_PROXY, "must be a URL such as http://proxy:3128 "
+		    "(http, https, socks4, socks4a, socks5 or socks5h)");
 	if (cfg->agent_endpoint == NULL || cfg->agent_allowed_methods == NULL)
 		FAIL(S_AGENT_ENDPOINT, "out of memory");
 	return (0);
+}
+
+void
+settings_warn(const struct settings *cfg)
+{
+	struct stat st;
+
+	if (cfg->hub_jwt_key != NULL &&
+	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
+	    strlen(cfg->hub_jwt_key) < HB_HMAC_KEY_MIN)
+		log_msg(LOG_WARN, "HUB_JWT_KEY: an HMAC key of %zu bytes can be "
+		    "guessed from any token it signed: use %d bytes or more",
+		    strlen(cfg->hub_jwt_key), HB_HMAC_KEY_MIN);
+	if (cfg->hub_token_file != NULL &&
+	    stat(cfg->hub_token_file, &st) == 0 && (st.st_mode & S_IROTH))
+		log_msg(LOG_WARN, "HUB_SUBSCRIBE_TOKEN_FILE: %s is readable by "
+		    "every user of this host (chmod o-r)", cfg->hub_token_file);
 }
 
 void
@@ -554,6 +610,8 @@ settings_free(struct settings *cfg)
 	free(cfg->hub_url);
 	free(cfg->hub_topic);
 	free(cfg->hub_subscribe_url);
+	free(cfg->hub_url_shown);
+	free(cfg->hub_subscribe_url_shown);
 	if (cfg->hub_token != NULL)
 		explicit_bzero(cfg->hub_token, strlen(cfg->hub_token));
 	free(cfg->hub_token);
@@ -565,5 +623,6 @@ settings_free(struct settings *cfg)
 	free(cfg->hub_guard_token);
 	free(cfg->state_file);
 	free(cfg->status_addr);
+	free(cfg->hub_proxy);
 	memset(cfg, 0, sizeof *cfg);
 }

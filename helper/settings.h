@@ -25,6 +25,8 @@ struct settings {
 	char		*hub_url;		/* without ?topic= */
 	char		*hub_topic;
 	char		*hub_subscribe_url;	/* hub_url + ?topic= */
+	char		*hub_url_shown;		/* the two, for the logs: */
+	char		*hub_subscribe_url_shown; /* secrets redacted */
 	char		*hub_token;		/* static token, or NULL */
 	char		*hub_token_file;	/* or NULL */
 	char		*hub_jwt_key;		/* or NULL */
@@ -34,6 +36,8 @@ struct settings {
 	size_t		hub_max_event_size;
 	int64_t		hub_reconnect_max_ms;
 	char		*hub_guard_token;	/* X-HttpBroadcast-Guard */
+	char		*hub_proxy;		/* NULL: none, whatever the
+						 * environment says */
 	int		hub_gap_action;		/* GAP_* */
 
 	char		*state_file;		/* "" = memory only */
@@ -51,6 +55,9 @@ struct settings {
 int settings_load(struct settings *cfg, int argc, char * const *argv,
     char *err, size_t errlen);
 void settings_free(struct settings *cfg);
+/* Log what is allowed but unwise (a short HMAC key, a token file other
+ * users may read); once the log is set up. */
+void settings_warn(const struct settings *cfg);
 
 /* Go's time.ParseDuration forms ("1h2m3.5s", "500ms", "0"), rounded to
  * milliseconds.  0 or -1 on syntax error or a negative value. */

@@ -289,7 +289,7 @@ headers_done(struct stream *s)
 	if (s->checking)
 		s->check_until = clock_ms() + STALL_CONFIRM_MS;
 	log_msg(s->checking ? LOG_DEBUG : LOG_INFO, "subscribed to %s%s%s",
-	    s->cfg->hub_subscribe_url,
+	    s->cfg->hub_subscribe_url_shown,
 	    s->sent_id != NULL ? " from Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
 	if (hubreply_gap(&s->reply, s->sent_id))
@@ -506,6 +506,8 @@ stream_connect(struct stream *s, int64_t now)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	hb_curl_defaults(e);
+	if (s->cfg->hub_proxy != NULL)
+		curl_easy_setopt(e, CURLOPT_PROXY, s->cfg->hub_proxy);
 	if (curl_multi_add_handle(s->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		curl_slist_free_all(h);
@@ -524,7 +526,8 @@ stream_connect(struct stream *s, int64_t now)
 	sse_reset(&s->parser);
 	if (s->connections++ > 0)
 		s->m->reconnects++;
-	log_msg(LOG_DEBUG, "connecting to %s%s%s", s->cfg->hub_subscribe_url,
+	log_msg(LOG_DEBUG, "connecting to %s%s%s",
+	    s->cfg->hub_subscribe_url_shown,
 	    s->sent_id != NULL ? " with Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
 	return (0);

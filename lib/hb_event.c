@@ -211,7 +211,7 @@ hexval(unsigned char c)
 }
 
 char *
-hb_path_unescape(const char *src, size_t len)
+hb_path_decode(const char *src, size_t len)
 {
 	char *dst;
 	size_t i, o = 0;
@@ -221,20 +221,14 @@ hb_path_unescape(const char *src, size_t len)
 	if (dst == NULL)
 		return (NULL);
 	for (i = 0; i < len; i++) {
-		if (src[i] != '%') {
+		h = l = -1;
+		if (src[i] == '%' && i + 2 < len) {
+			h = hexval((unsigned char)src[i + 1]);
+			l = hexval((unsigned char)src[i + 2]);
+		}
+		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 			dst[o++] = src[i];
 			continue;
-		}
-		if (i + 2 >= len) {
-			free(dst);
-			return (NULL);
-		}
-		h = hexval((unsigned char)src[i + 1]);
-		l = hexval((unsigned char)src[i + 2]);
-		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
-			/* %00 would cut the C string: refuse it */
-			free(dst);
-			return (NULL);
 		}
 		dst[o++] = (char)(h << 4 | l);
 		i += 2;
@@ -268,90 +262,247 @@ hb_path_escape(const char *src, size_t len)
 	return (dst);
 }
 
-/* Characters a raw (escaped) path may hold on a request line. */
+/*
+ * Bytes a part of a request-target may hold: anything but controls and
+ * spaces, so the request line stays "METHOD SP target SP version".
+ * Non-ASCII bytes pass: varnishd takes them, and a client that sent them
+ * must see them purged as sent.
+ */
+static int
+target_byte_ok(unsigned char c)
+{
+	return (c > 0x20 && c != 0x7f);
+}
+
+/* A RawPath that may go on the wire as it is: origin-form, no query. */
 static int
 rawpath_valid(const char *p)
 {
-	for (; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' ||
-		    c == '"' || c == '<' || c == '>' || c == '\\' ||
-		    c == '^' || c == '`' || c == '{' || c == '|' || c == '}')
+	if (*p != '/')
+		return (0);
+	for (; *p != '\0'; p++)
+		if (!target_byte_ok((unsigned char)*p) || *p == '?')
 			return (0);
-	}
+	return (1);
+}
+
+static int
+query_valid(const char *q)
+{
+	for (; *q != '\0'; q++)
+		if (!target_byte_ok((unsigned char)*q))
+			return (0);
 	return (1);
 }
 
 char *
 hb_event_wire_path(const struct hb_event *ev)
 {
-	char *dec;
-
-	if (ev->rawpath != NULL && rawpath_valid(ev->rawpath)) {
-		/* As Go: RawPath is only a hint, used when it agrees. */
-		dec = hb_path_unescape(ev->rawpath, strlen(ev->rawpath));
-		if (dec != NULL && strcmp(dec, ev->path) == 0) {
-			free(dec);
-			return (strdup(ev->rawpath));
-		}
-		free(dec);
-	}
+	/* RawPath is the client's exact path: the cache hashed that
+	 * string, and a BAN's regex is that string.  Path (Go's decoded
+	 * form) is only for the events that have no RawPath. */
+	if (ev->rawpath != NULL && rawpath_valid(ev->rawpath))
+		return (strdup(ev->rawpath));
 	return (hb_path_escape(ev->path, strlen(ev->path)));
+}
+
+char *
+hb_event_target(const struct hb_event *ev)
+{
+	char *path, *t;
+	size_t pl, ql;
+
+	if (ev->path[0] != '/' || !query_valid(ev->rawquery))
+		return (NULL);
+	path = hb_event_wire_path(ev);
+	if (path == NULL || *ev->rawquery == '\0')
+		return (path);
+	pl = strlen(path);
+	ql = strlen(ev->rawquery);
+	t = malloc(pl + 1 + ql + 1);
+	if (t != NULL) {
+		memcpy(t, path, pl);
+		t[pl] = '?';
+		memcpy(t + pl + 1, ev->rawquery, ql + 1);
+	}
+	free(path);
+	return (t);
 }
 
 /*--------------------------------------------------------------------
  * Encoder
+ *
+ * JSON strings are UTF-8, a client's bytes need not be.  A field that
+ * must arrive exact (RawPath, RawQuery, a header value) and is not valid
+ * UTF-8 travels base64-encoded in a sibling field instead: RawPath64,
+ * RawQuery64, Header64 (Header's shape).  Path, the Go agents' field, is
+ * informative once RawPath is there: its invalid bytes become U+FFFD, as
+ * Go's encoding/json writes them.
  */
+
+size_t
+hb_utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n, i;
+	unsigned min, cp;
+
+	if (s[0] < 0x80)
+		return (1);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2; cp = s[0] & 0x1fu; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3; cp = s[0] & 0x0fu; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4; cp = s[0] & 0x07u; min = 0x10000;
+	} else {
+		return (0);
+	}
+	if (len < n)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return (0);
+	return (n);
+}
+
+static int
+utf8_valid(const char *s, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < len; i += n)
+		if ((n = hb_utf8_seq((const unsigned char *)s + i, len - i)) == 0)
+			return (0);
+	return (1);
+}
+
+/* s with each invalid byte replaced by U+FFFD (malloc'ed). */
+static char *
+utf8_lossy(const char *s, size_t len)
+{
+	char *d = malloc(len * 3 + 1);
+	size_t i, n, o = 0;
+
+	if (d == NULL)
+		return (NULL);
+	for (i = 0; i < len; i += n) {
+		n = hb_utf8_seq((const unsigned char *)s + i, len - i);
+		if (n == 0) {
+			memcpy(d + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		} else {
+			memcpy(d + o, s + i, n);
+			o += n;
+		}
+	}
+	d[o] = '\0';
+	return (d);
+}
+
+static json_t *
+json_base64(const void *p, size_t len)
+{
+	char *b = malloc(hb_base64_encoded_len(len) + 1);
+	json_t *j;
+
+	if (b == NULL)
+		return (NULL);
+	hb_base64_encode(p, len, b);
+	j = json_string(b);
+	free(b);
+	return (j);
+}
+
+/* root[name] = s, or root[name "64"] = base64(s) when s is not UTF-8. */
+static int
+set_exact(json_t *root, const char *name, const char *s)
+{
+	char name64[32];
+
+	if (utf8_valid(s, strlen(s)))
+		return (json_object_set_new(root, name, json_string(s)));
+	snprintf(name64, sizeof name64, "%s64", name);
+	return (json_object_set_new(root, name64, json_base64(s, strlen(s))));
+}
+
+/* Append the header to Header (UTF-8) or Header64 (base64). */
+static int
+add_value(json_t *hdrs, json_t *hdrs64, const char *name,
+    const struct hb_hdr *h)
+{
+	json_t *obj, *arr, *v;
+	int binary = !utf8_valid(h->value, h->value_len);
+
+	obj = binary ? hdrs64 : hdrs;
+	arr = json_object_get(obj, name);
+	if (arr == NULL) {
+		arr = json_array();
+		if (json_object_set_new(obj, name, arr) != 0)
+			return (-1);
+	}
+	v = binary ? json_base64(h->value, h->value_len) :
+	    json_stringn(h->value, h->value_len);
+	return (json_array_append_new(arr, v));
+}
 
 char *
 hb_event_encode(const struct hb_event *ev, size_t *lenp)
 {
-	json_t *root, *hdrs, *arr;
-	char *name, *b, *out = NULL;
+	json_t *root, *hdrs, *hdrs64;
+	char *name = NULL, *b = NULL, *out = NULL, *path = NULL;
+	char *rawpath = NULL;
+	const char *rp = ev->rawpath;
 	size_t i, maxname = 0;
 
 	root = json_object();
 	hdrs = json_object();
-	if (root == NULL || hdrs == NULL)
+	hdrs64 = json_object();
+	if (root == NULL || hdrs == NULL || hdrs64 == NULL)
 		goto fail;
 	for (i = 0; i < ev->nhdrs; i++)
 		if (ev->hdrs[i].name_len > maxname)
 			maxname = ev->hdrs[i].name_len;
 	name = malloc(maxname + 1);
 	b = malloc(hb_base64_encoded_len(ev->body_len) + 1);
-	if (name == NULL || b == NULL) {
-		free(name);
-		free(b);
+	path = utf8_lossy(ev->path, strlen(ev->path));
+	if (name == NULL || b == NULL || path == NULL)
 		goto fail;
+	/* A lossy Path needs the exact form beside it. */
+	if (rp == NULL && strcmp(path, ev->path) != 0) {
+		rawpath = hb_path_escape(ev->path, strlen(ev->path));
+		if (rawpath == NULL)
+			goto fail;
+		rp = rawpath;
 	}
 	for (i = 0; i < ev->nhdrs; i++) {
 		canonical_name(ev->hdrs[i].name, ev->hdrs[i].name_len, name);
-		arr = json_object_get(hdrs, name);
-		if (arr == NULL) {
-			arr = json_array();
-			if (json_object_set_new(hdrs, name, arr) != 0)
-				break;
-		}
-		if (json_array_append_new(arr, json_stringn(ev->hdrs[i].value,
-		    ev->hdrs[i].value_len)) != 0)
+		if (add_value(hdrs, hdrs64, name, &ev->hdrs[i]) != 0)
 			break;
 	}
 	hb_base64_encode(ev->body, ev->body_len, b);
-	free(name);
 	if (i == ev->nhdrs &&
 	    json_object_set_new(root, "Method", json_string(ev->method)) == 0 &&
 	    json_object_set_new(root, "Host", json_string(ev->host)) == 0 &&
-	    json_object_set_new(root, "Path", json_string(ev->path)) == 0 &&
-	    (ev->rawpath == NULL || json_object_set_new(root, "RawPath",
-	    json_string(ev->rawpath)) == 0) &&
-	    json_object_set_new(root, "RawQuery",
-	    json_string(ev->rawquery != NULL ? ev->rawquery : "")) == 0 &&
+	    json_object_set_new(root, "Path", json_string(path)) == 0 &&
+	    (rp == NULL || set_exact(root, "RawPath", rp) == 0) &&
+	    set_exact(root, "RawQuery",
+	    ev->rawquery != NULL ? ev->rawquery : "") == 0 &&
 	    json_object_set(root, "Header", hdrs) == 0 &&
+	    (json_object_size(hdrs64) == 0 ||
+	    json_object_set(root, "Header64", hdrs64) == 0) &&
 	    json_object_set_new(root, "Body", json_string(b)) == 0)
 		out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	free(b);
   fail:
+	free(name);
+	free(b);
+	free(path);
+	free(rawpath);
+	json_decref(hdrs64);
 	json_decref(hdrs);
 	json_decref(root);
 	if (out != NULL && lenp != NULL)
@@ -410,14 +561,82 @@ body_decode(struct hb_event *ev, const char *body, size_t blen,
 	return (0);
 }
 
+/* Room to decode base64 of len bytes, with a NUL after it. */
+static size_t
+b64_room(size_t len)
+{
+	return (len / 4 * 3 + 3 + 1);
+}
+
+/* Decode base64 field into *cur (NUL-terminated), advance *cur. */
+static const char *
+b64_field(const char *name, const char *src, size_t len, char **cur,
+    size_t *outlen, int nul_ok, char *err, size_t errlen)
+{
+	char *d = *cur;
+	size_t n;
+
+	n = hb_base64_decode(src, len, (unsigned char *)d);
+	if (n == (size_t)-1) {
+		ERR("%s is not valid base64", name);
+		return (NULL);
+	}
+	if (!nul_ok && memchr(d, '\0', n) != NULL) {
+		ERR("%s holds a NUL byte", name);
+		return (NULL);
+	}
+	d[n] = '\0';
+	*cur = d + n + 1;
+	if (outlen != NULL)
+		*outlen = n;
+	return (d);
+}
+
+/* Count the values of a Header-shaped object; -1 if it has another. */
+static int
+header_count(json_t *hdrs, const char *field, size_t *n, size_t *room,
+    char *err, size_t errlen)
+{
+	const char *key;
+	json_t *arr, *val;
+	size_t i;
+
+	if (hdrs == NULL || json_is_null(hdrs))
+		return (0);
+	if (!json_is_object(hdrs)) {
+		ERR("%s is not an object", field);
+		return (-1);
+	}
+	json_object_foreach(hdrs, key, arr) {
+		if (json_is_null(arr))
+			continue;
+		if (!json_is_array(arr)) {
+			ERR("%s \"%.64s\" is not a list of strings", field, key);
+			return (-1);
+		}
+		json_array_foreach(arr, i, val) {
+			if (!json_is_string(val)) {
+				ERR("%s \"%.64s\" is not a list of strings",
+				    field, key);
+				return (-1);
+			}
+			(*n)++;
+			if (room != NULL)
+				*room += b64_room(json_string_length(val));
+		}
+	}
+	return (0);
+}
+
 int
 hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
     char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root, *hdrs, *arr, *val;
-	const char *key, *body;
-	size_t n = 0, i, blen;
+	json_t *root, *hdrs, *hdrs64, *arr, *val;
+	const char *key, *body, *rp64, *rq64;
+	size_t n = 0, n64 = 0, i, blen, room = 0, vlen;
+	char *cur;
 	int bad = 0;
 
 	memset(ev, 0, sizeof *ev);
@@ -437,38 +656,30 @@ hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
 	ev->rawpath = opt_string(root, "RawPath", &bad);
 	ev->rawquery = opt_string(root, "RawQuery", &bad);
 	body = opt_string(root, "Body", &bad);
+	rp64 = opt_string(root, "RawPath64", &bad);
+	rq64 = opt_string(root, "RawQuery64", &bad);
 	if (bad) {
-		ERR("Method, Host, Path, RawPath, RawQuery and Body must be strings");
+		ERR("Method, Host, Path, RawPath, RawQuery, Body, RawPath64 "
+		    "and RawQuery64 must be strings");
 		goto fail;
 	}
 	if (fields_check(ev, err, errlen) != 0)
 		goto fail;
 
 	hdrs = json_object_get(root, "Header");
-	if (hdrs != NULL && !json_is_null(hdrs)) {
-		if (!json_is_object(hdrs)) {
-			ERR("Header is not an object");
-			goto fail;
-		}
-		json_object_foreach(hdrs, key, arr) {
-			if (json_is_null(arr))
-				continue;
-			if (!json_is_array(arr)) {
-				ERR("Header \"%.64s\" is not a list of strings", key);
-				goto fail;
-			}
-			json_array_foreach(arr, i, val) {
-				if (!json_is_string(val)) {
-					ERR("Header \"%.64s\" is not a list of strings", key);
-					goto fail;
-				}
-				n++;
-			}
-		}
-	}
+	hdrs64 = json_object_get(root, "Header64");
+	if (header_count(hdrs, "Header", &n, NULL, err, errlen) != 0 ||
+	    header_count(hdrs64, "Header64", &n64, &room, err, errlen) != 0)
+		goto fail;
 	blen = body != NULL ? strlen(body) : 0;
-	/* One block: header array, then the decoded body. */
-	ev->priv_mem = malloc(n * sizeof *ev->hdrs + blen / 4 * 3 + 3);
+	if (rp64 != NULL)
+		room += b64_room(strlen(rp64));
+	if (rq64 != NULL)
+		room += b64_room(strlen(rq64));
+	/* One block: header array, the decoded body, then the decoded
+	 * base64 fields. */
+	ev->priv_mem = malloc((n + n64) * sizeof *ev->hdrs + blen / 4 * 3 + 3 +
+	    room);
 	if (ev->priv_mem == NULL) {
 		ERR("out of memory");
 		goto fail;
@@ -486,14 +697,38 @@ hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
 			}
 		}
 	}
-	if (body_decode(ev, body, blen, (unsigned char *)(ev->hdrs + n), err,
-	    errlen) != 0) {
-		free(ev->priv_mem);
-		goto fail;
+	if (body_decode(ev, body, blen, (unsigned char *)(ev->hdrs + n + n64),
+	    err, errlen) != 0)
+		goto fail_mem;
+	cur = (char *)(ev->hdrs + n + n64) + blen / 4 * 3 + 3;
+	if (rp64 != NULL && (ev->rawpath = b64_field("RawPath64", rp64,
+	    strlen(rp64), &cur, NULL, 0, err, errlen)) == NULL)
+		goto fail_mem;
+	if (rq64 != NULL && (ev->rawquery = b64_field("RawQuery64", rq64,
+	    strlen(rq64), &cur, NULL, 0, err, errlen)) == NULL)
+		goto fail_mem;
+	if (n64 > 0) {
+		json_object_foreach(hdrs64, key, arr) {
+			json_array_foreach(arr, i, val) {
+				struct hb_hdr *h = &ev->hdrs[ev->nhdrs++];
+
+				h->name = key;
+				h->name_len = strlen(key);
+				h->value = b64_field("Header64",
+				    json_string_value(val),
+				    json_string_length(val), &cur, &vlen, 1,
+				    err, errlen);
+				if (h->value == NULL)
+					goto fail_mem;
+				h->value_len = vlen;
+			}
+		}
 	}
 	ev->priv_json = root;
 	return (0);
 
+  fail_mem:
+	free(ev->priv_mem);
   fail:
 	json_decref(root);
 	memset(ev, 0, sizeof *ev);
@@ -802,21 +1037,8 @@ host_valid(const char *h)
 	return (1);
 }
 
-static int
-query_valid(const char *q)
-{
-	for (; *q != '\0'; q++) {
-		unsigned char c = (unsigned char)*q;
-
-		if (c <= 0x20 || c >= 0x7f || c == '#')
-			return (0);
-	}
-	return (1);
-}
-
 int
-hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
-    char *err, size_t errlen)
+hb_event_check(const struct hb_event *ev, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -824,20 +1046,22 @@ hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
 		ERR("method is not an HTTP token");
 		return (-1);
 	}
-	if (!method_allowed(ev->method, allowed_methods)) {
-		ERR("method %.32s is not allowed", ev->method);
-		return (-1);
-	}
 	if (ev->path[0] != '/') {
 		ERR("path is not in origin-form (must start with /)");
 		return (-1);
 	}
+	if (ev->rawpath != NULL && !rawpath_valid(ev->rawpath)) {
+		ERR("raw path is not in origin-form or has a space, a control "
+		    "character or a ?");
+		return (-1);
+	}
 	if (!host_valid(ev->host)) {
-		ERR("host contains forbidden characters");
+		ERR("host contains forbidden characters (a space, /, @, "
+		    "non-ASCII...)");
 		return (-1);
 	}
 	if (!query_valid(ev->rawquery)) {
-		ERR("query contains forbidden characters");
+		ERR("query contains a space or a control character");
 		return (-1);
 	}
 	for (i = 0; i < ev->nhdrs; i++) {
@@ -852,6 +1076,19 @@ hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
 			    h->name);
 			return (-1);
 		}
+	}
+	return (0);
+}
+
+int
+hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
+    char *err, size_t errlen)
+{
+	if (hb_event_check(ev, err, errlen) != 0)
+		return (-1);
+	if (!method_allowed(ev->method, allowed_methods)) {
+		ERR("method %.32s is not allowed", ev->method);
+		return (-1);
 	}
 	return (0);
 }

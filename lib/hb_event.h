@@ -80,23 +80,39 @@ int hb_header_value_valid(const char *value, size_t len);
 int hb_header_is_hop_by_hop(const char *name, size_t len);
 
 /*
- * Validate a decoded event for replay: method in the comma separated
- * allow-list (case-sensitive, as HTTP methods are), origin-form path,
- * sane host, query and headers.  Returns 0 or -1 with a reason in err.
+ * The contract of what may travel, one function for both sides: the VMOD
+ * refuses to publish what this refuses, the helper refuses to replay it.
+ * Method an HTTP token, origin-form Path and RawPath, a host of URI
+ * characters only, a query without spaces or controls, header names
+ * tokens and values without CR/LF/NUL.  0, or -1 with a reason in err.
  */
+int hb_event_check(const struct hb_event *ev, char *err, size_t errlen);
+/* hb_event_check() and the method in the comma separated allow-list
+ * (case-sensitive, as HTTP methods are): what a helper replays. */
 int hb_event_validate(const struct hb_event *ev, const char *allowed_methods,
     char *err, size_t errlen);
 
 /*
- * Paths travel decoded (Go's URL.Path); the exact escaped form travels in
- * RawPath only when it differs from the canonical escaping, as Go's
- * URL.RawPath does.  Both return malloc'ed strings, NULL on bad input
- * (unescape) or allocation failure.
+ * Paths travel decoded (Go's URL.Path); the exact form travels in RawPath
+ * when it differs from the canonical escaping, as Go's URL.RawPath does.
+ * hb_path_escape() is Go's escaping of a decoded path; hb_path_decode()
+ * decodes any path a client sent: a bad or %00 escape stays as written
+ * instead of failing (RawPath keeps the exact form).  Both return
+ * malloc'ed strings, NULL when out of memory.
  */
-char *hb_path_unescape(const char *src, size_t len);
 char *hb_path_escape(const char *src, size_t len);
-/* The path to put on the wire for a decoded event (malloc'ed). */
+char *hb_path_decode(const char *src, size_t len);
+/* The path to put on the wire for a decoded event (malloc'ed): RawPath,
+ * the client's exact bytes, when the event has a usable one. */
 char *hb_event_wire_path(const struct hb_event *ev);
+/* The request-target of a replay, path and "?query" (malloc'ed): never a
+ * space or a control byte.  NULL for an event hb_event_check() refuses
+ * (or out of memory). */
+char *hb_event_target(const struct hb_event *ev);
+
+/* Length of the valid UTF-8 sequence (RFC 3629) at s, of at most len
+ * bytes; 0 when it is not one. */
+size_t hb_utf8_seq(const unsigned char *s, size_t len);
 
 /* Base64 (RFC 4648 standard alphabet, padded), as Go encodes []byte. */
 size_t hb_base64_encoded_len(size_t len);

@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <time.h>
 
+/* Shortest HMAC key not warned about: RFC 7518 3.2 wants a key at least
+ * as long as the hash (32 bytes for HS256); a shorter one can be guessed
+ * offline from any token it signed. */
+#define HB_HMAC_KEY_MIN		32
+
 /* 0 when alg is a JWS algorithm libjwt signs with (HS256 ... EdDSA). */
 int hb_jwt_alg_valid(const char *alg);
 

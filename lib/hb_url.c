@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -180,9 +181,148 @@ hb_url_add_query(const char *url, const char *name, const char *value)
 	return (out);
 }
 
+static int
+secret_param(const char *p, size_t len)
+{
+	static const char * const names[] = {
+		"authorization", "access_token", "token", "jwt", NULL
+	};
+	const char * const *n;
+
+	for (n = names; *n != NULL; n++)
+		if (strlen(*n) == len && strncasecmp(*n, p, len) == 0)
+			return (1);
+	return (0);
+}
+
+/* query with the values of secret parameters replaced (malloc'ed). */
+static char *
+redact_query(const char *q)
+{
+	static const char red[] = "REDACTED";
+	char *out = malloc(strlen(q) * (sizeof red) + 1);
+	size_t o = 0, l, nl;
+	const char *p = q, *e, *eq;
+
+	if (out == NULL)
+		return (NULL);
+	while (*p != '\0') {
+		e = strchr(p, '&');
+		l = e != NULL ? (size_t)(e - p) : strlen(p);
+		eq = memchr(p, '=', l);
+		nl = eq != NULL ? (size_t)(eq - p) : l;
+		if (eq != NULL && secret_param(p, nl)) {
+			memcpy(out + o, p, nl + 1);
+			o += nl + 1;
+			memcpy(out + o, red, sizeof red - 1);
+			o += sizeof red - 1;
+		} else {
+			memcpy(out + o, p, l);
+			o += l;
+		}
+		p += l;
+		if (*p == '&')
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+char *
+hb_url_redact(const char *url)
+{
+	CURLU *u;
+	char *q = NULL, *rq = NULL, *user = NULL, *full = NULL, *out = NULL;
+
+	u = curl_url();
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		goto done;
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK &&
+	    (curl_url_set(u, CURLUPART_USER, "REDACTED", 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK))
+		goto done;
+	if (curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK &&
+	    ((rq = redact_query(q)) == NULL ||
+	    curl_url_set(u, CURLUPART_QUERY, rq, 0) != CURLUE_OK))
+		goto done;
+	if (curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK)
+		out = strdup(full);
+  done:
+	curl_free(full);
+	curl_free(user);
+	curl_free(q);
+	free(rq);
+	curl_url_cleanup(u);
+	return (out);
+}
+
+/* scheme, host and port of url (port: the scheme's default if none). */
+static int
+origin_of(const char *url, char **scheme, char **host, char **port)
+{
+	CURLU *u = curl_url();
+	int r = -1;
+
+	*scheme = *host = *port = NULL;
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK)
+		r = 0;
+	curl_url_cleanup(u);
+	return (r);
+}
+
+int
+hb_same_origin(const char *url, const char *agent)
+{
+	char *s1, *h1, *p1, *s2, *h2, *p2;
+	int same;
+
+	same = origin_of(url, &s1, &h1, &p1) == 0 &&
+	    origin_of(agent, &s2, &h2, &p2) == 0 &&
+	    strcmp(s1, s2) == 0 && strcasecmp(h1, h2) == 0 &&
+	    strcmp(p1, p2) == 0;
+	curl_free(s1);
+	curl_free(h1);
+	curl_free(p1);
+	curl_free(s2);
+	curl_free(h2);
+	curl_free(p2);
+	return (same);
+}
+
+int
+hb_agent_url(const char *agent, char **url, char *err, size_t errlen)
+{
+	CURLU *u;
+	char *full = NULL;
+
+	*url = NULL;
+	u = curl_url();
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, agent, 0) !=
+	    CURLUE_OK || curl_url_set(u, CURLUPART_PATH, "/", 0) !=
+	    CURLUE_OK || curl_url_get(u, CURLUPART_URL, &full, 0) !=
+	    CURLUE_OK) {
+		snprintf(err, errlen, "cannot build a URL from the agent "
+		    "endpoint");
+	} else if (!hb_same_origin(full, agent)) {
+		snprintf(err, errlen, "the replay URL does not name the "
+		    "agent endpoint's host and port");
+	} else if ((*url = strdup(full)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+	}
+	curl_free(full);
+	curl_url_cleanup(u);
+	return (*url != NULL ? 0 : -1);
+}
+
 void
 hb_curl_defaults(CURL *e)
 {
+	/* An empty proxy overrides http_proxy, ALL_PROXY and the like. */
+	(void)curl_easy_setopt(e, CURLOPT_PROXY, "");
 	(void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	(void)curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500

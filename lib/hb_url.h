@@ -23,9 +23,30 @@ int hb_endpoint_parse(const char *endpoint, char **url, char **topic,
 char *hb_url_add_query(const char *url, const char *name, const char *value);
 
 /*
+ * url as it may be logged: the userinfo and the values of the query
+ * parameters that carry tokens (Mercure's "authorization", and
+ * "access_token", "token", "jwt") replaced by "REDACTED".  malloc'ed;
+ * NULL when out of memory or url is no URL (log nothing of it then).
+ */
+char *hb_url_redact(const char *url);
+
+/*
+ * The URL every replay is sent to: agent's root, built with libcurl's URL
+ * API.  An event's path and query never enter it: they travel as the
+ * request-target (CURLOPT_REQUEST_TARGET, hb_event_target()), so nothing
+ * a publisher writes can change where a replay goes.  The built URL is
+ * parsed back and must name agent's scheme, host and port.  0, or -1
+ * with a reason in err; *url is malloc'ed.
+ */
+int hb_agent_url(const char *agent, char **url, char *err, size_t errlen);
+/* 1 when url and agent name the same scheme, host and port. */
+int hb_same_origin(const char *url, const char *agent);
+
+/*
  * What every transfer of the project sets: no signals (timeouts in threads
- * and in one event loop), no redirects (only the configured host is ever
- * contacted), http and https only.
+ * and in one event loop), no redirects and no proxy from the environment
+ * (only the configured host is ever contacted, and a stray http_proxy
+ * never sees a token), http and https only.
  */
 void hb_curl_defaults(CURL *e);
 

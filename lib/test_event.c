@@ -152,6 +152,105 @@ test_validate(void)
 	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"X Y\":[\"a\"]}}", a) == -1);
 	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"Header\":{\"X\":[\"a\\nb\"]}}", a) == -1);
 	CHECK(validate("{\"Method\":\"PURGE\\r\\n\",\"Path\":\"/\"}", "PURGE\r\n") == -1);
+	/* The attack: a RawPath that is not origin-form. */
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/@127.0.0.1:19999/x\",\"RawPath\":\"%2F@127.0.0.1:19999/x\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/a\",\"RawPath\":\"/a b\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/a\",\"RawPath\":\"/a?b\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Host\":\"user@evil\",\"Path\":\"/\"}", a) == -1);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Host\":\"h\u00e9\",\"Path\":\"/\"}", a) == -1);
+	/* What a client may send travels: '#' and non-ASCII in the query,
+	 * reserved characters and bad escapes in the raw path. */
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/\",\"RawQuery\":\"a=#\u00e9\"}", a) == 0);
+	CHECK(validate("{\"Method\":\"BAN\",\"Path\":\"/img/(a|b)\\\\.jpg\",\"RawPath\":\"/img/(a|b)\\\\.jpg\"}", a) == 0);
+	CHECK(validate("{\"Method\":\"PURGE\",\"Path\":\"/a%zz\",\"RawPath\":\"/a%zz\"}", a) == 0);
+}
+
+/* Bytes that are not UTF-8 travel base64-encoded and come back exact. */
+static void
+test_binary(void)
+{
+	struct hb_hdr hdrs[2] = {
+		{ "User-Agent", 10, "\xe9t\xe9", 3 },
+		{ "X-Ok", 4, "caf\xc3\xa9", 5 },
+	};
+	static const char nul[] =
+	    "{\"Method\":\"PURGE\",\"Path\":\"/\",\"RawPath64\":\"LwA=\"}";
+	struct hb_event ev = { 0 }, out;
+	char err[256], *json;
+	size_t len;
+
+	ev.method = "PURGE";
+	ev.host = "h";
+	ev.path = "/caf\xe9";
+	ev.rawpath = NULL;
+	ev.rawquery = "q=\xe9";
+	ev.hdrs = hdrs;
+	ev.nhdrs = 2;
+	json = hb_event_encode(&ev, &len);
+	CHECK(json != NULL);
+	if (json == NULL)
+		return;
+	/* Go agents get Path as their encoding/json writes it. */
+	CHECK(strstr(json, "\"Path\":\"/caf\xef\xbf\xbd\"") != NULL);
+	CHECK(strstr(json, "\"RawPath\":\"/caf%E9\"") != NULL);
+	CHECK(strstr(json, "\"RawQuery64\":\"cT3p\"") != NULL);
+	CHECK(strstr(json, "\"Header64\":{\"User-Agent\":[\"6XTp\"]}") != NULL);
+	CHECK(hb_event_decode(json, len, &out, err, sizeof err) == 0);
+	CHECK_STR(out.rawpath, "/caf%E9");
+	CHECK_STR(out.rawquery, "q=\xe9");
+	CHECK(out.nhdrs == 2);
+	if (out.nhdrs == 2) {
+		CHECK(out.hdrs[0].value_len == 5 &&
+		    memcmp(out.hdrs[0].value, "caf\xc3\xa9", 5) == 0);
+		CHECK(out.hdrs[1].name_len == 10 &&
+		    memcmp(out.hdrs[1].name, "User-Agent", 10) == 0);
+		CHECK(out.hdrs[1].value_len == 3 &&
+		    memcmp(out.hdrs[1].value, "\xe9t\xe9", 3) == 0);
+	}
+	CHECK(hb_event_validate(&out, "PURGE", err, sizeof err) == 0);
+	hb_event_free(&out);
+	free(json);
+
+	/* An exact path that is not UTF-8 itself. */
+	ev.path = "/a";
+	ev.rawpath = "/\xff";
+	ev.nhdrs = 0;
+	json = hb_event_encode(&ev, &len);
+	CHECK(json != NULL && strstr(json, "\"RawPath64\":\"L/8=\"") != NULL);
+	if (json != NULL &&
+	    hb_event_decode(json, len, &out, err, sizeof err) == 0) {
+		CHECK_STR(out.rawpath, "/\xff");
+		hb_event_free(&out);
+	}
+	free(json);
+	CHECK(hb_event_decode(nul, strlen(nul), &out, err, sizeof err) == -1);
+	CHECK(strstr(err, "RawPath64 holds a NUL byte") != NULL);
+}
+
+static void
+test_target(void)
+{
+	struct hb_event ev = { 0 };
+	char *s;
+
+	ev.method = "PURGE";
+	ev.host = "";
+	ev.path = "/h7\xc3\xa9";
+	ev.rawpath = "/h7\xc3\xa9";
+	ev.rawquery = "a=1#b";
+	s = hb_event_target(&ev);
+	CHECK_STR(s, "/h7\xc3\xa9?a=1#b");
+	free(s);
+	ev.rawpath = NULL;
+	ev.rawquery = "";
+	s = hb_event_target(&ev);
+	CHECK_STR(s, "/h7%C3%A9");
+	free(s);
+	ev.rawquery = "a b";		/* would split the request line */
+	CHECK(hb_event_target(&ev) == NULL);
+	ev.rawquery = "";
+	ev.path = "@evil/x";
+	CHECK(hb_event_target(&ev) == NULL);
 }
 
 static void
@@ -166,12 +265,12 @@ test_paths(void)
 	s = hb_path_escape("/$&+,/:;=@-_.~", 14);
 	CHECK_STR(s, "/$&+,/:;=@-_.~");
 	free(s);
-	s = hb_path_unescape("/a%20b%c3%A9", 12);
-	CHECK_STR(s, "/a b\xc3\xa9");
+	s = hb_path_decode("/a%zz%00%2", 10);
+	CHECK_STR(s, "/a%zz%00%2");
 	free(s);
-	CHECK(hb_path_unescape("/a%2", 4) == NULL);
-	CHECK(hb_path_unescape("/a%zz", 5) == NULL);
-	CHECK(hb_path_unescape("/a%00", 5) == NULL);
+	s = hb_path_decode("/a%20b%c3%A9%", 13);
+	CHECK_STR(s, "/a b\xc3\xa9%");
+	free(s);
 
 	ev.path = "/a b";
 	ev.rawpath = NULL;
@@ -192,9 +291,9 @@ test_paths(void)
 	s = hb_event_wire_path(&ev);
 	CHECK_STR(s, "/x(y)");
 	free(s);
-	ev.rawpath = "/other";		/* disagrees: ignored */
+	ev.rawpath = "/other";		/* the exact form wins */
 	s = hb_event_wire_path(&ev);
-	CHECK_STR(s, "/x%28y%29");
+	CHECK_STR(s, "/other");
 	free(s);
 	ev.path = "/a";
 	ev.rawpath = "/a\r\nX: y";	/* never put on the wire */
@@ -227,6 +326,8 @@ main(void)
 	test_bad_events();
 	test_validate();
 	test_paths();
+	test_target();
+	test_binary();
 	test_base64();
 	return (TEST_DONE());
 }

@@ -35,7 +35,7 @@ parse_bad(const char *ep, const char *why)
 int
 main(void)
 {
-	char *s;
+	char *s, err[256];
 
 	parse_ok("http://127.0.0.1:3000/.well-known/mercure",
 	    "http://127.0.0.1:3000/.well-known/mercure", NULL);
@@ -53,6 +53,29 @@ main(void)
 	free(s);
 	s = hb_url_add_query("http://h/hub?x=1", "topic", "t");
 	CHECK_STR(s, "http://h/hub?x=1&topic=t");
+	free(s);
+
+	CHECK(hb_agent_url("http://127.0.0.1:6081", &s, err, sizeof err) == 0);
+	CHECK_STR(s, "http://127.0.0.1:6081/");
+	free(s);
+	CHECK(hb_agent_url("http://[::1]:6081", &s, err, sizeof err) == 0);
+	CHECK_STR(s, "http://[::1]:6081/");
+	free(s);
+	CHECK(hb_same_origin("http://127.0.0.1:6081/x", "http://127.0.0.1:6081"));
+	CHECK(hb_same_origin("http://Localhost/x", "http://localhost:80"));
+	/* The glued URL: userinfo, then another host. */
+	CHECK(!hb_same_origin("http://127.0.0.1:6081%2F@127.0.0.1:19999/x",
+	    "http://127.0.0.1:6081"));
+	CHECK(!hb_same_origin("https://127.0.0.1:6081/", "http://127.0.0.1:6081"));
+	CHECK(!hb_same_origin("http://127.0.0.1:6082/", "http://127.0.0.1:6081"));
+
+	s = hb_url_redact("https://user:pw@hub.example/.well-known/mercure"
+	    "?topic=t&authorization=eyJ.x.y&Access_Token=abc&jwt&x=1");
+	CHECK_STR(s, "https://REDACTED@hub.example/.well-known/mercure"
+	    "?topic=t&authorization=REDACTED&Access_Token=REDACTED&jwt&x=1");
+	free(s);
+	s = hb_url_redact("http://hub/.well-known/mercure?topic=t");
+	CHECK_STR(s, "http://hub/.well-known/mercure?topic=t");
 	free(s);
 	return (TEST_DONE());
 }

@@ -14,6 +14,7 @@
 vcl 4.1;
 
 import broadcast;
+import std;
 
 backend default {
 	.host = "127.0.0.1";
@@ -67,8 +68,13 @@ sub broadcast_recv {
 			return (synth(403, "Replays are accepted from the helper only"));
 		}
 		if (req.method == "BAN") {
-			ban("obj.http.x-url ~ ^" + req.url);
-			return (synth(200, "Banned"));
+			# The URL is a regex on purpose (BAN /img/(a|b)\.jpg),
+			# anchored at the start, for this virtual host only.
+			if (std.ban("obj.http.x-url ~ ^" + req.url +
+			    " && obj.http.x-host == " + req.http.host)) {
+				return (synth(200, "Banned"));
+			}
+			return (synth(400, std.ban_error()));
 		}
 		return (purge);
 	}
@@ -77,6 +83,10 @@ sub broadcast_recv {
 	}
 	if (hub.publish()) {
 		return (synth(202, "Broadcast " + hub.id()));
+	}
+	if (hub.rejected()) {
+		# the helpers would refuse it: sending it again will not help
+		return (synth(400, "Not broadcast: " + hub.error()));
 	}
 	return (synth(503, "Broadcast failed: " + hub.error()));
 }
@@ -95,9 +105,12 @@ sub vcl_synth {
 }
 
 sub vcl_backend_response {
+	# What bans match on, kept in the object for the ban lurker.
 	set beresp.http.x-url = bereq.url;
+	set beresp.http.x-host = bereq.http.host;
 }
 
 sub vcl_deliver {
 	unset resp.http.x-url;
+	unset resp.http.x-host;
 }

@@ -57,10 +57,15 @@ sub broadcast_recv {
 		}
 		call broadcast_gap;
 		if (req.method == "BAN") {
-			# BAN /path bans every URL starting with /path; an
-			# X-Ban-Url header gives a full regex instead.  The ban
-			# is lurker-friendly: it matches obj.http.* only (see
-			# vcl_backend_response).
+			# BAN <url>: the URL is a regex on purpose, anchored at
+			# the start: BAN /img/(a|b)\.jpg bans both images, and
+			# BAN /news bans /news, /news/1, /newsletter...  A '.'
+			# or '?' is a regex operator there: write \. and \?
+			# for the characters.  An X-Ban-Url header gives the
+			# whole regex instead.  (A PURGE's URL is literal: it
+			# is the exact URL that was cached.)  The ban is
+			# lurker-friendly: it matches obj.http.* only (see
+			# vcl_backend_response), and this host's objects only.
 			if (!req.http.X-Ban-Url) {
 				set req.http.X-Ban-Url = "^" + req.url;
 			}
@@ -77,6 +82,10 @@ sub broadcast_recv {
 	}
 	if (hub.publish()) {
 		return (synth(202, "Broadcast " + hub.id()));
+	}
+	if (hub.rejected()) {
+		# the helpers would refuse it: sending it again will not help
+		return (synth(400, "Not broadcast: " + hub.error()));
 	}
 	return (synth(503, "Broadcast failed: " + hub.error()));
 }

@@ -61,6 +61,10 @@ sub broadcast_recv {
 		if (hub.publish()) {
 			return (synth(202, "Broadcast " + hub.id()));
 		}
+		if (hub.rejected()) {
+			# the helpers would refuse it: sending it again will not help
+			return (synth(400, "Not broadcast: " + hub.error()));
+		}
 		return (synth(503, "Broadcast failed: " + hub.error()));
 	}
 	if (client.ip !~ broadcast_helper) {

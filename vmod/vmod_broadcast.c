@@ -61,6 +61,10 @@ struct vmod_broadcast_hub {
 	unsigned		nidle;
 	unsigned		nhandles;	/* idle + in use */
 	unsigned		max_handles;
+	unsigned		nwaiting;	/* publishes waiting for one */
+	unsigned		max_waiting;
+	size_t			max_event_size;
+	char			*proxy;		/* or NULL: none */
 	char			*minted;	/* guarded by mtx */
 	time_t			minted_renew;
 };
@@ -71,6 +75,7 @@ struct task_state {
 #define TASK_STATE_MAGIC	0x2f1c77d4
 	const char		*id;
 	const char		*error;
+	unsigned		rejected;	/* cannot travel: a 400 */
 };
 
 static unsigned curl_users;	/* loaded VCLs using us; CLI thread only */
@@ -124,6 +129,7 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->url);
 	free(hub->topic);
 	free(hub->guard);
+	free(hub->proxy);
 	free(hub->token);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
@@ -172,7 +178,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_DURATION jwt_ttl, VCL_DURATION timeout,
     VCL_DURATION connect_timeout, VCL_STRING guard_token,
     VCL_BOOL private, VCL_STRING exclude_headers,
-    VCL_INT max_connections)
+    VCL_INT max_connections, VCL_INT max_waiting,
+    VCL_BYTES max_event_size, VCL_STRING proxy)
 {
 	struct vmod_broadcast_hub *hub;
 	pthread_condattr_t ca;
@@ -222,6 +229,10 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		problem = "connect_timeout must not be negative";
 	if (problem == NULL && (max_connections < 1 || max_connections > 1024))
 		problem = "max_connections must be between 1 and 1024";
+	if (problem == NULL && (max_waiting < 0 || max_waiting > 65536))
+		problem = "max_waiting must be between 0 and 65536";
+	if (problem == NULL && max_event_size < 64)
+		problem = "max_event_size must be at least 64 bytes";
 	if (problem == NULL && parse_exclude(hub, exclude_headers) != 0)
 		problem = "out of memory";
 	if (problem != NULL) {
@@ -245,6 +256,12 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 			return;
 		}
 		hub->minted_renew = time(NULL) + (time_t)jwt_ttl / 2;
+		if (strncmp(hub->jwt_alg, "HS", 2) == 0 &&
+		    strlen(jwt_key) < HB_HMAC_KEY_MIN)
+			VSL(SLT_Error, 0, "broadcast.hub %s: an HMAC jwt_key "
+			    "of %zu bytes can be guessed from any token it "
+			    "signed: use %d bytes or more", vcl_name,
+			    strlen(jwt_key), HB_HMAC_KEY_MIN);
 	}
 	hub->jwt_ttl = (long)jwt_ttl;
 	REPLACE(hub->guard, guard_token != NULL && *guard_token != '\0' ?
@@ -258,6 +275,10 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	if (hub->connect_timeout_ms > hub->timeout_ms)
 		hub->connect_timeout_ms = hub->timeout_ms;
 	hub->max_handles = (unsigned)max_connections;
+	hub->max_waiting = (unsigned)max_waiting;
+	hub->max_event_size = (size_t)max_event_size;
+	if (proxy != NULL && *proxy != '\0')
+		REPLACE(hub->proxy, proxy);
 	hub->idle = calloc(hub->max_handles, sizeof *hub->idle);
 	AN(hub->idle);
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
@@ -334,6 +355,7 @@ list_has(const char *b, const char *e, const char *tok)
 	return (0);
 }
 
+/* The request has a guard header holding guard (any value: NULL). */
 static int
 carries_guard(const struct http *hp, const char *guard)
 {
@@ -347,7 +369,8 @@ carries_guard(const struct http *hp, const char *guard)
 		if (t->b == NULL || (size_t)(t->e - t->b) < sizeof name - 1 ||
 		    strncasecmp(t->b, name, sizeof name - 1) != 0)
 			continue;
-		if (list_has(t->b + sizeof name - 1, t->e, guard))
+		if (guard == NULL ||
+		    list_has(t->b + sizeof name - 1, t->e, guard))
 			return (1);
 	}
 	return (0);
@@ -418,11 +441,11 @@ body_collect(void *priv, unsigned flush, const void *ptr, ssize_t len)
 
 /*
  * Encode the request as the JSON event.  Returns malloc'ed JSON, or NULL
- * with *why set.
+ * with *why set (and *rejected when the request itself cannot travel).
  */
 static char *
 event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
-    size_t *lenp, const char **why)
+    size_t *lenp, const char **why, unsigned *rejected)
 {
 	const struct http *hp = ctx->http_req;
 	struct hb_event ev;
@@ -430,7 +453,7 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	struct body_buf bb = { NULL, 0, 0 };
 	const char *url, *q, *host, *colon;
 	char *path = NULL, *rawpath = NULL, *canon = NULL, *query = NULL;
-	char *json = NULL;
+	char *json = NULL, check[256];
 	const txt *t;
 	unsigned u;
 
@@ -448,13 +471,9 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		*why = "out of memory";
 		goto done;
 	}
-	path = hb_path_unescape(rawpath, strlen(rawpath));
-	if (path == NULL) {
-		*why = "request URL has an invalid percent-encoding";
-		goto done;
-	}
-	canon = hb_path_escape(path, strlen(path));
-	if (canon == NULL) {
+	path = hb_path_decode(rawpath, strlen(rawpath));
+	canon = path != NULL ? hb_path_escape(path, strlen(path)) : NULL;
+	if (path == NULL || canon == NULL) {
 		*why = "out of memory";
 		goto done;
 	}
@@ -486,6 +505,15 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	hdrs[ev.nhdrs].value = hub->guard;
 	hdrs[ev.nhdrs].value_len = strlen(hub->guard);
 	ev.nhdrs++;
+	/* What a helper would refuse is refused here, before the client
+	 * hears that the fleet was told. */
+	if (hb_event_check(&ev, check, sizeof check) != 0) {
+		*rejected = 1;
+		*why = WS_Printf(ctx->ws, "request cannot travel: %s", check);
+		if (*why == NULL)
+			*why = "request cannot travel";
+		goto done;
+	}
 
 	if (ctx->req != NULL && ctx->req->req_body_status == BS_CACHED) {
 		if (VRB_Iterate(ctx->req->wrk, ctx->vsl, ctx->req,
@@ -497,8 +525,18 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		ev.body_len = bb.len;
 	}
 	json = hb_event_encode(&ev, lenp);
-	if (json == NULL)
+	if (json == NULL) {
 		*why = "out of memory";
+	} else if (*lenp > hub->max_event_size) {
+		*rejected = 1;
+		*why = WS_Printf(ctx->ws, "request cannot travel: its event is "
+		    "%zu bytes, more than max_event_size (%zu), and the helpers "
+		    "would refuse it", *lenp, hub->max_event_size);
+		if (*why == NULL)
+			*why = "request cannot travel: event too large";
+		free(json);
+		json = NULL;
+	}
   done:
 	free(bb.p);
 	free(hdrs);
@@ -513,14 +551,31 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
  * The connection pool
  */
 
+/*
+ * A handle by the deadline, or NULL with *why.  While the hub hangs, every
+ * publish holds a worker thread until its deadline: past max_waiting
+ * waiters the next publish fails at once, so a hanging hub cannot take
+ * all of varnishd's workers.
+ */
 static CURL *
-handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline)
+handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
+    const char **why)
 {
 	CURL *h = NULL;
 	struct timespec ts;
 	double d;
 
+	*why = "timeout waiting for a free hub connection (raise "
+	    "max_connections)";
 	AZ(pthread_mutex_lock(&hub->mtx));
+	if (hub->nidle == 0 && hub->nhandles == hub->max_handles &&
+	    hub->nwaiting >= hub->max_waiting) {
+		AZ(pthread_mutex_unlock(&hub->mtx));
+		*why = "every hub connection is busy and max_waiting "
+		    "publishes already wait for one (is the hub hanging?)";
+		return (NULL);
+	}
+	hub->nwaiting++;
 	for (;;) {
 		if (hub->nidle > 0) {
 			h = hub->idle[--hub->nidle];
@@ -528,9 +583,11 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline)
 		}
 		if (hub->nhandles < hub->max_handles) {
 			hub->nhandles++;
+			hub->nwaiting--;
 			AZ(pthread_mutex_unlock(&hub->mtx));
 			h = curl_easy_init();
 			if (h == NULL) {
+				*why = "out of memory";
 				AZ(pthread_mutex_lock(&hub->mtx));
 				hub->nhandles--;
 				AZ(pthread_cond_signal(&hub->cond));
@@ -545,6 +602,7 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline)
 		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
 		(void)pthread_cond_timedwait(&hub->cond, &hub->mtx, &ts);
 	}
+	hub->nwaiting--;
 	AZ(pthread_mutex_unlock(&hub->mtx));
 	return (h);
 }
@@ -618,6 +676,24 @@ reply_collect(char *ptr, size_t size, size_t nmemb, void *priv)
 	return (n);
 }
 
+/*
+ * The id is echoed into a status line or a header by the VCL: its first
+ * line only, without control bytes (a hub, or whoever answers in its
+ * place, chooses these bytes).
+ */
+static void
+id_clean(struct reply *r)
+{
+	size_t i, o = 0;
+
+	r->len = strcspn(r->buf, "\r\n");
+	for (i = 0; i < r->len; i++)
+		if ((unsigned char)r->buf[i] >= 0x20 && r->buf[i] != 0x7f)
+			r->buf[o++] = r->buf[i];
+	r->len = o;
+	r->buf[o] = '\0';
+}
+
 /*--------------------------------------------------------------------
  * .publish()
  */
@@ -650,10 +726,11 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	char *auth = NULL;
 	const char *cause = NULL, *renew_warning = NULL;
 	size_t jlen = 0, flen;
-	long status = 0;
+	long status = 0, left_ms;
 	CURLcode cc;
 	CURL *h;
 	vtim_real t0;
+	vtim_mono deadline;
 	VCL_BOOL ok = 0;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
@@ -666,26 +743,31 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	ts = task_state(ctx, hub);
 	if (ts == NULL)
 		return (0);
-	if (carries_guard(ctx->http_req, hub->guard)) {
+	ts->rejected = 0;
+	/* Any guard, not only ours: a replay from a helper whose
+	 * HUB_GUARD_TOKEN differs from our guard_token, or one that the
+	 * VCL's ACLs let through to here, must not go round again. */
+	if (carries_guard(ctx->http_req, NULL)) {
 		__atomic_add_fetch(&hub->vsc->loops, 1, __ATOMIC_RELAXED);
 		ts->id = "";
-		ts->error = "loop: the request carries this hub's guard "
-		    "token, it is a replay and is not published again";
+		ts->error = "loop: the request carries an " HB_GUARD_HEADER
+		    " header, it is a replay and is not published again";
 		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
 		    ts->error);
 		return (0);
 	}
 
 	t0 = VTIM_real();
-	json = event_from_req(ctx, hub, &jlen, &cause);
+	/* One bound for all of it: the wait for a connection included. */
+	deadline = VTIM_mono() + hub->timeout_ms * 1e-3;
+	json = event_from_req(ctx, hub, &jlen, &cause, &ts->rejected);
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 
-	h = handle_get(hub, VTIM_mono() + hub->timeout_ms * 1e-3);
+	h = handle_get(hub, deadline, &cause);
 	if (h == NULL) {
 		free(json);
-		return (publish_failed(ctx, hub, ts, "timeout waiting for a "
-		    "free hub connection (raise max_connections)", t0));
+		return (publish_failed(ctx, hub, ts, cause, t0));
 	}
 	curl_easy_reset(h);
 	etopic = curl_easy_escape(h, hub->topic, 0);
@@ -730,14 +812,20 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	errbuf[0] = '\0';
 	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
 	hb_curl_defaults(h);
+	if (hub->proxy != NULL)
+		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
 	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)flen);
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, hub->timeout_ms);
+	left_ms = (long)((deadline - VTIM_mono()) * 1e3);
+	if (left_ms < 1)
+		left_ms = 1;	/* 0 would mean no timeout at all */
+	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
 	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    hub->connect_timeout_ms);
+	    hub->connect_timeout_ms < left_ms ? hub->connect_timeout_ms :
+	    left_ms);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reply_collect);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, &rep);
 	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -769,11 +857,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		snprintf(why, sizeof why, "hub answered HTTP %ld", status);
 		return (publish_failed(ctx, hub, ts, why, t0));
 	}
-	if (!hb_header_value_valid(rep.buf, rep.len)) {
-		/* An id we would echo into a response must be one line. */
-		rep.len = strcspn(rep.buf, "\r\n");
-		rep.buf[rep.len] = '\0';
-	}
+	id_clean(&rep);
 	ts->id = WS_Copy(ctx->ws, rep.buf, (int)rep.len + 1);
 	if (ts->id == NULL) {
 		ts->id = "";
@@ -799,6 +883,17 @@ vmod_hub_id(VRT_CTX, struct vmod_broadcast_hub *hub)
 	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
 	ts = task_state(ctx, hub);
 	return (ts != NULL ? ts->id : "");
+}
+
+VCL_BOOL
+vmod_hub_rejected(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	struct task_state *ts;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	ts = task_state(ctx, hub);
+	return (ts != NULL && ts->rejected);
 }
 
 VCL_STRING
