@@ -64,6 +64,7 @@ sub broadcast_recv {
 		if (local.socket != "helper" || remote.ip !~ broadcast_helper) {
 			return (synth(403, "Replays are accepted from the helper only"));
 		}
+		call broadcast_gap;
 		if (req.method == "BAN") {
 			# The URL is a regex on purpose (BAN /img/(a|b)\.jpg),
 			# anchored at the start, for this virtual host only.
@@ -101,4 +102,16 @@ sub vcl_backend_response {
 sub vcl_deliver {
 	unset resp.http.x-url;
 	unset resp.http.x-host;
+}
+
+# The helper missed events (the hub's history no longer reached back to its
+# cursor; HUB_GAP_ACTION=ban): objects cached now may be ones those events
+# invalidated.  Ban them all; the ban is lurker-friendly (obj.* only).
+sub broadcast_gap {
+	if (req.method == "BAN" && req.http.X-HttpBroadcast-Gap) {
+		if (std.ban("obj.status != 0")) {
+			return (synth(200, "Banned everything: events were missed"));
+		}
+		return (synth(500, std.ban_error()));
+	}
 }
