@@ -187,7 +187,7 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 
 	(void)type;	/* Mercure types are the publisher's business */
 	s->m->events_received++;
-	s->m->last_event_time = time(NULL);
+	s->m->last_event_timestamp_seconds = time(NULL);
 	flow_note(s);
 	rid = event_id(s, id);
 	if (rid != NULL && dedup_seen(&s->dedup, rid) == 1) {
