@@ -19,6 +19,7 @@
 
 #include <curl/curl.h>
 
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"
 #include "log.h"
@@ -162,6 +163,24 @@ get_number(const char *v, int i, long min, long max, long *n, char *err,
 	if (*v == '\0' || *end != '\0' || errno != 0 || *n < min || *n > max)
 		FAIL(i, "\"%.32s\" is not a number from %ld to %ld", v, min,
 		    max);
+	return (0);
+}
+
+/* A comma list (hb_list_next()'s rule) of at least one method. */
+static int
+get_methods(const char *v, char *err, size_t errlen)
+{
+	const char *p = v, *m;
+	size_t l, n = 0;
+
+	while (hb_list_next(&p, v + strlen(v), &m, &l)) {
+		if (memchr(m, ' ', l) != NULL)
+			FAIL(S_AGENT_ALLOWED_METHODS, "\"%.*s\" is not a "
+			    "method: separate methods with commas", (int)l, m);
+		n++;
+	}
+	if (n == 0)
+		FAIL(S_AGENT_ALLOWED_METHODS, "lists no method");
 	return (0);
 }
 
@@ -449,13 +468,13 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 #undef NUM
 	v = val[S_AGENT_ALLOWED_METHODS] != NULL ?
 	    val[S_AGENT_ALLOWED_METHODS] : settings[S_AGENT_ALLOWED_METHODS].def;
-	if (strspn(v, ", ") == strlen(v))
-		FAIL(S_AGENT_ALLOWED_METHODS, "lists no method");
 	for (j = 0; v[j] != '\0'; j++)
 		if (!isalpha((unsigned char)v[j]) && v[j] != ',' &&
 		    v[j] != ' ' && v[j] != '-' && v[j] != '_')
 			FAIL(S_AGENT_ALLOWED_METHODS,
 			    "\"%.64s\" is not a list of methods", v);
+	if ((r = get_methods(v, err, errlen)) != 0)
+		return (r);
 	cfg->agent_allowed_methods = strdup(v);
 
 	v = val[S_HUB_MAX_EVENT_SIZE] != NULL ? val[S_HUB_MAX_EVENT_SIZE] :

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "hb_event.h"
+#include "hb_http.h"
 
 #define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -1006,21 +1007,7 @@ hb_event_free(struct hb_event *ev)
 static int
 method_allowed(const char *method, const char *allowed)
 {
-	size_t mlen = strlen(method), l;
-	const char *p = allowed, *e;
-
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ')
-			p++;
-		e = p;
-		while (*e != '\0' && *e != ',' && *e != ' ')
-			e++;
-		l = (size_t)(e - p);
-		if (l == mlen && l > 0 && memcmp(p, method, l) == 0)
-			return (1);
-		p = e;
-	}
-	return (0);
+	return (hb_list_has(allowed, allowed + strlen(allowed), method));
 }
 
 static int
