@@ -9,9 +9,10 @@
  *	a field of that type (an integer); /metrics shows it as
  *	http_broadcast_<field>.
  *
- * Expanded in ../metrics.h (the struct), metrics.c (the Prometheus text)
- * and main.c (the stopped line), in this order.  check-docs.sh (run by
- * `make check`) fails when README.md or docs/operations.md lacks one.
+ * Expanded, in this order, in ../metrics.h (the struct) and metrics.c
+ * (the Prometheus text of /metrics, and the counters of main.c's stopped
+ * line).  check-docs.sh (run by `make check`) fails when README.md,
+ * docs/operations.md or http-broadcast.rst lacks one.
  *
  * No include guard: included once per expansion, with both macros defined.
  */
