@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +297,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_state d;
+	char counts[512];
 	int r;
 
 	memset(&d, 0, sizeof d);
@@ -310,16 +310,9 @@ main(int argc, char **argv)
 			log_msg(LOG_INFO, "status listener on port %u "
 			    "(/healthz, /metrics)", status_port(d.status));
 		r = run(&d);
-		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: received=%"
-		    PRIu64 " replayed=%" PRIu64 " dropped=%" PRIu64 " failed=%"
-		    PRIu64 " refused=%" PRIu64 " without_id=%" PRIu64
-		    " gaps=%" PRIu64 " gap_bans=%" PRIu64 " stall_checks=%"
-		    PRIu64 " stalls=%" PRIu64 " cursor=%s",
-		    d.m.events_received, d.m.events_replayed,
-		    d.m.events_dropped, d.m.events_failed, d.m.events_refused,
-		    d.m.events_without_id, d.m.gaps, d.m.gap_bans,
-		    d.m.stall_checks, d.m.stalls,
-		    d.cur.value != NULL ? d.cur.value : "(none)");
+		(void)metrics_logged(&d.m, counts, sizeof counts);
+		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: %s cursor=%s",
+		    counts, d.cur.value != NULL ? d.cur.value : "(none)");
 	}
 	stream_free(d.stream);
 	replay_free(d.replay);

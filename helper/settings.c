@@ -1,9 +1,10 @@
 /*
  * settings: settings from the environment and the command line.  See settings.h.
  *
- * One table lists every setting once: its variable name (the long option
- * is derived from it), its default and its help line, so the --help text,
- * the option parser and the README cannot drift apart.
+ * tbl/settings.h lists every setting once: its variable name (the long
+ * option is derived from it), its default and its help line; the option
+ * parser and --help are expanded from it here, and check-docs.sh holds
+ * the README, docs/configuration.md and the man page to it.
  */
 
 #include "config.h"
@@ -18,20 +19,17 @@
 
 #include <curl/curl.h>
 
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"
 #include "log.h"
 #include "settings.h"
 
 enum {
-	S_AGENT_ENDPOINT, S_AGENT_RETRY_DELAY, S_AGENT_TIMEOUT,
-	S_AGENT_MAX_CONCURRENCY, S_AGENT_MAX_BACKLOG, S_AGENT_ALLOWED_METHODS,
-	S_HUB_ENDPOINT, S_HUB_TOPIC, S_HUB_SUBSCRIBE_TOKEN, S_HUB_TOKEN,
-	S_HUB_SUBSCRIBE_TOKEN_FILE, S_HUB_JWT_KEY, S_HUB_JWT_ALGORITHM,
-	S_HUB_JWT_TTL, S_HUB_IDLE_TIMEOUT, S_HUB_MAX_EVENT_SIZE,
-	S_HUB_RECONNECT_MAX, S_HUB_GUARD_TOKEN, S_HUB_GAP_ACTION,
-	S_HUB_PROXY, S_STATE_FILE, S_STATUS_ADDR, S_SHUTDOWN_TIMEOUT,
-	S_LOG_FORMAT, S_LOG_LEVEL, S_DEBUG, S_COUNT
+#define HB_SETTING(name, def, help)	S_##name,
+#include "tbl/settings.h"
+#undef HB_SETTING
+	S_COUNT
 };
 
 static const struct setting {
@@ -39,46 +37,9 @@ static const struct setting {
 	const char	*def;		/* NULL: no default */
 	const char	*help;
 } settings[S_COUNT] = {
-	{ "AGENT_ENDPOINT", NULL,
-	    "local varnishd, http://host:port (required)" },
-	{ "AGENT_RETRY_DELAY", "60s", "how long one event is retried" },
-	{ "AGENT_TIMEOUT", "10s", "time limit of one replay attempt" },
-	{ "AGENT_MAX_CONCURRENCY", "16", "replays in flight at most" },
-	{ "AGENT_MAX_BACKLOG", "20000",
-	    "events held for varnishd before the stream is paused "
-	    "(about 1 kB each plus the event)" },
-	{ "AGENT_ALLOWED_METHODS", "PURGE,BAN", "methods that are replayed" },
-	{ "HUB_ENDPOINT", NULL, "Mercure hub URL, ?topic= allowed (required)" },
-	{ "HUB_TOPIC", "http-broadcast", "topic to subscribe to" },
-	{ "HUB_SUBSCRIBE_TOKEN", NULL, "subscriber JWT" },
-	{ "HUB_TOKEN", NULL, "JWT used when HUB_SUBSCRIBE_TOKEN is unset" },
-	{ "HUB_SUBSCRIBE_TOKEN_FILE", NULL,
-	    "file holding the subscriber JWT, re-read at each reconnect" },
-	{ "HUB_JWT_KEY", NULL,
-	    "key to mint our own subscriber JWT at each reconnect" },
-	{ "HUB_JWT_ALGORITHM", "HS256", "algorithm of HUB_JWT_KEY" },
-	{ "HUB_JWT_TTL", "1h", "lifetime of a minted JWT" },
-	{ "HUB_IDLE_TIMEOUT", "120s",
-	    "reconnect when the hub sent nothing for this long" },
-	{ "HUB_MAX_EVENT_SIZE", "256k", "larger events are refused" },
-	{ "HUB_RECONNECT_MAX", "60s", "cap of the reconnection backoff" },
-	{ "HUB_GUARD_TOKEN", NULL,
-	    "loop guard sent with requests of our own (default the topic, "
-	    "as the VMOD's guard_token)" },
-	{ "HUB_GAP_ACTION", "ban",
-	    "when events were missed: ban (everything cached) or warn" },
-	{ "HUB_PROXY", NULL,
-	    "proxy URL for the hub connection (replays never use one; proxy "
-	    "variables of the environment are ignored)" },
-	{ "STATE_FILE", NULL,
-	    "cursor file (default $STATE_DIRECTORY/cursor or "
-	    "/var/lib/http-broadcast/cursor; empty: memory only)" },
-	{ "STATUS_ADDR", NULL, "host:port of /healthz and /metrics" },
-	{ "SHUTDOWN_TIMEOUT", "10s",
-	    "on SIGTERM, time left to finish replays" },
-	{ "LOG_FORMAT", "text", "text, json or fluentd" },
-	{ "LOG_LEVEL", "info", "trace, debug, info, warn, error or fatal" },
-	{ "DEBUG", "0", "1: log level debug" },
+#define HB_SETTING(name, def, help)	{ #name, def, help },
+#include "tbl/settings.h"
+#undef HB_SETTING
 };
 
 #define DEFAULT_STATE_FILE	"/var/lib/http-broadcast/cursor"
@@ -202,6 +163,24 @@ get_number(const char *v, int i, long min, long max, long *n, char *err,
 	if (*v == '\0' || *end != '\0' || errno != 0 || *n < min || *n > max)
 		FAIL(i, "\"%.32s\" is not a number from %ld to %ld", v, min,
 		    max);
+	return (0);
+}
+
+/* A comma list (hb_list_next()'s rule) of at least one method. */
+static int
+get_methods(const char *v, char *err, size_t errlen)
+{
+	const char *p = v, *m;
+	size_t l, n = 0;
+
+	while (hb_list_next(&p, v + strlen(v), &m, &l)) {
+		if (memchr(m, ' ', l) != NULL)
+			FAIL(S_AGENT_ALLOWED_METHODS, "\"%.*s\" is not a "
+			    "method: separate methods with commas", (int)l, m);
+		n++;
+	}
+	if (n == 0)
+		FAIL(S_AGENT_ALLOWED_METHODS, "lists no method");
 	return (0);
 }
 
@@ -438,11 +417,12 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	}
 
 	/* Logging first: the other checks may want to log. */
-	v = val[S_LOG_FORMAT] != NULL ? val[S_LOG_FORMAT] : "text";
+	v = val[S_LOG_FORMAT] != NULL ? val[S_LOG_FORMAT] :
+	    settings[S_LOG_FORMAT].def;
 	if ((cfg->log_format = log_format_parse(v)) < 0)
 		FAIL(S_LOG_FORMAT, "\"%.32s\" is not text, json or fluentd", v);
 	v = val[S_LOG_LEVEL] != NULL && *val[S_LOG_LEVEL] != '\0' ?
-	    val[S_LOG_LEVEL] : "info";
+	    val[S_LOG_LEVEL] : settings[S_LOG_LEVEL].def;
 	if ((cfg->log_level = log_level_parse(v)) < 0)
 		FAIL(S_LOG_LEVEL, "\"%.32s\" is not trace, debug, info, warn, "
 		    "error or fatal", v);
@@ -488,13 +468,13 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 #undef NUM
 	v = val[S_AGENT_ALLOWED_METHODS] != NULL ?
 	    val[S_AGENT_ALLOWED_METHODS] : settings[S_AGENT_ALLOWED_METHODS].def;
-	if (strspn(v, ", ") == strlen(v))
-		FAIL(S_AGENT_ALLOWED_METHODS, "lists no method");
 	for (j = 0; v[j] != '\0'; j++)
 		if (!isalpha((unsigned char)v[j]) && v[j] != ',' &&
 		    v[j] != ' ' && v[j] != '-' && v[j] != '_')
 			FAIL(S_AGENT_ALLOWED_METHODS,
 			    "\"%.64s\" is not a list of methods", v);
+	if ((r = get_methods(v, err, errlen)) != 0)
+		return (r);
 	cfg->agent_allowed_methods = strdup(v);
 
 	v = val[S_HUB_MAX_EVENT_SIZE] != NULL ? val[S_HUB_MAX_EVENT_SIZE] :

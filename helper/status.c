@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <inttypes.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,46 +27,6 @@ struct status {
 	struct MHD_Daemon	*d;
 	const struct metrics	*m;
 };
-
-static int
-metrics_text(const struct metrics *m, char *buf, size_t len)
-{
-#define C(name, help, v)						\
-	"# HELP http_broadcast_" name " " help "\n"			\
-	"# TYPE http_broadcast_" name " counter\n"			\
-	"http_broadcast_" name " %" PRIu64 "\n"
-	return (snprintf(buf, len,
-	    C("events_received_total", "Events received from the hub.", x)
-	    C("events_replayed_total", "Events applied by the local varnishd.", x)
-	    C("replays_retried_total", "Replay attempts that failed and were retried.", x)
-	    C("events_dropped_total", "Events given up after AGENT_RETRY_DELAY.", x)
-	    C("events_failed_total", "Events varnishd answered with a 4xx (not retried).", x)
-	    C("events_refused_total", "Events refused before replay (invalid, disallowed, oversize).", x)
-	    C("events_duplicate_total", "Events skipped as already received.", x)
-	    C("reconnects_total", "Connections to the hub after the first.", x)
-	    C("gaps_total", "Resumptions where the hub did not know our cursor.", x)
-	    C("gap_bans_total", "Bans of everything cached, asked after a gap (HUB_GAP_ACTION=ban).", x)
-	    C("stall_checks_total", "Connections ended because their events stopped, to check for a stall.", x)
-	    C("stalls_total", "Stall checks that found the hub had stopped sending events it had.", x)
-	    C("events_without_id_total", "Events replayed without a usable id (no resume point).", x)
-	    C("cursor_save_failures_total", "Failed writes of STATE_FILE (retried).", x)
-	    "# HELP http_broadcast_connected 1 while subscribed to the hub.\n"
-	    "# TYPE http_broadcast_connected gauge\n"
-	    "http_broadcast_connected %d\n"
-	    "# HELP http_broadcast_stalled 1 while a stall of the stream is suspected.\n"
-	    "# TYPE http_broadcast_stalled gauge\n"
-	    "http_broadcast_stalled %d\n"
-	    "# HELP http_broadcast_last_event_timestamp_seconds Time the last event was received.\n"
-	    "# TYPE http_broadcast_last_event_timestamp_seconds gauge\n"
-	    "http_broadcast_last_event_timestamp_seconds %lld\n",
-	    m->events_received, m->events_replayed, m->replays_retried,
-	    m->events_dropped, m->events_failed, m->events_refused,
-	    m->events_duplicate, m->reconnects, m->gaps, m->gap_bans,
-	    m->stall_checks, m->stalls, m->events_without_id,
-	    m->cursor_save_failures, m->connected, m->stalled,
-	    (long long)m->last_event_time));
-#undef C
-}
 
 static MHD_RESULT
 answer(void *priv, struct MHD_Connection *conn, const char *url,

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"
 
@@ -187,7 +188,7 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 
 	(void)type;	/* Mercure types are the publisher's business */
 	s->m->events_received++;
-	s->m->last_event_time = time(NULL);
+	s->m->last_event_timestamp_seconds = time(NULL);
 	flow_note(s);
 	rid = event_id(s, id);
 	if (rid != NULL && dedup_seen(&s->dedup, rid) == 1) {
@@ -466,15 +467,12 @@ stream_connect(struct stream *s, int64_t now)
 	ADD("Accept: text/event-stream");
 	ADD("Cache-Control: no-cache");
 	if (*token != '\0') {
-		if (asprintf(&line, "Authorization: Bearer %s", token) < 0)
+		if ((line = hb_bearer_header(token)) == NULL)
 			bad = 1;
 		else
 			ADD(line);
-		if (line != NULL) {
-			explicit_bzero(line, strlen(line));
-			free(line);
-			line = NULL;
-		}
+		hb_bearer_free(line);
+		line = NULL;
 	}
 	explicit_bzero(token, strlen(token));
 	free(token);

@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "hb_event.h"
+#include "hb_http.h"
+#include "hb_url.h"
 
 #define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -198,18 +200,6 @@ path_keeps(unsigned char c)
 	return (c != '\0' && strchr("-_.~$&+,/:;=@", c) != NULL);
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 char *
 hb_path_decode(const char *src, size_t len)
 {
@@ -223,8 +213,8 @@ hb_path_decode(const char *src, size_t len)
 	for (i = 0; i < len; i++) {
 		h = l = -1;
 		if (src[i] == '%' && i + 2 < len) {
-			h = hexval((unsigned char)src[i + 1]);
-			l = hexval((unsigned char)src[i + 2]);
+			h = hb_hexval((unsigned char)src[i + 1]);
+			l = hb_hexval((unsigned char)src[i + 2]);
 		}
 		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 			dst[o++] = src[i];
@@ -1006,21 +996,7 @@ hb_event_free(struct hb_event *ev)
 static int
 method_allowed(const char *method, const char *allowed)
 {
-	size_t mlen = strlen(method), l;
-	const char *p = allowed, *e;
-
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ')
-			p++;
-		e = p;
-		while (*e != '\0' && *e != ',' && *e != ' ')
-			e++;
-		l = (size_t)(e - p);
-		if (l == mlen && l > 0 && memcmp(p, method, l) == 0)
-			return (1);
-		p = e;
-	}
-	return (0);
+	return (hb_list_has(allowed, allowed + strlen(allowed), method));
 }
 
 static int

@@ -13,8 +13,8 @@
 
 #include "hb_url.h"
 
-static int
-hexval(char c)
+int
+hb_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -38,9 +38,9 @@ form_unescape(const char *s, size_t len)
 		if (s[i] == '+') {
 			out[o++] = ' ';
 		} else if (s[i] == '%' && i + 2 < len &&
-		    hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0 &&
-		    (hexval(s[i + 1]) | hexval(s[i + 2])) != 0) {
-			out[o++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+		    hb_hexval(s[i + 1]) >= 0 && hb_hexval(s[i + 2]) >= 0 &&
+		    (hb_hexval(s[i + 1]) | hb_hexval(s[i + 2])) != 0) {
+			out[o++] = (char)(hb_hexval(s[i + 1]) << 4 | hb_hexval(s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = s[i];

@@ -19,6 +19,9 @@
 int hb_endpoint_parse(const char *endpoint, char **url, char **topic,
     char *err, size_t errlen);
 
+/* The value of hex digit c (either case), or -1. */
+int hb_hexval(int c);
+
 /* url with "name=value" appended to its query, value URL-encoded. */
 char *hb_url_add_query(const char *url, const char *name, const char *value);
 

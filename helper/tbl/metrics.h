@@ -1,0 +1,52 @@
+/*
+ * The helper's metrics, each listed once (the tbl idiom of varnish-cache).
+ *
+ * HB_COUNTER(field, help, logged)
+ *	uint64_t field of struct metrics; /metrics shows it as
+ *	http_broadcast_<field>_total.  logged: the key it has in the
+ *	"stopped: ..." line at exit, or NULL to leave it out.
+ * HB_GAUGE(type, field, help)
+ *	a field of that type (an integer); /metrics shows it as
+ *	http_broadcast_<field>.
+ *
+ * Expanded, in this order, in ../metrics.h (the struct) and metrics.c
+ * (the Prometheus text of /metrics, and the counters of main.c's stopped
+ * line).  check-docs.sh (run by `make check`) fails when README.md,
+ * docs/operations.md or http-broadcast.rst lacks one.
+ *
+ * No include guard: included once per expansion, with both macros defined.
+ */
+
+HB_COUNTER(events_received, "Events received from the hub.", "received")
+HB_COUNTER(events_replayed, "Events applied by the local varnishd.",
+    "replayed")
+HB_COUNTER(replays_retried, "Replay attempts that failed and were retried.",
+    NULL)
+HB_COUNTER(events_dropped, "Events given up after AGENT_RETRY_DELAY.",
+    "dropped")
+HB_COUNTER(events_failed,
+    "Events varnishd answered with a 4xx (not retried).", "failed")
+HB_COUNTER(events_refused,
+    "Events refused before replay (invalid, disallowed, oversize).",
+    "refused")
+HB_COUNTER(events_without_id,
+    "Events replayed without a usable id (no resume point).", "without_id")
+HB_COUNTER(events_duplicate, "Events skipped as already received.", NULL)
+HB_COUNTER(reconnects, "Connections to the hub after the first.", NULL)
+HB_COUNTER(gaps, "Resumptions where the hub did not know our cursor.",
+    "gaps")
+HB_COUNTER(gap_bans,
+    "Bans of everything cached, asked after a gap (HUB_GAP_ACTION=ban).",
+    "gap_bans")
+HB_COUNTER(stall_checks,
+    "Connections ended because their events stopped, to check for a stall.",
+    "stall_checks")
+HB_COUNTER(stalls,
+    "Stall checks that found the hub had stopped sending events it had.",
+    "stalls")
+HB_COUNTER(cursor_save_failures, "Failed writes of STATE_FILE (retried).",
+    NULL)
+HB_GAUGE(int, connected, "1 while subscribed to the hub.")
+HB_GAUGE(int, stalled, "1 while a stall of the stream is suspected.")
+HB_GAUGE(time_t, last_event_timestamp_seconds,
+    "Time the last event was received.")

@@ -1,0 +1,62 @@
+/*
+ * The helper's settings, each listed once (the tbl idiom of varnish-cache).
+ *
+ * HB_SETTING(NAME, default, help)
+ *	NAME	the environment variable; S_NAME is its index, and the long
+ *		option is derived from it (AGENT_ENDPOINT: --agent-endpoint)
+ *	default	a string, or NULL when there is none (the help says why)
+ *	help	one line of --help
+ *
+ * Expanded in settings.c for the index enum, the option parser and
+ * --help.  The longer descriptions in README.md, docs/configuration.md and
+ * http-broadcast.rst are prose and stay hand-written; check-docs.sh (run
+ * by `make check`) fails when one of them lacks a setting of --help or
+ * shows another default.
+ *
+ * No include guard: included once per expansion, with HB_SETTING defined.
+ */
+
+/* Replay to varnishd */
+HB_SETTING(AGENT_ENDPOINT, NULL,
+    "local varnishd, http://host:port (required)")
+HB_SETTING(AGENT_RETRY_DELAY, "60s", "how long one event is retried")
+HB_SETTING(AGENT_TIMEOUT, "10s", "time limit of one replay attempt")
+HB_SETTING(AGENT_MAX_CONCURRENCY, "16", "replays in flight at most")
+HB_SETTING(AGENT_MAX_BACKLOG, "20000",
+    "events held for varnishd before the stream is paused "
+    "(about 1 kB each plus the event)")
+HB_SETTING(AGENT_ALLOWED_METHODS, "PURGE,BAN", "methods that are replayed")
+
+/* Subscription */
+HB_SETTING(HUB_ENDPOINT, NULL, "Mercure hub URL, ?topic= allowed (required)")
+HB_SETTING(HUB_TOPIC, "http-broadcast", "topic to subscribe to")
+HB_SETTING(HUB_SUBSCRIBE_TOKEN, NULL, "subscriber JWT")
+HB_SETTING(HUB_TOKEN, NULL, "JWT used when HUB_SUBSCRIBE_TOKEN is unset")
+HB_SETTING(HUB_SUBSCRIBE_TOKEN_FILE, NULL,
+    "file holding the subscriber JWT, re-read at each reconnect")
+HB_SETTING(HUB_JWT_KEY, NULL,
+    "key to mint our own subscriber JWT at each reconnect")
+HB_SETTING(HUB_JWT_ALGORITHM, "HS256", "algorithm of HUB_JWT_KEY")
+HB_SETTING(HUB_JWT_TTL, "1h", "lifetime of a minted JWT")
+HB_SETTING(HUB_IDLE_TIMEOUT, "120s",
+    "reconnect when the hub sent nothing for this long")
+HB_SETTING(HUB_MAX_EVENT_SIZE, "256k", "larger events are refused")
+HB_SETTING(HUB_RECONNECT_MAX, "60s", "cap of the reconnection backoff")
+HB_SETTING(HUB_GUARD_TOKEN, NULL,
+    "loop guard sent with requests of our own (default the topic, "
+    "as the VMOD's guard_token)")
+HB_SETTING(HUB_GAP_ACTION, "ban",
+    "when events were missed: ban (everything cached) or warn")
+HB_SETTING(HUB_PROXY, NULL,
+    "proxy URL for the hub connection (replays never use one; proxy "
+    "variables of the environment are ignored)")
+
+/* State, status, shutdown, logs */
+HB_SETTING(STATE_FILE, NULL,
+    "cursor file (default $STATE_DIRECTORY/cursor or "
+    "/var/lib/http-broadcast/cursor; empty: memory only)")
+HB_SETTING(STATUS_ADDR, NULL, "host:port of /healthz and /metrics")
+HB_SETTING(SHUTDOWN_TIMEOUT, "10s", "on SIGTERM, time left to finish replays")
+HB_SETTING(LOG_FORMAT, "text", "text, json or fluentd")
+HB_SETTING(LOG_LEVEL, "info", "trace, debug, info, warn, error or fatal")
+HB_SETTING(DEBUG, "0", "1: log level debug")
