@@ -11,12 +11,10 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -55,8 +53,8 @@ struct vmod_broadcast_hub {
 	struct VSC_broadcast	*vsc;
 	struct vsc_seg		*vsc_seg;
 
-	pthread_mutex_t		mtx;
-	pthread_cond_t		cond;
+	struct lock		mtx;
+	pthread_cond_t		cond;	/* default clock: Lck_CondWaitUntil */
 	CURL			**idle;		/* pooled handles */
 	unsigned		nidle;
 	unsigned		nhandles;	/* idle + in use */
@@ -66,7 +64,7 @@ struct vmod_broadcast_hub {
 	size_t			max_event_size;
 	char			*proxy;		/* or NULL: none */
 	char			*minted;	/* guarded by mtx */
-	time_t			minted_renew;
+	vtim_mono		minted_renew;
 };
 
 /* Outcome of the task's last publish, for .id() and .error(). */
@@ -78,7 +76,10 @@ struct task_state {
 	unsigned		rejected;	/* cannot travel: a 400 */
 };
 
-static unsigned curl_users;	/* loaded VCLs using us; CLI thread only */
+/* CLI thread only (events, constructors, destructors). */
+static unsigned loadcnt;		/* loaded VCLs importing us */
+static struct VSC_lck *lck_broadcast;	/* the hubs' lock class */
+static struct vsc_seg *lck_seg;
 
 int v_matchproto_(vmod_event_f)
 vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
@@ -87,17 +88,28 @@ vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
 	switch (e) {
 	case VCL_EVENT_LOAD:
-		if (curl_users++ == 0 &&
-		    curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
-			curl_users--;
+		if (loadcnt > 0) {
+			loadcnt++;
+			break;
+		}
+		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
 			VSB_cat(ctx->msg, "broadcast: curl_global_init failed");
 			return (1);
 		}
+		AZ(lck_broadcast);
+		lck_broadcast = Lck_CreateClass(&lck_seg, "broadcast.hub");
+		AN(lck_broadcast);
+		loadcnt++;
 		break;
 	case VCL_EVENT_DISCARD:
-		AN(curl_users);
-		if (--curl_users == 0)
-			curl_global_cleanup();
+		AN(loadcnt);
+		if (--loadcnt > 0)
+			break;
+		/* The hubs' destructors ran before: no lock of the class
+		 * is left. */
+		Lck_DestroyClass(&lck_seg);
+		lck_broadcast = NULL;
+		curl_global_cleanup();
 		break;
 	default:
 		break;
@@ -122,7 +134,7 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->exclude);
 	if (hub->vsc != NULL)
 		VSC_broadcast_Destroy(&hub->vsc_seg);
-	AZ(pthread_mutex_destroy(&hub->mtx));
+	Lck_Delete(&hub->mtx);
 	AZ(pthread_cond_destroy(&hub->cond));
 	free(hub->minted);
 	free(hub->vcl_name);
@@ -182,7 +194,6 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_BYTES max_event_size, VCL_STRING proxy)
 {
 	struct vmod_broadcast_hub *hub;
-	pthread_condattr_t ca;
 	char err[256];
 	const char *problem = NULL;
 
@@ -192,11 +203,9 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 
 	ALLOC_OBJ(hub, BROADCAST_HUB_MAGIC);
 	AN(hub);
-	AZ(pthread_mutex_init(&hub->mtx, NULL));
-	AZ(pthread_condattr_init(&ca));
-	AZ(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC));
-	AZ(pthread_cond_init(&hub->cond, &ca));
-	AZ(pthread_condattr_destroy(&ca));
+	AN(lck_broadcast);
+	Lck_New(&hub->mtx, lck_broadcast);
+	AZ(pthread_cond_init(&hub->cond, NULL));
 	REPLACE(hub->vcl_name, vcl_name);
 	if (hb_endpoint_parse(endpoint, &hub->url, &hub->topic, err,
 	    sizeof err) != 0) {
@@ -248,14 +257,14 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		REPLACE(hub->jwt_alg, jwt_algorithm);
 		/* Mint once now: a key libjwt refuses fails vcl_init. */
 		hub->minted = hb_jwt_mint(hub->jwt_alg, hub->jwt_key,
-		    "publish", hub->topic, (long)jwt_ttl, time(NULL), err,
-		    sizeof err);
+		    "publish", hub->topic, (long)jwt_ttl, (time_t)VTIM_real(),
+		    err, sizeof err);
 		if (hub->minted == NULL) {
 			VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
 			hub_free(hub);
 			return;
 		}
-		hub->minted_renew = time(NULL) + (time_t)jwt_ttl / 2;
+		hub->minted_renew = VTIM_mono() + (long)jwt_ttl / 2;
 		if (strncmp(hub->jwt_alg, "HS", 2) == 0 &&
 		    strlen(jwt_key) < HB_HMAC_KEY_MIN)
 			VSL(SLT_Error, 0, "broadcast.hub %s: an HMAC jwt_key "
@@ -410,6 +419,8 @@ excluded(const struct vmod_broadcast_hub *hub, const char *name, size_t len)
 }
 
 struct body_buf {
+	unsigned	magic;
+#define BODY_BUF_MAGIC	0x5d0c9b17
 	unsigned char	*p;
 	size_t		len;
 	size_t		cap;
@@ -418,9 +429,10 @@ struct body_buf {
 static int v_matchproto_(objiterate_f)
 body_collect(void *priv, unsigned flush, const void *ptr, ssize_t len)
 {
-	struct body_buf *bb = priv;
+	struct body_buf *bb;
 	size_t need;
 
+	CAST_OBJ_NOTNULL(bb, priv, BODY_BUF_MAGIC);
 	(void)flush;
 	if (len <= 0)
 		return (0);
@@ -450,13 +462,14 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	const struct http *hp = ctx->http_req;
 	struct hb_event ev;
 	struct hb_hdr *hdrs;
-	struct body_buf bb = { NULL, 0, 0 };
+	struct body_buf bb;
 	const char *url, *q, *host, *colon;
 	char *path = NULL, *rawpath = NULL, *canon = NULL, *query = NULL;
 	char *json = NULL, check[256];
 	const txt *t;
 	unsigned u;
 
+	INIT_OBJ(&bb, BODY_BUF_MAGIC);
 	memset(&ev, 0, sizeof ev);
 	url = hp->hd[HTTP_HDR_URL].b;
 	if (url == NULL || *url != '/') {
@@ -562,15 +575,14 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
     const char **why)
 {
 	CURL *h = NULL;
-	struct timespec ts;
-	double d;
+	vtim_mono now;
 
 	*why = "timeout waiting for a free hub connection (raise "
 	    "max_connections)";
-	AZ(pthread_mutex_lock(&hub->mtx));
+	Lck_Lock(&hub->mtx);
 	if (hub->nidle == 0 && hub->nhandles == hub->max_handles &&
 	    hub->nwaiting >= hub->max_waiting) {
-		AZ(pthread_mutex_unlock(&hub->mtx));
+		Lck_Unlock(&hub->mtx);
 		*why = "every hub connection is busy and max_waiting "
 		    "publishes already wait for one (is the hub hanging?)";
 		return (NULL);
@@ -584,33 +596,35 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
 		if (hub->nhandles < hub->max_handles) {
 			hub->nhandles++;
 			hub->nwaiting--;
-			AZ(pthread_mutex_unlock(&hub->mtx));
+			Lck_Unlock(&hub->mtx);
 			h = curl_easy_init();
 			if (h == NULL) {
 				*why = "out of memory";
-				AZ(pthread_mutex_lock(&hub->mtx));
+				Lck_Lock(&hub->mtx);
 				hub->nhandles--;
 				AZ(pthread_cond_signal(&hub->cond));
-				AZ(pthread_mutex_unlock(&hub->mtx));
+				Lck_Unlock(&hub->mtx);
 			}
 			return (h);
 		}
-		if (VTIM_mono() >= deadline)
+		now = VTIM_mono();
+		if (now >= deadline)
 			break;
-		d = deadline;	/* CLOCK_MONOTONIC, as VTIM_mono() */
-		ts.tv_sec = (time_t)d;
-		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-		(void)pthread_cond_timedwait(&hub->cond, &hub->mtx, &ts);
+		/* The bound is monotonic; Lck_CondWaitUntil() wants a
+		 * wall-clock instant: convert what is left at each turn,
+		 * so that a clock step shifts one wait at most. */
+		(void)Lck_CondWaitUntil(&hub->cond, &hub->mtx,
+		    VTIM_real() + (deadline - now));
 	}
 	hub->nwaiting--;
-	AZ(pthread_mutex_unlock(&hub->mtx));
+	Lck_Unlock(&hub->mtx);
 	return (h);
 }
 
 static void
 handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
 {
-	AZ(pthread_mutex_lock(&hub->mtx));
+	Lck_Lock(&hub->mtx);
 	if (reusable) {
 		assert(hub->nidle < hub->max_handles);
 		hub->idle[hub->nidle++] = h;
@@ -618,7 +632,7 @@ handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
 		hub->nhandles--;
 	}
 	AZ(pthread_cond_signal(&hub->cond));
-	AZ(pthread_mutex_unlock(&hub->mtx));
+	Lck_Unlock(&hub->mtx);
 	if (!reusable)
 		curl_easy_cleanup(h);
 }
@@ -628,7 +642,7 @@ static char *
 auth_header(struct vmod_broadcast_hub *hub, const char **why)
 {
 	char err[256], *tok, *out = NULL;
-	time_t now;
+	vtim_mono now;
 
 	if (hub->token != NULL) {
 		if (asprintf(&out, "Authorization: Bearer %s", hub->token) < 0)
@@ -637,11 +651,12 @@ auth_header(struct vmod_broadcast_hub *hub, const char **why)
 	}
 	if (hub->jwt_key == NULL)
 		return (NULL);
-	now = time(NULL);
-	AZ(pthread_mutex_lock(&hub->mtx));
+	now = VTIM_mono();
+	Lck_Lock(&hub->mtx);
 	if (now >= hub->minted_renew) {
 		tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish",
-		    hub->topic, hub->jwt_ttl, now, err, sizeof err);
+		    hub->topic, hub->jwt_ttl, (time_t)VTIM_real(), err,
+		    sizeof err);
 		if (tok != NULL) {
 			free(hub->minted);
 			hub->minted = tok;
@@ -653,21 +668,25 @@ auth_header(struct vmod_broadcast_hub *hub, const char **why)
 	}
 	if (asprintf(&out, "Authorization: Bearer %s", hub->minted) < 0)
 		out = NULL;
-	AZ(pthread_mutex_unlock(&hub->mtx));
+	Lck_Unlock(&hub->mtx);
 	return (out);
 }
 
 struct reply {
-	char	buf[HUB_ID_MAX + 1];
-	size_t	len;
+	unsigned	magic;
+#define REPLY_MAGIC	0x1a7e4c63
+	char		buf[HUB_ID_MAX + 1];
+	size_t		len;
 };
 
 static size_t
 reply_collect(char *ptr, size_t size, size_t nmemb, void *priv)
 {
-	struct reply *r = priv;
-	size_t n = size * nmemb, room = HUB_ID_MAX - r->len;
+	struct reply *r;
+	size_t n = size * nmemb, room;
 
+	CAST_OBJ_NOTNULL(r, priv, REPLY_MAGIC);
+	room = HUB_ID_MAX - r->len;
 	/* Keep the start (the id); the rest of a long body is discarded. */
 	if (n < room)
 		room = n;
@@ -700,7 +719,7 @@ id_clean(struct reply *r)
 
 static VCL_BOOL
 publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
-    struct task_state *ts, const char *why, vtim_real t0)
+    struct task_state *ts, const char *why, vtim_mono t0)
 {
 	ts->error = WS_Copy(ctx->ws, why, -1);
 	if (ts->error == NULL)
@@ -709,7 +728,7 @@ publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
 	__atomic_add_fetch(&hub->vsc->failed, 1, __ATOMIC_RELAXED);
 	if (t0 > 0)
 		__atomic_add_fetch(&hub->vsc->publish_usec,
-		    (uint64_t)((VTIM_real() - t0) * 1e6), __ATOMIC_RELAXED);
+		    (uint64_t)((VTIM_mono() - t0) * 1e6), __ATOMIC_RELAXED);
 	VSLb(ctx->vsl, SLT_Error, "broadcast: %s: publish failed: %s",
 	    hub->vcl_name, why);
 	return (0);
@@ -729,8 +748,8 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	long status = 0, left_ms;
 	CURLcode cc;
 	CURL *h;
-	vtim_real t0;
-	vtim_mono deadline;
+	vtim_mono t0, deadline;
+	vtim_dur took;
 	VCL_BOOL ok = 0;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
@@ -757,9 +776,11 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		return (0);
 	}
 
-	t0 = VTIM_real();
+	/* Durations on the monotonic clock: a step of the wall clock
+	 * neither stretches the bound nor corrupts publish_usec. */
+	t0 = VTIM_mono();
 	/* One bound for all of it: the wait for a connection included. */
-	deadline = VTIM_mono() + hub->timeout_ms * 1e-3;
+	deadline = t0 + hub->timeout_ms * 1e-3;
 	json = event_from_req(ctx, hub, &jlen, &cause, &ts->rejected);
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
@@ -808,7 +829,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		return (publish_failed(ctx, hub, ts, "out of memory", t0));
 	}
 
-	memset(&rep, 0, sizeof rep);
+	INIT_OBJ(&rep, REPLY_MAGIC);
 	errbuf[0] = '\0';
 	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
 	hb_curl_defaults(h);
@@ -865,12 +886,13 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	}
 	ts->error = "";
 	ok = 1;
+	took = VTIM_mono() - t0;
 	__atomic_add_fetch(&hub->vsc->published, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&hub->vsc->publish_usec,
-	    (uint64_t)((VTIM_real() - t0) * 1e6), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hub->vsc->publish_usec, (uint64_t)(took * 1e6),
+	    __ATOMIC_RELAXED);
 	VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: published id=%s "
 	    "status=%ld bytes=%zu time=%.3fms", hub->vcl_name, ts->id,
-	    status, flen, (VTIM_real() - t0) * 1e3);
+	    status, flen, took * 1e3);
 	return (ok);
 }
 
