@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ struct vmod_broadcast_hub {
 	char			*topic;
 	char			*guard;
 	char			*token;		/* static bearer, or NULL */
+	char			*auth;		/* its header, or NULL */
+	char			*form_prefix;	/* "topic=...&data=" */
 	char			*jwt_key;	/* mint our own, or NULL */
 	char			*jwt_alg;
 	long			jwt_ttl;	/* seconds */
@@ -64,7 +67,8 @@ struct vmod_broadcast_hub {
 	size_t			max_event_size;
 	char			*proxy;		/* or NULL: none */
 	char			*minted;	/* guarded by mtx */
-	vtim_mono		minted_renew;
+	vtim_mono		minted_renew;	/* guarded by mtx */
+	unsigned		minting;	/* guarded by mtx */
 };
 
 /* Outcome of the task's last publish, for .id() and .error(). */
@@ -143,6 +147,8 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->guard);
 	free(hub->proxy);
 	free(hub->token);
+	free(hub->auth);
+	free(hub->form_prefix);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
 	FREE_OBJ(hub);
@@ -175,6 +181,40 @@ parse_exclude(struct vmod_broadcast_hub *hub, const char *list)
 		hub->nexclude++;
 	}
 	return (0);
+}
+
+/* A malloc'ed string, NULL when out of memory (constructor only). */
+static char * v_printflike_(1, 2)
+strdup_printf(const char *fmt, ...)
+{
+	struct vsb *vsb;
+	va_list ap;
+	char *r = NULL;
+
+	vsb = VSB_new_auto();
+	if (vsb == NULL)
+		return (NULL);
+	va_start(ap, fmt);
+	(void)VSB_vprintf(vsb, fmt, ap);
+	va_end(ap);
+	if (VSB_finish(vsb) == 0)
+		r = strdup(VSB_data(vsb));
+	VSB_destroy(&vsb);
+	return (r);
+}
+
+/* "topic=<topic, form-encoded>&data=", the same for every publish. */
+static char *
+form_prefix(const char *topic)
+{
+	char *e, *r;
+
+	e = curl_easy_escape(NULL, topic, 0);
+	if (e == NULL)
+		return (NULL);
+	r = strdup_printf("topic=%s&data=", e);
+	curl_free(e);
+	return (r);
 }
 
 static long
@@ -250,8 +290,22 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		return;
 	}
 
-	if (token != NULL && *token != '\0')
+	if (token != NULL && *token != '\0') {
 		REPLACE(hub->token, token);
+		hub->auth = strdup_printf("Authorization: Bearer %s", token);
+		if (hub->auth == NULL) {
+			VRT_fail(ctx, "broadcast.hub %s: out of memory",
+			    vcl_name);
+			hub_free(hub);
+			return;
+		}
+	}
+	hub->form_prefix = form_prefix(hub->topic);
+	if (hub->form_prefix == NULL) {
+		VRT_fail(ctx, "broadcast.hub %s: out of memory", vcl_name);
+		hub_free(hub);
+		return;
+	}
 	if (jwt_key != NULL && *jwt_key != '\0') {
 		REPLACE(hub->jwt_key, jwt_key);
 		REPLACE(hub->jwt_alg, jwt_algorithm);
@@ -421,39 +475,34 @@ excluded(const struct vmod_broadcast_hub *hub, const char *name, size_t len)
 struct body_buf {
 	unsigned	magic;
 #define BODY_BUF_MAGIC	0x5d0c9b17
-	unsigned char	*p;
-	size_t		len;
-	size_t		cap;
+	struct vsb	*vsb;
 };
 
 static int v_matchproto_(objiterate_f)
 body_collect(void *priv, unsigned flush, const void *ptr, ssize_t len)
 {
 	struct body_buf *bb;
-	size_t need;
 
 	CAST_OBJ_NOTNULL(bb, priv, BODY_BUF_MAGIC);
 	(void)flush;
 	if (len <= 0)
 		return (0);
-	need = bb->len + (size_t)len;
-	if (need > bb->cap) {
-		unsigned char *n;
+	return (VSB_bcat(bb->vsb, ptr, len));
+}
 
-		bb->cap = need * 2;
-		n = realloc(bb->p, bb->cap);
-		if (n == NULL)
-			return (-1);
-		bb->p = n;
-	}
-	memcpy(bb->p + bb->len, ptr, (size_t)len);
-	bb->len = need;
-	return (0);
+/* The workspace is full: the VCL fails, the publish too. */
+static const char *
+ws_overflow(VRT_CTX, const struct vmod_broadcast_hub *hub)
+{
+	VRT_fail(ctx, "broadcast: %s: workspace overflow", hub->vcl_name);
+	return ("workspace overflow");
 }
 
 /*
  * Encode the request as the JSON event.  Returns malloc'ed JSON, or NULL
  * with *why set (and *rejected when the request itself cannot travel).
+ * The pieces of the request live on the task's workspace, the cached body
+ * in a VSB.
  */
 static char *
 event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
@@ -463,12 +512,12 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	struct hb_event ev;
 	struct hb_hdr *hdrs;
 	struct body_buf bb;
-	const char *url, *q, *host, *colon;
-	char *path = NULL, *rawpath = NULL, *canon = NULL, *query = NULL;
-	char *json = NULL, check[256];
+	const char *url, *q, *host, *colon, *rawpath, *query;
+	char *path = NULL, *canon = NULL, *json = NULL, check[256];
 	const txt *t;
 	unsigned u;
 
+	CHECK_OBJ_NOTNULL(hp, HTTP_MAGIC);
 	INIT_OBJ(&bb, BODY_BUF_MAGIC);
 	memset(&ev, 0, sizeof ev);
 	url = hp->hd[HTTP_HDR_URL].b;
@@ -477,12 +526,16 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		return (NULL);
 	}
 	q = strchr(url, '?');
-	rawpath = strndup(url, q != NULL ? (size_t)(q - url) : strlen(url));
-	query = strdup(q != NULL ? q + 1 : "");
-	hdrs = calloc(hp->nhd + 1, sizeof *hdrs);
-	if (rawpath == NULL || query == NULL || hdrs == NULL) {
-		*why = "out of memory";
-		goto done;
+	rawpath = url;
+	query = "";
+	if (q != NULL) {
+		rawpath = WS_Printf(ctx->ws, "%.*s", (int)(q - url), url);
+		query = q + 1;
+	}
+	hdrs = WS_Alloc(ctx->ws, (hp->nhd + 1) * sizeof *hdrs);
+	if (rawpath == NULL || hdrs == NULL) {
+		*why = ws_overflow(ctx, hub);
+		return (NULL);
 	}
 	path = hb_path_decode(rawpath, strlen(rawpath));
 	canon = path != NULL ? hb_path_escape(path, strlen(path)) : NULL;
@@ -529,13 +582,23 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	}
 
 	if (ctx->req != NULL && ctx->req->req_body_status == BS_CACHED) {
-		if (VRB_Iterate(ctx->req->wrk, ctx->vsl, ctx->req,
-		    body_collect, &bb) < 0) {
-			*why = "cannot read the cached request body";
+		bb.vsb = VSB_new_auto();
+		if (bb.vsb == NULL) {
+			*why = "out of memory";
 			goto done;
 		}
-		ev.body = bb.p;
-		ev.body_len = bb.len;
+		if (VRB_Iterate(ctx->req->wrk, ctx->vsl, ctx->req,
+		    body_collect, &bb) < 0) {
+			*why = VSB_error(bb.vsb) ? "out of memory" :
+			    "cannot read the cached request body";
+			goto done;
+		}
+		if (VSB_finish(bb.vsb) != 0) {
+			*why = "out of memory";
+			goto done;
+		}
+		ev.body = (const unsigned char *)VSB_data(bb.vsb);
+		ev.body_len = (size_t)VSB_len(bb.vsb);
 	}
 	json = hb_event_encode(&ev, lenp);
 	if (json == NULL) {
@@ -551,12 +614,10 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		json = NULL;
 	}
   done:
-	free(bb.p);
-	free(hdrs);
+	if (bb.vsb != NULL)
+		VSB_destroy(&bb.vsb);
 	free(canon);
 	free(path);
-	free(rawpath);
-	free(query);
 	return (json);
 }
 
@@ -637,38 +698,57 @@ handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
 		curl_easy_cleanup(h);
 }
 
-/* "Authorization: Bearer ..." (malloc'ed), or NULL when anonymous. */
-static char *
-auth_header(struct vmod_broadcast_hub *hub, const char **why)
+/*
+ * The "Authorization: Bearer ..." header, or NULL when anonymous; "" when
+ * the workspace is full (the VCL then fails).  A minted JWT due for renewal
+ * is signed by one publish, outside the pool lock (an RSA signature takes
+ * a millisecond or more): the others go on with the current token, valid
+ * until its exp.  Only the copy onto the workspace is done under the lock.
+ */
+static const char *
+auth_header(VRT_CTX, struct vmod_broadcast_hub *hub, const char **warn)
 {
-	char err[256], *tok, *out = NULL;
+	char err[256], *tok = NULL, *old = NULL;
+	const char *out;
 	vtim_mono now;
+	unsigned mint = 0;
 
-	if (hub->token != NULL) {
-		if (asprintf(&out, "Authorization: Bearer %s", hub->token) < 0)
-			out = NULL;
-		return (out);
-	}
+	if (hub->auth != NULL)
+		return (hub->auth);
 	if (hub->jwt_key == NULL)
 		return (NULL);
 	now = VTIM_mono();
 	Lck_Lock(&hub->mtx);
-	if (now >= hub->minted_renew) {
+	if (now >= hub->minted_renew && !hub->minting) {
+		hub->minting = 1;
+		mint = 1;
+	}
+	Lck_Unlock(&hub->mtx);
+	if (mint)
+		/* Wall clock: exp is read by the hub. */
 		tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish",
 		    hub->topic, hub->jwt_ttl, (time_t)VTIM_real(), err,
 		    sizeof err);
+	Lck_Lock(&hub->mtx);
+	if (mint) {
+		hub->minting = 0;
 		if (tok != NULL) {
-			free(hub->minted);
+			old = hub->minted;
 			hub->minted = tok;
 			hub->minted_renew = now + hub->jwt_ttl / 2;
 		} else {
 			/* The old token stays valid until its exp. */
-			*why = "cannot renew the publisher JWT";
+			*warn = "cannot renew the publisher JWT";
 		}
 	}
-	if (asprintf(&out, "Authorization: Bearer %s", hub->minted) < 0)
-		out = NULL;
+	AN(hub->minted);
+	out = WS_Printf(ctx->ws, "Authorization: Bearer %s", hub->minted);
 	Lck_Unlock(&hub->mtx);
+	free(old);
+	if (out == NULL) {
+		(void)ws_overflow(ctx, hub);
+		return ("");
+	}
 	return (out);
 }
 
@@ -722,8 +802,10 @@ publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
     struct task_state *ts, const char *why, vtim_mono t0)
 {
 	ts->error = WS_Copy(ctx->ws, why, -1);
-	if (ts->error == NULL)
+	if (ts->error == NULL) {
 		ts->error = "publish failed (workspace overflow)";
+		(void)ws_overflow(ctx, hub);
+	}
 	ts->id = "";
 	__atomic_add_fetch(&hub->vsc->failed, 1, __ATOMIC_RELAXED);
 	if (t0 > 0)
@@ -741,9 +823,9 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	struct curl_slist *hdrs = NULL, *hl;
 	struct reply rep;
 	char errbuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE + 64];
-	char *json = NULL, *ejson = NULL, *etopic = NULL, *form = NULL;
-	char *auth = NULL;
-	const char *cause = NULL, *renew_warning = NULL;
+	char *json, *ejson;
+	struct vsb *form;
+	const char *cause = NULL, *renew_warning = NULL, *auth;
 	size_t jlen = 0, flen;
 	long status = 0, left_ms;
 	CURLcode cc;
@@ -785,33 +867,32 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 
-	h = handle_get(hub, deadline, &cause);
-	if (h == NULL) {
-		free(json);
-		return (publish_failed(ctx, hub, ts, cause, t0));
-	}
-	curl_easy_reset(h);
-	etopic = curl_easy_escape(h, hub->topic, 0);
-	ejson = curl_easy_escape(h, json, (int)jlen);
-	free(json);
-	auth = auth_header(hub, &renew_warning);
-	if (etopic == NULL || ejson == NULL ||
-	    asprintf(&form, "topic=%s&data=%s%s", etopic, ejson,
-	    hub->private_update ? "&private=on" : "") < 0)
-		form = NULL;
-	curl_free(etopic);
-	curl_free(ejson);
-	if (form == NULL || ((hub->token != NULL || hub->jwt_key != NULL) &&
-	    auth == NULL)) {
-		free(form);
-		free(auth);
-		handle_put(hub, h, 1);
-		return (publish_failed(ctx, hub, ts, "out of memory", t0));
-	}
+	auth = auth_header(ctx, hub, &renew_warning);
 	if (renew_warning != NULL)
 		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
 		    renew_warning);
-	flen = strlen(form);
+	if (auth != NULL && *auth == '\0') {
+		free(json);
+		return (publish_failed(ctx, hub, ts, "workspace overflow", t0));
+	}
+
+	/* The form, built before a connection is taken. */
+	ejson = curl_easy_escape(NULL, json, (int)jlen);
+	free(json);
+	form = VSB_new_auto();
+	if (form != NULL && ejson != NULL) {
+		VSB_cat(form, hub->form_prefix);
+		VSB_cat(form, ejson);
+		if (hub->private_update)
+			VSB_cat(form, "&private=on");
+	}
+	curl_free(ejson);
+	if (form == NULL || ejson == NULL || VSB_finish(form) != 0) {
+		if (form != NULL)
+			VSB_destroy(&form);
+		return (publish_failed(ctx, hub, ts, "out of memory", t0));
+	}
+	flen = (size_t)VSB_len(form);
 
 	hl = curl_slist_append(NULL,
 	    "Content-Type: application/x-www-form-urlencoded");
@@ -823,11 +904,17 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		hl = curl_slist_append(hdrs, "Expect:");
 	if (hl == NULL) {
 		curl_slist_free_all(hdrs);
-		free(form);
-		free(auth);
-		handle_put(hub, h, 1);
+		VSB_destroy(&form);
 		return (publish_failed(ctx, hub, ts, "out of memory", t0));
 	}
+
+	h = handle_get(hub, deadline, &cause);
+	if (h == NULL) {
+		curl_slist_free_all(hdrs);
+		VSB_destroy(&form);
+		return (publish_failed(ctx, hub, ts, cause, t0));
+	}
+	curl_easy_reset(h);
 
 	INIT_OBJ(&rep, REPLY_MAGIC);
 	errbuf[0] = '\0';
@@ -836,7 +923,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	if (hub->proxy != NULL)
 		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
 	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, VSB_data(form));
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)flen);
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -861,8 +948,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	handle_put(hub, h, 1);
 	curl_slist_free_all(hdrs);
-	free(form);
-	free(auth);
+	VSB_destroy(&form);
 
 	if (cc != CURLE_OK) {
 		snprintf(why, sizeof why, "hub unreachable: %s",
@@ -882,7 +968,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	ts->id = WS_Copy(ctx->ws, rep.buf, (int)rep.len + 1);
 	if (ts->id == NULL) {
 		ts->id = "";
-		VRT_fail(ctx, "broadcast: workspace overflow");
+		(void)ws_overflow(ctx, hub);
 	}
 	ts->error = "";
 	ok = 1;
