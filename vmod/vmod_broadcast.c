@@ -37,6 +37,8 @@
 struct vmod_broadcast_hub {
 	unsigned		magic;
 #define BROADCAST_HUB_MAGIC	0x6b9e2a31
+	VTAILQ_ENTRY(vmod_broadcast_hub) list;	/* CLI thread only */
+	const struct vcl	*vcl;
 	char			*vcl_name;
 	char			*url;
 	char			*topic;
@@ -69,6 +71,7 @@ struct vmod_broadcast_hub {
 	char			*minted;	/* guarded by mtx */
 	vtim_mono		minted_renew;	/* guarded by mtx */
 	unsigned		minting;	/* guarded by mtx */
+	unsigned		cold;		/* guarded by mtx */
 };
 
 /* Outcome of the task's last publish, for .id() and .error(). */
@@ -84,6 +87,56 @@ struct task_state {
 static unsigned loadcnt;		/* loaded VCLs importing us */
 static struct VSC_lck *lck_broadcast;	/* the hubs' lock class */
 static struct vsc_seg *lck_seg;
+static VTAILQ_HEAD(, vmod_broadcast_hub) hubs =
+    VTAILQ_HEAD_INITIALIZER(hubs);	/* every hub of every VCL */
+
+/*
+ * A cold VCL runs no task: its hub keeps no connection open to the hub
+ * (the next publish, once warm again, opens one) and, as varnishd does
+ * for its backends, its counters leave varnishstat until it is warm.
+ */
+static void
+hub_cold(struct vmod_broadcast_hub *hub)
+{
+	CURL *h;
+
+	Lck_Lock(&hub->mtx);
+	hub->cold = 1;
+	while (hub->nidle > 0) {
+		h = hub->idle[--hub->nidle];
+		hub->nhandles--;
+		Lck_Unlock(&hub->mtx);
+		curl_easy_cleanup(h);
+		Lck_Lock(&hub->mtx);
+	}
+	Lck_Unlock(&hub->mtx);
+	VRT_VSC_Hide(hub->vsc_seg);
+}
+
+static void
+hub_warm(struct vmod_broadcast_hub *hub)
+{
+	Lck_Lock(&hub->mtx);
+	hub->cold = 0;
+	Lck_Unlock(&hub->mtx);
+	VRT_VSC_Reveal(hub->vsc_seg);
+}
+
+static void
+hubs_event(const struct vcl *vcl, enum vcl_event_e e)
+{
+	struct vmod_broadcast_hub *hub;
+
+	VTAILQ_FOREACH(hub, &hubs, list) {
+		CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+		if (hub->vcl != vcl)
+			continue;
+		if (e == VCL_EVENT_WARM)
+			hub_warm(hub);
+		else
+			hub_cold(hub);
+	}
+}
 
 int v_matchproto_(vmod_event_f)
 vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
@@ -104,6 +157,10 @@ vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
 		lck_broadcast = Lck_CreateClass(&lck_seg, "broadcast.hub");
 		AN(lck_broadcast);
 		loadcnt++;
+		break;
+	case VCL_EVENT_WARM:
+	case VCL_EVENT_COLD:
+		hubs_event(ctx->vcl, e);
 		break;
 	case VCL_EVENT_DISCARD:
 		AN(loadcnt);
@@ -347,6 +404,11 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
 	    VCL_Name(ctx->vcl), vcl_name);
 	AN(hub->vsc);
+	/* Cold until the VCL's WARM event, as varnishd's backends. */
+	hub->cold = 1;
+	VRT_VSC_Hide(hub->vsc_seg);
+	hub->vcl = ctx->vcl;
+	VTAILQ_INSERT_TAIL(&hubs, hub, list);
 	*hubp = hub;
 }
 
@@ -356,6 +418,7 @@ vmod_hub__fini(struct vmod_broadcast_hub **hubp)
 	struct vmod_broadcast_hub *hub;
 
 	TAKE_OBJ_NOTNULL(hub, hubp, BROADCAST_HUB_MAGIC);
+	VTAILQ_REMOVE(&hubs, hub, list);
 	/* No task can run in a discarded VCL: every handle is idle. */
 	assert(hub->nidle == hub->nhandles);
 	hub_free(hub);
@@ -686,6 +749,8 @@ static void
 handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
 {
 	Lck_Lock(&hub->mtx);
+	if (hub->cold)
+		reusable = 0;	/* not kept open by a cold VCL */
 	if (reusable) {
 		assert(hub->nidle < hub->max_handles);
 		hub->idle[hub->nidle++] = h;
