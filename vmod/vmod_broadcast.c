@@ -274,6 +274,21 @@ form_prefix(const char *topic)
 	return (r);
 }
 
+/* In vcl_init, on the CLI's log (vxid 0), as std.log() does. */
+static void
+short_key_warning(VRT_CTX, const char *vcl_name, size_t len)
+{
+	static const char fmt[] = "broadcast.hub %s: an HMAC jwt_key of %zu "
+	    "bytes can be guessed from any token it signed: use %d bytes or "
+	    "more";
+
+	if (ctx->vsl != NULL)
+		VSLb(ctx->vsl, SLT_VCL_Error, fmt, vcl_name, len,
+		    HB_HMAC_KEY_MIN);
+	else
+		VSL(SLT_VCL_Error, 0, fmt, vcl_name, len, HB_HMAC_KEY_MIN);
+}
+
 static long
 duration_ms(VCL_DURATION d)
 {
@@ -378,10 +393,7 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		hub->minted_renew = VTIM_mono() + (long)jwt_ttl / 2;
 		if (strncmp(hub->jwt_alg, "HS", 2) == 0 &&
 		    strlen(jwt_key) < HB_HMAC_KEY_MIN)
-			VSL(SLT_Error, 0, "broadcast.hub %s: an HMAC jwt_key "
-			    "of %zu bytes can be guessed from any token it "
-			    "signed: use %d bytes or more", vcl_name,
-			    strlen(jwt_key), HB_HMAC_KEY_MIN);
+			short_key_warning(ctx, vcl_name, strlen(jwt_key));
 	}
 	hub->jwt_ttl = (long)jwt_ttl;
 	REPLACE(hub->guard, guard_token != NULL && *guard_token != '\0' ?
@@ -876,7 +888,7 @@ publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
 	if (t0 > 0)
 		__atomic_add_fetch(&hub->vsc->publish_usec,
 		    (uint64_t)((VTIM_mono() - t0) * 1e6), __ATOMIC_RELAXED);
-	VSLb(ctx->vsl, SLT_Error, "broadcast: %s: publish failed: %s",
+	VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: publish failed: %s",
 	    hub->vcl_name, why);
 	return (0);
 }
@@ -918,7 +930,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		ts->id = "";
 		ts->error = "loop: the request carries an " HB_GUARD_HEADER
 		    " header, it is a replay and is not published again";
-		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
+		VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: %s", hub->vcl_name,
 		    ts->error);
 		return (0);
 	}
@@ -934,7 +946,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 
 	auth = auth_header(ctx, hub, &renew_warning);
 	if (renew_warning != NULL)
-		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
+		VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: %s", hub->vcl_name,
 		    renew_warning);
 	if (auth != NULL && *auth == '\0') {
 		free(json);
