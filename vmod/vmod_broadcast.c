@@ -747,8 +747,10 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
 		if (now >= deadline)
 			break;
 		/* The bound is monotonic; Lck_CondWaitUntil() wants a
-		 * wall-clock instant: convert what is left at each turn,
-		 * so that a clock step shifts one wait at most. */
+		 * wall-clock instant (7.1): convert what is left at each
+		 * turn.  A step of the wall clock during one wait moves its
+		 * end by as much, as for Varnish's own timed waits; every
+		 * wake-up (a connection given back) re-checks the bound. */
 		(void)Lck_CondWaitUntil(&hub->cond, &hub->mtx,
 		    VTIM_real() + (deadline - now));
 	}
