@@ -28,6 +28,7 @@
 #include "VSC_broadcast.h"
 
 #include "hb_event.h"
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"
 
@@ -68,7 +69,7 @@ struct vmod_broadcast_hub {
 	unsigned		max_waiting;
 	size_t			max_event_size;
 	char			*proxy;		/* or NULL: none */
-	char			*minted;	/* guarded by mtx */
+	char			*minted;	/* its header; guarded by mtx */
 	vtim_mono		minted_renew;	/* guarded by mtx */
 	unsigned		minting;	/* guarded by mtx */
 	unsigned		cold;		/* guarded by mtx */
@@ -197,14 +198,14 @@ hub_free(struct vmod_broadcast_hub *hub)
 		VSC_broadcast_Destroy(&hub->vsc_seg);
 	Lck_Delete(&hub->mtx);
 	AZ(pthread_cond_destroy(&hub->cond));
-	free(hub->minted);
+	hb_bearer_free(hub->minted);
 	free(hub->vcl_name);
 	free(hub->url);
 	free(hub->topic);
 	free(hub->guard);
 	free(hub->proxy);
 	free(hub->token);
-	free(hub->auth);
+	hb_bearer_free(hub->auth);
 	free(hub->form_prefix);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
@@ -215,29 +216,42 @@ hub_free(struct vmod_broadcast_hub *hub)
 static int
 parse_exclude(struct vmod_broadcast_hub *hub, const char *list)
 {
-	const char *p = list, *e, *b;
+	const char *p = list, *end = list + strlen(list), *elem;
+	char **n;
+	size_t len;
 
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		b = p;
-		while (*p != '\0' && *p != ',')
-			p++;
-		e = p;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		hub->exclude = realloc(hub->exclude,
-		    (hub->nexclude + 1) * sizeof *hub->exclude);
-		if (hub->exclude == NULL)
+	while (hb_list_next(&p, end, &elem, &len)) {
+		n = realloc(hub->exclude, (hub->nexclude + 1) * sizeof *n);
+		if (n == NULL)
 			return (-1);
-		hub->exclude[hub->nexclude] = strndup(b, (size_t)(e - b));
+		hub->exclude = n;
+		hub->exclude[hub->nexclude] = strndup(elem, len);
 		if (hub->exclude[hub->nexclude] == NULL)
 			return (-1);
 		hub->nexclude++;
 	}
 	return (0);
+}
+
+/*
+ * A new publisher JWT, as its bearer header line (hb_bearer_free() it), or
+ * NULL with a reason in err.  The claims' exp is on the wall clock: the
+ * hub reads it.
+ */
+static char *
+mint_header(const struct vmod_broadcast_hub *hub, char *err, size_t errlen)
+{
+	char *tok, *line;
+
+	tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish", hub->topic,
+	    hub->jwt_ttl, (time_t)VTIM_real(), err, errlen);
+	if (tok == NULL)
+		return (NULL);
+	line = hb_bearer_header(tok);
+	if (line == NULL)
+		snprintf(err, errlen, "out of memory");
+	hb_bearer_free(tok);
+	return (line);
 }
 
 /* A malloc'ed string, NULL when out of memory (constructor only). */
@@ -364,7 +378,7 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 
 	if (token != NULL && *token != '\0') {
 		REPLACE(hub->token, token);
-		hub->auth = strdup_printf("Authorization: Bearer %s", token);
+		hub->auth = hb_bearer_header(token);
 		if (hub->auth == NULL) {
 			VRT_fail(ctx, "broadcast.hub %s: out of memory",
 			    vcl_name);
@@ -381,10 +395,9 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	if (jwt_key != NULL && *jwt_key != '\0') {
 		REPLACE(hub->jwt_key, jwt_key);
 		REPLACE(hub->jwt_alg, jwt_algorithm);
+		hub->jwt_ttl = (long)jwt_ttl;
 		/* Mint once now: a key libjwt refuses fails vcl_init. */
-		hub->minted = hb_jwt_mint(hub->jwt_alg, hub->jwt_key,
-		    "publish", hub->topic, (long)jwt_ttl, (time_t)VTIM_real(),
-		    err, sizeof err);
+		hub->minted = mint_header(hub, err, sizeof err);
 		if (hub->minted == NULL) {
 			VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
 			hub_free(hub);
@@ -470,29 +483,6 @@ task_state(VRT_CTX, const struct vmod_broadcast_hub *hub)
  * Guard token
  */
 
-/* Does the comma separated header value list [b, e) contain tok? */
-static int
-list_has(const char *b, const char *e, const char *tok)
-{
-	size_t l = strlen(tok);
-	const char *s;
-
-	while (b < e) {
-		while (b < e && (*b == ' ' || *b == '\t' || *b == ','))
-			b++;
-		s = b;
-		while (b < e && *b != ',')
-			b++;
-		while (b > s && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		if ((size_t)(b - s) == l && memcmp(s, tok, l) == 0)
-			return (1);
-		while (b < e && *b != ',')
-			b++;
-	}
-	return (0);
-}
-
 /* The request has a guard header holding guard (any value: NULL). */
 static int
 carries_guard(const struct http *hp, const char *guard)
@@ -508,7 +498,7 @@ carries_guard(const struct http *hp, const char *guard)
 		    strncasecmp(t->b, name, sizeof name - 1) != 0)
 			continue;
 		if (guard == NULL ||
-		    list_has(t->b + sizeof name - 1, t->e, guard))
+		    hb_list_has(t->b + sizeof name - 1, t->e, guard))
 			return (1);
 	}
 	return (0);
@@ -804,10 +794,7 @@ auth_header(VRT_CTX, struct vmod_broadcast_hub *hub, const char **warn)
 	}
 	Lck_Unlock(&hub->mtx);
 	if (mint)
-		/* Wall clock: exp is read by the hub. */
-		tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish",
-		    hub->topic, hub->jwt_ttl, (time_t)VTIM_real(), err,
-		    sizeof err);
+		tok = mint_header(hub, err, sizeof err);
 	Lck_Lock(&hub->mtx);
 	if (mint) {
 		hub->minting = 0;
@@ -821,9 +808,9 @@ auth_header(VRT_CTX, struct vmod_broadcast_hub *hub, const char **warn)
 		}
 	}
 	AN(hub->minted);
-	out = WS_Printf(ctx->ws, "Authorization: Bearer %s", hub->minted);
+	out = WS_Copy(ctx->ws, hub->minted, -1);
 	Lck_Unlock(&hub->mtx);
-	free(old);
+	hb_bearer_free(old);
 	if (out == NULL) {
 		(void)ws_overflow(ctx, hub);
 		return ("");
