@@ -11,12 +11,11 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -29,6 +28,7 @@
 #include "VSC_broadcast.h"
 
 #include "hb_event.h"
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"
 
@@ -38,11 +38,15 @@
 struct vmod_broadcast_hub {
 	unsigned		magic;
 #define BROADCAST_HUB_MAGIC	0x6b9e2a31
+	VTAILQ_ENTRY(vmod_broadcast_hub) list;	/* CLI thread only */
+	const struct vcl	*vcl;
 	char			*vcl_name;
 	char			*url;
 	char			*topic;
 	char			*guard;
 	char			*token;		/* static bearer, or NULL */
+	char			*auth;		/* its header, or NULL */
+	char			*form_prefix;	/* "topic=...&data=" */
 	char			*jwt_key;	/* mint our own, or NULL */
 	char			*jwt_alg;
 	long			jwt_ttl;	/* seconds */
@@ -55,8 +59,8 @@ struct vmod_broadcast_hub {
 	struct VSC_broadcast	*vsc;
 	struct vsc_seg		*vsc_seg;
 
-	pthread_mutex_t		mtx;
-	pthread_cond_t		cond;
+	struct lock		mtx;
+	pthread_cond_t		cond;	/* default clock: Lck_CondWaitUntil */
 	CURL			**idle;		/* pooled handles */
 	unsigned		nidle;
 	unsigned		nhandles;	/* idle + in use */
@@ -65,8 +69,10 @@ struct vmod_broadcast_hub {
 	unsigned		max_waiting;
 	size_t			max_event_size;
 	char			*proxy;		/* or NULL: none */
-	char			*minted;	/* guarded by mtx */
-	time_t			minted_renew;
+	char			*minted;	/* its header; guarded by mtx */
+	vtim_mono		minted_renew;	/* guarded by mtx */
+	unsigned		minting;	/* guarded by mtx */
+	unsigned		cold;		/* guarded by mtx */
 };
 
 /* Outcome of the task's last publish, for .id() and .error(). */
@@ -78,7 +84,60 @@ struct task_state {
 	unsigned		rejected;	/* cannot travel: a 400 */
 };
 
-static unsigned curl_users;	/* loaded VCLs using us; CLI thread only */
+/* CLI thread only (events, constructors, destructors). */
+static unsigned loadcnt;		/* loaded VCLs importing us */
+static struct VSC_lck *lck_broadcast;	/* the hubs' lock class */
+static struct vsc_seg *lck_seg;
+static VTAILQ_HEAD(, vmod_broadcast_hub) hubs =
+    VTAILQ_HEAD_INITIALIZER(hubs);	/* every hub of every VCL */
+
+/*
+ * A cold VCL runs no task: its hub keeps no connection open to the hub
+ * (the next publish, once warm again, opens one) and, as varnishd does
+ * for its backends, its counters leave varnishstat until it is warm.
+ */
+static void
+hub_cold(struct vmod_broadcast_hub *hub)
+{
+	CURL *h;
+
+	Lck_Lock(&hub->mtx);
+	hub->cold = 1;
+	while (hub->nidle > 0) {
+		h = hub->idle[--hub->nidle];
+		hub->nhandles--;
+		Lck_Unlock(&hub->mtx);
+		curl_easy_cleanup(h);
+		Lck_Lock(&hub->mtx);
+	}
+	Lck_Unlock(&hub->mtx);
+	VRT_VSC_Hide(hub->vsc_seg);
+}
+
+static void
+hub_warm(struct vmod_broadcast_hub *hub)
+{
+	Lck_Lock(&hub->mtx);
+	hub->cold = 0;
+	Lck_Unlock(&hub->mtx);
+	VRT_VSC_Reveal(hub->vsc_seg);
+}
+
+static void
+hubs_event(const struct vcl *vcl, enum vcl_event_e e)
+{
+	struct vmod_broadcast_hub *hub;
+
+	VTAILQ_FOREACH(hub, &hubs, list) {
+		CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+		if (hub->vcl != vcl)
+			continue;
+		if (e == VCL_EVENT_WARM)
+			hub_warm(hub);
+		else
+			hub_cold(hub);
+	}
+}
 
 int v_matchproto_(vmod_event_f)
 vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
@@ -87,17 +146,32 @@ vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
 	switch (e) {
 	case VCL_EVENT_LOAD:
-		if (curl_users++ == 0 &&
-		    curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
-			curl_users--;
+		if (loadcnt > 0) {
+			loadcnt++;
+			break;
+		}
+		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
 			VSB_cat(ctx->msg, "broadcast: curl_global_init failed");
 			return (1);
 		}
+		AZ(lck_broadcast);
+		lck_broadcast = Lck_CreateClass(&lck_seg, "broadcast.hub");
+		AN(lck_broadcast);
+		loadcnt++;
+		break;
+	case VCL_EVENT_WARM:
+	case VCL_EVENT_COLD:
+		hubs_event(ctx->vcl, e);
 		break;
 	case VCL_EVENT_DISCARD:
-		AN(curl_users);
-		if (--curl_users == 0)
-			curl_global_cleanup();
+		AN(loadcnt);
+		if (--loadcnt > 0)
+			break;
+		/* The hubs' destructors ran before: no lock of the class
+		 * is left. */
+		Lck_DestroyClass(&lck_seg);
+		lck_broadcast = NULL;
+		curl_global_cleanup();
 		break;
 	default:
 		break;
@@ -122,15 +196,17 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->exclude);
 	if (hub->vsc != NULL)
 		VSC_broadcast_Destroy(&hub->vsc_seg);
-	AZ(pthread_mutex_destroy(&hub->mtx));
+	Lck_Delete(&hub->mtx);
 	AZ(pthread_cond_destroy(&hub->cond));
-	free(hub->minted);
+	hb_bearer_free(hub->minted);
 	free(hub->vcl_name);
 	free(hub->url);
 	free(hub->topic);
 	free(hub->guard);
 	free(hub->proxy);
 	free(hub->token);
+	hb_bearer_free(hub->auth);
+	free(hub->form_prefix);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
 	FREE_OBJ(hub);
@@ -140,29 +216,91 @@ hub_free(struct vmod_broadcast_hub *hub)
 static int
 parse_exclude(struct vmod_broadcast_hub *hub, const char *list)
 {
-	const char *p = list, *e, *b;
+	const char *p = list, *end = list + strlen(list), *elem;
+	char **n;
+	size_t len;
 
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		b = p;
-		while (*p != '\0' && *p != ',')
-			p++;
-		e = p;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		hub->exclude = realloc(hub->exclude,
-		    (hub->nexclude + 1) * sizeof *hub->exclude);
-		if (hub->exclude == NULL)
+	while (hb_list_next(&p, end, &elem, &len)) {
+		n = realloc(hub->exclude, (hub->nexclude + 1) * sizeof *n);
+		if (n == NULL)
 			return (-1);
-		hub->exclude[hub->nexclude] = strndup(b, (size_t)(e - b));
+		hub->exclude = n;
+		hub->exclude[hub->nexclude] = strndup(elem, len);
 		if (hub->exclude[hub->nexclude] == NULL)
 			return (-1);
 		hub->nexclude++;
 	}
 	return (0);
+}
+
+/*
+ * A new publisher JWT, as its bearer header line (hb_bearer_free() it), or
+ * NULL with a reason in err.  The claims' exp is on the wall clock: the
+ * hub reads it.
+ */
+static char *
+mint_header(const struct vmod_broadcast_hub *hub, char *err, size_t errlen)
+{
+	char *tok, *line;
+
+	tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish", hub->topic,
+	    hub->jwt_ttl, (time_t)VTIM_real(), err, errlen);
+	if (tok == NULL)
+		return (NULL);
+	line = hb_bearer_header(tok);
+	if (line == NULL)
+		snprintf(err, errlen, "out of memory");
+	hb_bearer_free(tok);
+	return (line);
+}
+
+/* A malloc'ed string, NULL when out of memory (constructor only). */
+static char * v_printflike_(1, 2)
+strdup_printf(const char *fmt, ...)
+{
+	struct vsb *vsb;
+	va_list ap;
+	char *r = NULL;
+
+	vsb = VSB_new_auto();
+	if (vsb == NULL)
+		return (NULL);
+	va_start(ap, fmt);
+	(void)VSB_vprintf(vsb, fmt, ap);
+	va_end(ap);
+	if (VSB_finish(vsb) == 0)
+		r = strdup(VSB_data(vsb));
+	VSB_destroy(&vsb);
+	return (r);
+}
+
+/* "topic=<topic, form-encoded>&data=", the same for every publish. */
+static char *
+form_prefix(const char *topic)
+{
+	char *e, *r;
+
+	e = curl_easy_escape(NULL, topic, 0);
+	if (e == NULL)
+		return (NULL);
+	r = strdup_printf("topic=%s&data=", e);
+	curl_free(e);
+	return (r);
+}
+
+/* In vcl_init, on the CLI's log (vxid 0), as std.log() does. */
+static void
+short_key_warning(VRT_CTX, const char *vcl_name, size_t len)
+{
+	static const char fmt[] = "broadcast.hub %s: an HMAC jwt_key of %zu "
+	    "bytes can be guessed from any token it signed: use %d bytes or "
+	    "more";
+
+	if (ctx->vsl != NULL)
+		VSLb(ctx->vsl, SLT_VCL_Error, fmt, vcl_name, len,
+		    HB_HMAC_KEY_MIN);
+	else
+		VSL(SLT_VCL_Error, 0, fmt, vcl_name, len, HB_HMAC_KEY_MIN);
 }
 
 static long
@@ -182,7 +320,6 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_BYTES max_event_size, VCL_STRING proxy)
 {
 	struct vmod_broadcast_hub *hub;
-	pthread_condattr_t ca;
 	char err[256];
 	const char *problem = NULL;
 
@@ -192,11 +329,9 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 
 	ALLOC_OBJ(hub, BROADCAST_HUB_MAGIC);
 	AN(hub);
-	AZ(pthread_mutex_init(&hub->mtx, NULL));
-	AZ(pthread_condattr_init(&ca));
-	AZ(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC));
-	AZ(pthread_cond_init(&hub->cond, &ca));
-	AZ(pthread_condattr_destroy(&ca));
+	AN(lck_broadcast);
+	Lck_New(&hub->mtx, lck_broadcast);
+	AZ(pthread_cond_init(&hub->cond, NULL));
 	REPLACE(hub->vcl_name, vcl_name);
 	if (hb_endpoint_parse(endpoint, &hub->url, &hub->topic, err,
 	    sizeof err) != 0) {
@@ -241,27 +376,37 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		return;
 	}
 
-	if (token != NULL && *token != '\0')
+	if (token != NULL && *token != '\0') {
 		REPLACE(hub->token, token);
+		hub->auth = hb_bearer_header(token);
+		if (hub->auth == NULL) {
+			VRT_fail(ctx, "broadcast.hub %s: out of memory",
+			    vcl_name);
+			hub_free(hub);
+			return;
+		}
+	}
+	hub->form_prefix = form_prefix(hub->topic);
+	if (hub->form_prefix == NULL) {
+		VRT_fail(ctx, "broadcast.hub %s: out of memory", vcl_name);
+		hub_free(hub);
+		return;
+	}
 	if (jwt_key != NULL && *jwt_key != '\0') {
 		REPLACE(hub->jwt_key, jwt_key);
 		REPLACE(hub->jwt_alg, jwt_algorithm);
+		hub->jwt_ttl = (long)jwt_ttl;
 		/* Mint once now: a key libjwt refuses fails vcl_init. */
-		hub->minted = hb_jwt_mint(hub->jwt_alg, hub->jwt_key,
-		    "publish", hub->topic, (long)jwt_ttl, time(NULL), err,
-		    sizeof err);
+		hub->minted = mint_header(hub, err, sizeof err);
 		if (hub->minted == NULL) {
 			VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
 			hub_free(hub);
 			return;
 		}
-		hub->minted_renew = time(NULL) + (time_t)jwt_ttl / 2;
+		hub->minted_renew = VTIM_mono() + (long)jwt_ttl / 2;
 		if (strncmp(hub->jwt_alg, "HS", 2) == 0 &&
 		    strlen(jwt_key) < HB_HMAC_KEY_MIN)
-			VSL(SLT_Error, 0, "broadcast.hub %s: an HMAC jwt_key "
-			    "of %zu bytes can be guessed from any token it "
-			    "signed: use %d bytes or more", vcl_name,
-			    strlen(jwt_key), HB_HMAC_KEY_MIN);
+			short_key_warning(ctx, vcl_name, strlen(jwt_key));
 	}
 	hub->jwt_ttl = (long)jwt_ttl;
 	REPLACE(hub->guard, guard_token != NULL && *guard_token != '\0' ?
@@ -284,6 +429,11 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
 	    VCL_Name(ctx->vcl), vcl_name);
 	AN(hub->vsc);
+	/* Cold until the VCL's WARM event, as varnishd's backends. */
+	hub->cold = 1;
+	VRT_VSC_Hide(hub->vsc_seg);
+	hub->vcl = ctx->vcl;
+	VTAILQ_INSERT_TAIL(&hubs, hub, list);
 	*hubp = hub;
 }
 
@@ -293,6 +443,7 @@ vmod_hub__fini(struct vmod_broadcast_hub **hubp)
 	struct vmod_broadcast_hub *hub;
 
 	TAKE_OBJ_NOTNULL(hub, hubp, BROADCAST_HUB_MAGIC);
+	VTAILQ_REMOVE(&hubs, hub, list);
 	/* No task can run in a discarded VCL: every handle is idle. */
 	assert(hub->nidle == hub->nhandles);
 	hub_free(hub);
@@ -332,29 +483,6 @@ task_state(VRT_CTX, const struct vmod_broadcast_hub *hub)
  * Guard token
  */
 
-/* Does the comma separated header value list [b, e) contain tok? */
-static int
-list_has(const char *b, const char *e, const char *tok)
-{
-	size_t l = strlen(tok);
-	const char *s;
-
-	while (b < e) {
-		while (b < e && (*b == ' ' || *b == '\t' || *b == ','))
-			b++;
-		s = b;
-		while (b < e && *b != ',')
-			b++;
-		while (b > s && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		if ((size_t)(b - s) == l && memcmp(s, tok, l) == 0)
-			return (1);
-		while (b < e && *b != ',')
-			b++;
-	}
-	return (0);
-}
-
 /* The request has a guard header holding guard (any value: NULL). */
 static int
 carries_guard(const struct http *hp, const char *guard)
@@ -370,7 +498,7 @@ carries_guard(const struct http *hp, const char *guard)
 		    strncasecmp(t->b, name, sizeof name - 1) != 0)
 			continue;
 		if (guard == NULL ||
-		    list_has(t->b + sizeof name - 1, t->e, guard))
+		    hb_list_has(t->b + sizeof name - 1, t->e, guard))
 			return (1);
 	}
 	return (0);
@@ -410,38 +538,36 @@ excluded(const struct vmod_broadcast_hub *hub, const char *name, size_t len)
 }
 
 struct body_buf {
-	unsigned char	*p;
-	size_t		len;
-	size_t		cap;
+	unsigned	magic;
+#define BODY_BUF_MAGIC	0x5d0c9b17
+	struct vsb	*vsb;
 };
 
 static int v_matchproto_(objiterate_f)
 body_collect(void *priv, unsigned flush, const void *ptr, ssize_t len)
 {
-	struct body_buf *bb = priv;
-	size_t need;
+	struct body_buf *bb;
 
+	CAST_OBJ_NOTNULL(bb, priv, BODY_BUF_MAGIC);
 	(void)flush;
 	if (len <= 0)
 		return (0);
-	need = bb->len + (size_t)len;
-	if (need > bb->cap) {
-		unsigned char *n;
+	return (VSB_bcat(bb->vsb, ptr, len));
+}
 
-		bb->cap = need * 2;
-		n = realloc(bb->p, bb->cap);
-		if (n == NULL)
-			return (-1);
-		bb->p = n;
-	}
-	memcpy(bb->p + bb->len, ptr, (size_t)len);
-	bb->len = need;
-	return (0);
+/* The workspace is full: the VCL fails, the publish too. */
+static const char *
+ws_overflow(VRT_CTX, const struct vmod_broadcast_hub *hub)
+{
+	VRT_fail(ctx, "broadcast: %s: workspace overflow", hub->vcl_name);
+	return ("workspace overflow");
 }
 
 /*
  * Encode the request as the JSON event.  Returns malloc'ed JSON, or NULL
  * with *why set (and *rejected when the request itself cannot travel).
+ * The pieces of the request live on the task's workspace, the cached body
+ * in a VSB.
  */
 static char *
 event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
@@ -450,13 +576,14 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	const struct http *hp = ctx->http_req;
 	struct hb_event ev;
 	struct hb_hdr *hdrs;
-	struct body_buf bb = { NULL, 0, 0 };
-	const char *url, *q, *host, *colon;
-	char *path = NULL, *rawpath = NULL, *canon = NULL, *query = NULL;
-	char *json = NULL, check[256];
+	struct body_buf bb;
+	const char *url, *q, *host, *colon, *rawpath, *query;
+	char *path = NULL, *canon = NULL, *json = NULL, check[256];
 	const txt *t;
 	unsigned u;
 
+	CHECK_OBJ_NOTNULL(hp, HTTP_MAGIC);
+	INIT_OBJ(&bb, BODY_BUF_MAGIC);
 	memset(&ev, 0, sizeof ev);
 	url = hp->hd[HTTP_HDR_URL].b;
 	if (url == NULL || *url != '/') {
@@ -464,12 +591,16 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		return (NULL);
 	}
 	q = strchr(url, '?');
-	rawpath = strndup(url, q != NULL ? (size_t)(q - url) : strlen(url));
-	query = strdup(q != NULL ? q + 1 : "");
-	hdrs = calloc(hp->nhd + 1, sizeof *hdrs);
-	if (rawpath == NULL || query == NULL || hdrs == NULL) {
-		*why = "out of memory";
-		goto done;
+	rawpath = url;
+	query = "";
+	if (q != NULL) {
+		rawpath = WS_Printf(ctx->ws, "%.*s", (int)(q - url), url);
+		query = q + 1;
+	}
+	hdrs = WS_Alloc(ctx->ws, (hp->nhd + 1) * sizeof *hdrs);
+	if (rawpath == NULL || hdrs == NULL) {
+		*why = ws_overflow(ctx, hub);
+		return (NULL);
 	}
 	path = hb_path_decode(rawpath, strlen(rawpath));
 	canon = path != NULL ? hb_path_escape(path, strlen(path)) : NULL;
@@ -516,13 +647,23 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	}
 
 	if (ctx->req != NULL && ctx->req->req_body_status == BS_CACHED) {
-		if (VRB_Iterate(ctx->req->wrk, ctx->vsl, ctx->req,
-		    body_collect, &bb) < 0) {
-			*why = "cannot read the cached request body";
+		bb.vsb = VSB_new_auto();
+		if (bb.vsb == NULL) {
+			*why = "out of memory";
 			goto done;
 		}
-		ev.body = bb.p;
-		ev.body_len = bb.len;
+		if (VRB_Iterate(ctx->req->wrk, ctx->vsl, ctx->req,
+		    body_collect, &bb) < 0) {
+			*why = VSB_error(bb.vsb) ? "out of memory" :
+			    "cannot read the cached request body";
+			goto done;
+		}
+		if (VSB_finish(bb.vsb) != 0) {
+			*why = "out of memory";
+			goto done;
+		}
+		ev.body = (const unsigned char *)VSB_data(bb.vsb);
+		ev.body_len = (size_t)VSB_len(bb.vsb);
 	}
 	json = hb_event_encode(&ev, lenp);
 	if (json == NULL) {
@@ -538,12 +679,10 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 		json = NULL;
 	}
   done:
-	free(bb.p);
-	free(hdrs);
+	if (bb.vsb != NULL)
+		VSB_destroy(&bb.vsb);
 	free(canon);
 	free(path);
-	free(rawpath);
-	free(query);
 	return (json);
 }
 
@@ -562,15 +701,14 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
     const char **why)
 {
 	CURL *h = NULL;
-	struct timespec ts;
-	double d;
+	vtim_mono now;
 
 	*why = "timeout waiting for a free hub connection (raise "
 	    "max_connections)";
-	AZ(pthread_mutex_lock(&hub->mtx));
+	Lck_Lock(&hub->mtx);
 	if (hub->nidle == 0 && hub->nhandles == hub->max_handles &&
 	    hub->nwaiting >= hub->max_waiting) {
-		AZ(pthread_mutex_unlock(&hub->mtx));
+		Lck_Unlock(&hub->mtx);
 		*why = "every hub connection is busy and max_waiting "
 		    "publishes already wait for one (is the hub hanging?)";
 		return (NULL);
@@ -584,33 +722,39 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
 		if (hub->nhandles < hub->max_handles) {
 			hub->nhandles++;
 			hub->nwaiting--;
-			AZ(pthread_mutex_unlock(&hub->mtx));
+			Lck_Unlock(&hub->mtx);
 			h = curl_easy_init();
 			if (h == NULL) {
 				*why = "out of memory";
-				AZ(pthread_mutex_lock(&hub->mtx));
+				Lck_Lock(&hub->mtx);
 				hub->nhandles--;
 				AZ(pthread_cond_signal(&hub->cond));
-				AZ(pthread_mutex_unlock(&hub->mtx));
+				Lck_Unlock(&hub->mtx);
 			}
 			return (h);
 		}
-		if (VTIM_mono() >= deadline)
+		now = VTIM_mono();
+		if (now >= deadline)
 			break;
-		d = deadline;	/* CLOCK_MONOTONIC, as VTIM_mono() */
-		ts.tv_sec = (time_t)d;
-		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-		(void)pthread_cond_timedwait(&hub->cond, &hub->mtx, &ts);
+		/* The bound is monotonic; Lck_CondWaitUntil() wants a
+		 * wall-clock instant (7.1): convert what is left at each
+		 * turn.  A step of the wall clock during one wait moves its
+		 * end by as much, as for Varnish's own timed waits; every
+		 * wake-up (a connection given back) re-checks the bound. */
+		(void)Lck_CondWaitUntil(&hub->cond, &hub->mtx,
+		    VTIM_real() + (deadline - now));
 	}
 	hub->nwaiting--;
-	AZ(pthread_mutex_unlock(&hub->mtx));
+	Lck_Unlock(&hub->mtx);
 	return (h);
 }
 
 static void
 handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
 {
-	AZ(pthread_mutex_lock(&hub->mtx));
+	Lck_Lock(&hub->mtx);
+	if (hub->cold)
+		reusable = 0;	/* not kept open by a cold VCL */
 	if (reusable) {
 		assert(hub->nidle < hub->max_handles);
 		hub->idle[hub->nidle++] = h;
@@ -618,56 +762,77 @@ handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
 		hub->nhandles--;
 	}
 	AZ(pthread_cond_signal(&hub->cond));
-	AZ(pthread_mutex_unlock(&hub->mtx));
+	Lck_Unlock(&hub->mtx);
 	if (!reusable)
 		curl_easy_cleanup(h);
 }
 
-/* "Authorization: Bearer ..." (malloc'ed), or NULL when anonymous. */
-static char *
-auth_header(struct vmod_broadcast_hub *hub, const char **why)
+/*
+ * The "Authorization: Bearer ..." header, or NULL when anonymous; "" when
+ * the workspace is full (the VCL then fails).  A minted JWT due for renewal
+ * is signed by one publish, outside the pool lock (an RSA signature takes
+ * a millisecond or more): the others go on with the current token, valid
+ * until its exp.  Only the copy onto the workspace is done under the lock.
+ */
+static const char *
+auth_header(VRT_CTX, struct vmod_broadcast_hub *hub, const char **warn)
 {
-	char err[256], *tok, *out = NULL;
-	time_t now;
+	char err[256], *tok = NULL, *old = NULL;
+	const char *out;
+	vtim_mono now;
+	unsigned mint = 0;
 
-	if (hub->token != NULL) {
-		if (asprintf(&out, "Authorization: Bearer %s", hub->token) < 0)
-			out = NULL;
-		return (out);
-	}
+	if (hub->auth != NULL)
+		return (hub->auth);
 	if (hub->jwt_key == NULL)
 		return (NULL);
-	now = time(NULL);
-	AZ(pthread_mutex_lock(&hub->mtx));
-	if (now >= hub->minted_renew) {
-		tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish",
-		    hub->topic, hub->jwt_ttl, now, err, sizeof err);
+	now = VTIM_mono();
+	Lck_Lock(&hub->mtx);
+	if (now >= hub->minted_renew && !hub->minting) {
+		hub->minting = 1;
+		mint = 1;
+	}
+	Lck_Unlock(&hub->mtx);
+	if (mint)
+		tok = mint_header(hub, err, sizeof err);
+	Lck_Lock(&hub->mtx);
+	if (mint) {
+		hub->minting = 0;
 		if (tok != NULL) {
-			free(hub->minted);
+			old = hub->minted;
 			hub->minted = tok;
 			hub->minted_renew = now + hub->jwt_ttl / 2;
 		} else {
 			/* The old token stays valid until its exp. */
-			*why = "cannot renew the publisher JWT";
+			*warn = "cannot renew the publisher JWT";
 		}
 	}
-	if (asprintf(&out, "Authorization: Bearer %s", hub->minted) < 0)
-		out = NULL;
-	AZ(pthread_mutex_unlock(&hub->mtx));
+	AN(hub->minted);
+	out = WS_Copy(ctx->ws, hub->minted, -1);
+	Lck_Unlock(&hub->mtx);
+	hb_bearer_free(old);
+	if (out == NULL) {
+		(void)ws_overflow(ctx, hub);
+		return ("");
+	}
 	return (out);
 }
 
 struct reply {
-	char	buf[HUB_ID_MAX + 1];
-	size_t	len;
+	unsigned	magic;
+#define REPLY_MAGIC	0x1a7e4c63
+	char		buf[HUB_ID_MAX + 1];
+	size_t		len;
 };
 
 static size_t
 reply_collect(char *ptr, size_t size, size_t nmemb, void *priv)
 {
-	struct reply *r = priv;
-	size_t n = size * nmemb, room = HUB_ID_MAX - r->len;
+	struct reply *r;
+	size_t n = size * nmemb, room;
 
+	CAST_OBJ_NOTNULL(r, priv, REPLY_MAGIC);
+	room = HUB_ID_MAX - r->len;
 	/* Keep the start (the id); the rest of a long body is discarded. */
 	if (n < room)
 		room = n;
@@ -700,17 +865,19 @@ id_clean(struct reply *r)
 
 static VCL_BOOL
 publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
-    struct task_state *ts, const char *why, vtim_real t0)
+    struct task_state *ts, const char *why, vtim_mono t0)
 {
 	ts->error = WS_Copy(ctx->ws, why, -1);
-	if (ts->error == NULL)
+	if (ts->error == NULL) {
 		ts->error = "publish failed (workspace overflow)";
+		(void)ws_overflow(ctx, hub);
+	}
 	ts->id = "";
 	__atomic_add_fetch(&hub->vsc->failed, 1, __ATOMIC_RELAXED);
 	if (t0 > 0)
 		__atomic_add_fetch(&hub->vsc->publish_usec,
-		    (uint64_t)((VTIM_real() - t0) * 1e6), __ATOMIC_RELAXED);
-	VSLb(ctx->vsl, SLT_Error, "broadcast: %s: publish failed: %s",
+		    (uint64_t)((VTIM_mono() - t0) * 1e6), __ATOMIC_RELAXED);
+	VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: publish failed: %s",
 	    hub->vcl_name, why);
 	return (0);
 }
@@ -722,15 +889,15 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	struct curl_slist *hdrs = NULL, *hl;
 	struct reply rep;
 	char errbuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE + 64];
-	char *json = NULL, *ejson = NULL, *etopic = NULL, *form = NULL;
-	char *auth = NULL;
-	const char *cause = NULL, *renew_warning = NULL;
+	char *json, *ejson;
+	struct vsb *form;
+	const char *cause = NULL, *renew_warning = NULL, *auth;
 	size_t jlen = 0, flen;
 	long status = 0, left_ms;
 	CURLcode cc;
 	CURL *h;
-	vtim_real t0;
-	vtim_mono deadline;
+	vtim_mono t0, deadline;
+	vtim_dur took;
 	VCL_BOOL ok = 0;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
@@ -752,45 +919,46 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		ts->id = "";
 		ts->error = "loop: the request carries an " HB_GUARD_HEADER
 		    " header, it is a replay and is not published again";
-		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
+		VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: %s", hub->vcl_name,
 		    ts->error);
 		return (0);
 	}
 
-	t0 = VTIM_real();
+	/* Durations on the monotonic clock: a step of the wall clock
+	 * neither stretches the bound nor corrupts publish_usec. */
+	t0 = VTIM_mono();
 	/* One bound for all of it: the wait for a connection included. */
-	deadline = VTIM_mono() + hub->timeout_ms * 1e-3;
+	deadline = t0 + hub->timeout_ms * 1e-3;
 	json = event_from_req(ctx, hub, &jlen, &cause, &ts->rejected);
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 
-	h = handle_get(hub, deadline, &cause);
-	if (h == NULL) {
+	auth = auth_header(ctx, hub, &renew_warning);
+	if (renew_warning != NULL)
+		VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: %s", hub->vcl_name,
+		    renew_warning);
+	if (auth != NULL && *auth == '\0') {
 		free(json);
-		return (publish_failed(ctx, hub, ts, cause, t0));
+		return (publish_failed(ctx, hub, ts, "workspace overflow", t0));
 	}
-	curl_easy_reset(h);
-	etopic = curl_easy_escape(h, hub->topic, 0);
-	ejson = curl_easy_escape(h, json, (int)jlen);
+
+	/* The form, built before a connection is taken. */
+	ejson = curl_easy_escape(NULL, json, (int)jlen);
 	free(json);
-	auth = auth_header(hub, &renew_warning);
-	if (etopic == NULL || ejson == NULL ||
-	    asprintf(&form, "topic=%s&data=%s%s", etopic, ejson,
-	    hub->private_update ? "&private=on" : "") < 0)
-		form = NULL;
-	curl_free(etopic);
+	form = VSB_new_auto();
+	if (form != NULL && ejson != NULL) {
+		VSB_cat(form, hub->form_prefix);
+		VSB_cat(form, ejson);
+		if (hub->private_update)
+			VSB_cat(form, "&private=on");
+	}
 	curl_free(ejson);
-	if (form == NULL || ((hub->token != NULL || hub->jwt_key != NULL) &&
-	    auth == NULL)) {
-		free(form);
-		free(auth);
-		handle_put(hub, h, 1);
+	if (form == NULL || ejson == NULL || VSB_finish(form) != 0) {
+		if (form != NULL)
+			VSB_destroy(&form);
 		return (publish_failed(ctx, hub, ts, "out of memory", t0));
 	}
-	if (renew_warning != NULL)
-		VSLb(ctx->vsl, SLT_Error, "broadcast: %s: %s", hub->vcl_name,
-		    renew_warning);
-	flen = strlen(form);
+	flen = (size_t)VSB_len(form);
 
 	hl = curl_slist_append(NULL,
 	    "Content-Type: application/x-www-form-urlencoded");
@@ -802,20 +970,26 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		hl = curl_slist_append(hdrs, "Expect:");
 	if (hl == NULL) {
 		curl_slist_free_all(hdrs);
-		free(form);
-		free(auth);
-		handle_put(hub, h, 1);
+		VSB_destroy(&form);
 		return (publish_failed(ctx, hub, ts, "out of memory", t0));
 	}
 
-	memset(&rep, 0, sizeof rep);
+	h = handle_get(hub, deadline, &cause);
+	if (h == NULL) {
+		curl_slist_free_all(hdrs);
+		VSB_destroy(&form);
+		return (publish_failed(ctx, hub, ts, cause, t0));
+	}
+	curl_easy_reset(h);
+
+	INIT_OBJ(&rep, REPLY_MAGIC);
 	errbuf[0] = '\0';
 	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
 	hb_curl_defaults(h);
 	if (hub->proxy != NULL)
 		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
 	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, VSB_data(form));
 	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)flen);
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -840,8 +1014,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	handle_put(hub, h, 1);
 	curl_slist_free_all(hdrs);
-	free(form);
-	free(auth);
+	VSB_destroy(&form);
 
 	if (cc != CURLE_OK) {
 		snprintf(why, sizeof why, "hub unreachable: %s",
@@ -861,16 +1034,17 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	ts->id = WS_Copy(ctx->ws, rep.buf, (int)rep.len + 1);
 	if (ts->id == NULL) {
 		ts->id = "";
-		VRT_fail(ctx, "broadcast: workspace overflow");
+		(void)ws_overflow(ctx, hub);
 	}
 	ts->error = "";
 	ok = 1;
+	took = VTIM_mono() - t0;
 	__atomic_add_fetch(&hub->vsc->published, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&hub->vsc->publish_usec,
-	    (uint64_t)((VTIM_real() - t0) * 1e6), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hub->vsc->publish_usec, (uint64_t)(took * 1e6),
+	    __ATOMIC_RELAXED);
 	VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: published id=%s "
 	    "status=%ld bytes=%zu time=%.3fms", hub->vcl_name, ts->id,
-	    status, flen, (VTIM_real() - t0) * 1e3);
+	    status, flen, took * 1e3);
 	return (ok);
 }
 
