@@ -32,6 +32,12 @@
 #include "hb_jwt.h"
 #include "hb_url.h"
 
+/* The "no transaction" vxid: an integer up to Varnish 7.2, a struct from
+ * 7.3, which defines this name for it. */
+#ifndef NO_VXID
+#define NO_VXID 0
+#endif
+
 #define HUB_ID_MAX		1024	/* longest event id kept from the hub */
 #define DEFAULT_TOPIC		"http-broadcast"
 
@@ -288,7 +294,7 @@ form_prefix(const char *topic)
 	return (r);
 }
 
-/* In vcl_init, on the CLI's log (vxid 0), as std.log() does. */
+/* In vcl_init, on the CLI's log (no vxid), as std.log() does. */
 static void
 short_key_warning(VRT_CTX, const char *vcl_name, size_t len)
 {
@@ -300,7 +306,8 @@ short_key_warning(VRT_CTX, const char *vcl_name, size_t len)
 		VSLb(ctx->vsl, SLT_VCL_Error, fmt, vcl_name, len,
 		    HB_HMAC_KEY_MIN);
 	else
-		VSL(SLT_VCL_Error, 0, fmt, vcl_name, len, HB_HMAC_KEY_MIN);
+		VSL(SLT_VCL_Error, NO_VXID, fmt, vcl_name, len,
+		    HB_HMAC_KEY_MIN);
 }
 
 static long
