@@ -512,11 +512,8 @@ replay_free(struct replay *r)
 void
 replay_submit_gap(struct replay *r, uint64_t seq)
 {
-	struct hb_hdr h[2] = {
-		{ HB_GUARD_HEADER, sizeof HB_GUARD_HEADER - 1,
-		    r->cfg->hub_guard_token, strlen(r->cfg->hub_guard_token) },
-		{ HB_GAP_HEADER, sizeof HB_GAP_HEADER - 1, "1", 1 },
-	};
+	/* The guard is added as to every replay (job_build). */
+	struct hb_hdr h = { HB_GAP_HEADER, sizeof HB_GAP_HEADER - 1, "1", 1 };
 	struct hb_event ev;
 	size_t len;
 	char *json;
@@ -526,8 +523,8 @@ replay_submit_gap(struct replay *r, uint64_t seq)
 	ev.host = "";
 	ev.path = "/";
 	ev.rawquery = "";
-	ev.hdrs = h;
-	ev.nhdrs = 2;
+	ev.hdrs = &h;
+	ev.nhdrs = 1;
 	json = hb_event_encode(&ev, &len);
 	if (json == NULL) {
 		log_msg(LOG_ERROR, "cannot ban after the gap: out of memory");

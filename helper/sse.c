@@ -75,12 +75,6 @@ replace(char **dst, const char *src, size_t len)
 	return (0);
 }
 
-int
-sse_set_id(struct sse_parser *p, const char *id)
-{
-	return (replace(&p->id, id, strlen(id)));
-}
-
 void
 sse_fini(struct sse_parser *p)
 {

@@ -49,8 +49,6 @@ int sse_init(struct sse_parser *p, size_t max, const struct sse_callbacks *cb,
     void *priv);
 /* Forget a partial line and event (a new connection); keep the last ID. */
 void sse_reset(struct sse_parser *p);
-/* Set the last event ID buffer (the cursor we resume from). */
-int sse_set_id(struct sse_parser *p, const char *id);
 /* Returns 0, or -1 when out of memory (the parser stays usable). */
 int sse_feed(struct sse_parser *p, const char *buf, size_t len);
 void sse_fini(struct sse_parser *p);

@@ -140,8 +140,9 @@ event_id(struct stream *s, const char *id)
 	s->m->events_without_id++;
 	/* Once per connection at warning level: a hub that gives no ids
 	 * gives none to any event. */
-	log_msg(s->warned_no_id++ ? LOG_DEBUG : LOG_WARN, "event without a usable id (%s, %zu bytes): "
-	    "replayed, but it cannot be a resume point", why,
+	log_msg(s->warned_no_id++ ? LOG_DEBUG : LOG_WARN, "event without a "
+	    "usable id (%s, %zu bytes): replayed, but it cannot be a resume "
+	    "point", why,
 	    s->parser.has_id ? strlen(id) : (size_t)0);
 	return (NULL);
 }
@@ -318,11 +319,9 @@ on_body(char *buf, size_t size, size_t n, void *priv)
 
 	if (!s->ok)
 		return (0);
-	/* Backpressure: leave the bytes in libcurl (and the kernel, and
-	 * the hub) rather than queue events without bound. */
-	/* Reading on while varnishd is slow keeps the hub's queue of
-	 * updates for us from overflowing: pause only at the memory bound
-	 * (AGENT_MAX_BACKLOG). */
+	/* Backpressure, but only at the memory bound (AGENT_MAX_BACKLOG):
+	 * reading on while varnishd is slow keeps the hub's queue of
+	 * updates for us from overflowing. */
 	if (replay_backlog(s->r) >= (size_t)s->cfg->agent_max_backlog) {
 		s->paused = 1;
 		s->was_paused = 1;
@@ -398,15 +397,12 @@ static int64_t
 backoff_ms(struct stream *s)
 {
 	int64_t d = s->retry_ms, max = s->cfg->hub_reconnect_max_ms;
+	unsigned f = s->failures < MAX_FAILURES_SHIFT ? s->failures :
+	    MAX_FAILURES_SHIFT;
 
 	/* Delays fall in [d/2, d]: the floor applies to d/2. */
 	if (d < 2 * RECONNECT_FLOOR_MS)
 		d = 2 * RECONNECT_FLOOR_MS;
-	unsigned f = s->failures < MAX_FAILURES_SHIFT ? s->failures :
-	    MAX_FAILURES_SHIFT;
-
-	if (d > max)
-		d = max;
 	d <<= f;
 	if (d > max)
 		d = max;
