@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hb_curl.h"
 #include "hb_event.h"
 #include "hb_url.h"
 

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hb_curl.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"

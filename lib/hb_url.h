@@ -45,12 +45,4 @@ int hb_agent_url(const char *agent, char **url, char *err, size_t errlen);
 /* 1 when url and agent name the same scheme, host and port. */
 int hb_same_origin(const char *url, const char *agent);
 
-/*
- * What every transfer of the project sets: no signals (timeouts in threads
- * and in one event loop), no redirects and no proxy from the environment
- * (only the configured host is ever contacted, and a stray http_proxy
- * never sees a token), http and https only.
- */
-void hb_curl_defaults(CURL *e);
-
 #endif /* HB_URL_H */

@@ -27,6 +27,7 @@
 #include "vcc_broadcast_if.h"
 #include "VSC_broadcast.h"
 
+#include "hb_curl.h"
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
