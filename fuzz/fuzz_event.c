@@ -17,7 +17,9 @@
 
 #include <curl/curl.h>
 
+#include "hb_check.h"
 #include "hb_event.h"
+#include "hb_path.h"
 #include "hb_url.h"
 
 #define AGENT	"http://127.0.0.1:6081"

@@ -14,13 +14,14 @@
 #include <string.h>
 
 #include "../helper/settings.h"
+#include "hb_url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s, *ep, *again, buf[64];
+	char *s, *ep, *again, buf[64], err[256];
 	int64_t ms, ms2;
 	size_t bytes, bytes2;
 
@@ -49,12 +50,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	default:
-		if (settings_parse_agent(s, &ep) == 0) {
+		if (hb_agent_parse(s, &ep, err, sizeof err) == 0) {
 			assert(strncmp(ep, "http://", 7) == 0 ||
 			    strncmp(ep, "https://", 8) == 0);
 			assert(strchr(strstr(ep, "://") + 3, '/') == NULL);
 			assert(strpbrk(ep, " \r\n?#") == NULL);
-			assert(settings_parse_agent(ep, &again) == 0);
+			assert(hb_agent_parse(ep, &again, err,
+			    sizeof err) == 0);
 			assert(strcmp(again, ep) == 0);
 			free(again);
 			free(ep);

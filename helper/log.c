@@ -15,7 +15,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "hb_event.h"
+#include "hb_utf8.h"
 
 #include "log.h"
 

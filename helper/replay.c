@@ -26,7 +26,9 @@
 #include <strings.h>
 
 #include "hb_curl.h"
+#include "hb_check.h"
 #include "hb_event.h"
+#include "hb_path.h"
 #include "hb_url.h"
 
 #include "clock.h"
@@ -213,17 +215,19 @@ job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 	for (i = 0; i < ev->nhdrs; i++) {
 		const struct hb_hdr *h = &ev->hdrs[i];
 
-		/* Connection-scoped, ours to compute, or the guard, which
-		 * is ours to give (the event's may be missing or another
-		 * fleet's). */
-		if (hb_header_is_hop_by_hop(h->name, h->name_len) ||
-		    is_header(h, "Host") || is_header(h, "Content-Length") ||
-		    is_header(h, "Expect") || is_header(h, HB_GUARD_HEADER))
+		/* The publisher's rule, applied again: a Go agent or an
+		 * older VMOD may have sent more.  The guard is ours to
+		 * give (the event's may be missing or another fleet's). */
+		if (!hb_header_travels(h->name, h->name_len))
 			continue;
 		bad |= add_header(&j->hdrs, h->name, h->name_len, h->value,
 		    h->value_len);
 	}
 	bad |= add_raw(&j->hdrs, r->guard);
+	/* Our own request after a gap is the only one with this header:
+	 * no event may carry it (hb_header_travels()). */
+	if (j->own)
+		bad |= add_raw(&j->hdrs, HB_GAP_HEADER ": 1");
 	/* Remove what curl would add on its own: the replay carries the
 	 * event's headers, not ours. */
 	if (!has_header(ev, "Accept"))
@@ -509,12 +513,11 @@ replay_free(struct replay *r)
  * X-HttpBroadcast-Gap header, which the VCL examples turn into a ban of
  * every object.  It is not an event, so AGENT_ALLOWED_METHODS does not
  * apply; it goes through the same checks, queue and retries as one.
+ * job_build() adds both headers.
  */
 void
 replay_submit_gap(struct replay *r, uint64_t seq)
 {
-	/* The guard is added as to every replay (job_build). */
-	struct hb_hdr h = { HB_GAP_HEADER, sizeof HB_GAP_HEADER - 1, "1", 1 };
 	struct hb_event ev;
 	size_t len;
 	char *json;
@@ -524,8 +527,6 @@ replay_submit_gap(struct replay *r, uint64_t seq)
 	ev.host = "";
 	ev.path = "/";
 	ev.rawquery = "";
-	ev.hdrs = &h;
-	ev.nhdrs = 1;
 	json = hb_event_encode(&ev, &len);
 	if (json == NULL) {
 		log_msg(LOG_ERROR, "cannot ban after the gap: out of memory");

@@ -185,91 +185,13 @@ get_methods(const char *v, char *err, size_t errlen)
 }
 
 static int
-agent_canonical(const char *v, char **endpoint)
-{
-	CURLU *u;
-	char *full = NULL, *scheme = NULL, *host = NULL, *port = NULL,
-	    *path = NULL, *query = NULL;
-	int r = SETTINGS_AGENT_NOMEM;
-
-	*endpoint = NULL;
-	if (strstr(v, "://") == NULL) {
-		if (asprintf(&full, "http://%s", v) < 0)
-			return (SETTINGS_AGENT_NOMEM);
-	} else if ((full = strdup(v)) == NULL) {
-		return (SETTINGS_AGENT_NOMEM);
-	}
-	u = curl_url();
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, full, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		r = SETTINGS_AGENT_NOT_URL;
-	} else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		r = SETTINGS_AGENT_SCHEME;
-	} else if ((curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
-	    strcmp(path, "/") != 0) ||
-	    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
-		r = SETTINGS_AGENT_PATH;
-	} else {
-		(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
-		if (asprintf(endpoint, "%s://%s%s%s", scheme, host,
-		    port != NULL ? ":" : "", port != NULL ? port : "") < 0)
-			*endpoint = NULL;
-		else
-			r = 0;
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_free(query);
-	curl_url_cleanup(u);
-	free(full);
-	return (r);
-}
-
-int
-settings_parse_agent(const char *v, char **endpoint)
-{
-	char *again;
-	int r;
-
-	r = agent_canonical(v, endpoint);
-	if (r != 0)
-		return (r);
-	/* What we log and hand to curl must mean what it says: curl
-	 * decodes a %-encoded host after its IPv4 check, so "%357" gives
-	 * "http://57", which curl would then read as 0.0.0.57. */
-	r = agent_canonical(*endpoint, &again);
-	if (r == 0 && strcmp(again, *endpoint) != 0)
-		r = SETTINGS_AGENT_AMBIGUOUS;
-	free(again);
-	if (r != 0) {
-		free(*endpoint);
-		*endpoint = NULL;
-	}
-	return (r);
-}
-
-static int
 get_agent(struct settings *cfg, const char *v, char *err, size_t errlen)
 {
-	switch (settings_parse_agent(v, &cfg->agent_endpoint)) {
-	case 0:
-		return (0);
-	case SETTINGS_AGENT_NOT_URL:
-		FAIL(S_AGENT_ENDPOINT, "\"%.128s\" is not a URL", v);
-	case SETTINGS_AGENT_SCHEME:
-		FAIL(S_AGENT_ENDPOINT, "scheme must be http or https");
-	case SETTINGS_AGENT_PATH:
-		FAIL(S_AGENT_ENDPOINT, "must be http://host[:port] without a "
-		    "path or query");
-	case SETTINGS_AGENT_AMBIGUOUS:
-		FAIL(S_AGENT_ENDPOINT, "\"%.128s\" does not name one host "
-		    "plainly (a %%-encoded host name?)", v);
-	default:
-		FAIL(S_AGENT_ENDPOINT, "out of memory");
-	}
+	char why[256];
+
+	if (hb_agent_parse(v, &cfg->agent_endpoint, why, sizeof why) != 0)
+		FAIL(S_AGENT_ENDPOINT, "%s", why);
+	return (0);
 }
 
 static int

@@ -64,14 +64,5 @@ void settings_warn(const struct settings *cfg);
 int settings_parse_duration(const char *s, int64_t *ms);
 /* Bytes with an optional k/K or M suffix (powers of 1024). */
 int settings_parse_size(const char *s, size_t *bytes);
-/* AGENT_ENDPOINT: http://host[:port] or https://, scheme optional (as the
- * Go agent allowed), no path or query.  0 and the canonical
- * "scheme://host[:port]" in *endpoint (malloc'ed), or one of: */
-#define SETTINGS_AGENT_NOMEM	-1
-#define SETTINGS_AGENT_NOT_URL	1
-#define SETTINGS_AGENT_SCHEME	2
-#define SETTINGS_AGENT_PATH	3
-#define SETTINGS_AGENT_AMBIGUOUS 4	/* does not parse back to itself */
-int settings_parse_agent(const char *v, char **endpoint);
 
 #endif /* HB_SETTINGS_H */

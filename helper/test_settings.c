@@ -29,23 +29,6 @@ size(const char *s)
 	return ((long long)b);
 }
 
-/* The canonical endpoint, or the error code as a string. */
-static int
-agent_is(const char *v, const char *want)
-{
-	char *ep = NULL, code[16];
-	int r, ok;
-
-	r = settings_parse_agent(v, &ep);
-	if (r != 0) {
-		snprintf(code, sizeof code, "%d", r);
-		return (strcmp(code, want) == 0);
-	}
-	ok = strcmp(ep, want) == 0;
-	free(ep);
-	return (ok);
-}
-
 int
 main(void)
 {
@@ -80,15 +63,5 @@ main(void)
 	CHECK(size("-1") == -1);
 	CHECK(size("12q") == -1);
 	CHECK(size("4096M") == -1);
-
-	CHECK(agent_is("http://127.0.0.1:6081", "http://127.0.0.1:6081"));
-	CHECK(agent_is("localhost:6081", "http://localhost:6081"));
-	CHECK(agent_is("https://[::1]:443/", "https://[::1]:443"));
-	CHECK(agent_is("http://127.1", "http://127.0.0.1"));
-	CHECK(agent_is("ftp://x", "2"));
-	CHECK(agent_is("http://h/p", "3"));
-	CHECK(agent_is("http://h?q=1", "3"));
-	/* curl would read the "http://57" it gives as 0.0.0.57 */
-	CHECK(agent_is("%357", "4"));
 	return (TEST_DONE());
 }

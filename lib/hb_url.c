@@ -87,14 +87,54 @@ split_topic(const char *q, char **topic, char **rest)
 	return (0);
 }
 
+/*
+ * The checks every endpoint of the project passes: an absolute http or
+ * https URL with a host.  0 with *up to release with curl_url_cleanup(),
+ * or -1 with a reason that names what the URL is for.
+ */
+static int
+url_open(const char *s, const char *what, CURLU **up, char *err,
+    size_t errlen)
+{
+	CURLU *u;
+	CURLUcode uc;
+	char *scheme = NULL, *host = NULL;
+	int r = -1;
+
+	*up = NULL;
+	u = curl_url();
+	if (u == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	uc = curl_url_set(u, CURLUPART_URL, s, 0);
+	if (uc != CURLUE_OK)
+		snprintf(err, errlen, "%s is not a valid URL: %s", what,
+		    curl_url_strerror(uc));
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+		snprintf(err, errlen, "%s must be an http:// or https:// URL",
+		    what);
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0')
+		snprintf(err, errlen, "%s has no host", what);
+	else
+		r = 0;
+	curl_free(scheme);
+	curl_free(host);
+	if (r == 0)
+		*up = u;
+	else
+		curl_url_cleanup(u);
+	return (r);
+}
+
 int
 hb_endpoint_parse(const char *endpoint, char **url, char **topic,
     char *err, size_t errlen)
 {
 	CURLU *u;
-	CURLUcode uc;
-	char *scheme = NULL, *host = NULL, *query = NULL, *rest = NULL;
-	char *full = NULL;
+	char *query = NULL, *rest = NULL, *full = NULL;
 	int r = -1;
 
 	*url = NULL;
@@ -103,28 +143,8 @@ hb_endpoint_parse(const char *endpoint, char **url, char **topic,
 		snprintf(err, errlen, "hub endpoint is empty");
 		return (-1);
 	}
-	u = curl_url();
-	if (u == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (url_open(endpoint, "hub endpoint", &u, err, errlen) != 0)
 		return (-1);
-	}
-	uc = curl_url_set(u, CURLUPART_URL, endpoint, 0);
-	if (uc != CURLUE_OK) {
-		snprintf(err, errlen, "hub endpoint is not a valid URL: %s",
-		    curl_url_strerror(uc));
-		goto done;
-	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		snprintf(err, errlen, "hub endpoint must be an http:// or "
-		    "https:// URL");
-		goto done;
-	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    *host == '\0') {
-		snprintf(err, errlen, "hub endpoint has no host");
-		goto done;
-	}
 	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
 		if (split_topic(query, topic, &rest) != 0) {
 			snprintf(err, errlen, "out of memory");
@@ -151,10 +171,86 @@ hb_endpoint_parse(const char *endpoint, char **url, char **topic,
 	free(rest);
 	curl_free(full);
 	curl_free(query);
-	curl_free(host);
-	curl_free(scheme);
 	curl_url_cleanup(u);
 	return (r);
+}
+
+/* "scheme://host[:port]" of v, as libcurl reads it. */
+static int
+agent_canonical(const char *v, char **endpoint, char *err, size_t errlen)
+{
+	CURLU *u;
+	char *full = NULL, *scheme = NULL, *host = NULL, *port = NULL,
+	    *path = NULL, *query = NULL;
+	int r = -1;
+
+	*endpoint = NULL;
+	/* The original project took "localhost:6081". */
+	if (strstr(v, "://") == NULL) {
+		if (asprintf(&full, "http://%s", v) < 0)
+			full = NULL;
+	} else {
+		full = strdup(v);
+	}
+	if (full == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	if (url_open(full, "agent endpoint", &u, err, errlen) != 0) {
+		free(full);
+		return (-1);
+	}
+	if ((curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    strcmp(path, "/") != 0) ||
+	    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		snprintf(err, errlen, "must be http://host[:port] without a "
+		    "path or query");
+	} else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
+		if (asprintf(endpoint, "%s://%s%s%s", scheme, host,
+		    port != NULL ? ":" : "", port != NULL ? port : "") < 0) {
+			*endpoint = NULL;
+			snprintf(err, errlen, "out of memory");
+		} else {
+			r = 0;
+		}
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	free(full);
+	return (r);
+}
+
+int
+hb_agent_parse(const char *v, char **endpoint, char *err, size_t errlen)
+{
+	char *again;
+	int r;
+
+	if (agent_canonical(v, endpoint, err, errlen) != 0)
+		return (-1);
+	/* What we log and hand to curl must mean what it says: curl
+	 * decodes a %-encoded host after its IPv4 check, so "%357" gives
+	 * "http://57", which curl would then read as 0.0.0.57. */
+	r = agent_canonical(*endpoint, &again, err, errlen);
+	if (r == 0 && strcmp(again, *endpoint) != 0) {
+		snprintf(err, errlen, "\"%.128s\" does not name one host "
+		    "plainly (a %%-encoded host name?)", v);
+		r = -1;
+	}
+	free(again);
+	if (r == 0)
+		return (0);
+	free(*endpoint);
+	*endpoint = NULL;
+	return (-1);
 }
 
 char *

@@ -19,6 +19,14 @@
 int hb_endpoint_parse(const char *endpoint, char **url, char **topic,
     char *err, size_t errlen);
 
+/*
+ * Parse an agent endpoint (AGENT_ENDPOINT): "host[:port]" as the original
+ * project took it, or an http or https URL without a path (other than
+ * "/") or a query.  *endpoint is its canonical "scheme://host[:port]"
+ * (malloc'ed), which parses back to itself.  0, or -1 with a reason.
+ */
+int hb_agent_parse(const char *v, char **endpoint, char *err, size_t errlen);
+
 /* The value of hex digit c (either case), or -1. */
 int hb_hexval(int c);
 

@@ -5,7 +5,10 @@
 
 #include <stdlib.h>
 
+#include "hb_base64.h"
+#include "hb_check.h"
 #include "hb_event.h"
+#include "hb_path.h"
 #include "test_check.h"
 
 #define HDR(n, v) { n, sizeof n - 1, v, sizeof v - 1 }
@@ -166,6 +169,31 @@ test_validate(void)
 }
 
 /* Bytes that are not UTF-8 travel base64-encoded and come back exact. */
+/* One rule for both sides: what the VMOD leaves out, the helper drops. */
+static void
+test_travels(void)
+{
+	static const char * const stay[] = {
+		"Host", "host", "Content-Length", "EXPECT", "Connection",
+		"Keep-Alive", "TE", "Transfer-Encoding", "Upgrade",
+		"Proxy-Authorization", "X-HttpBroadcast-Guard",
+		"x-httpbroadcast-guard", "X-HttpBroadcast-Gap", NULL
+	};
+	static const char * const go[] = {
+		"Xkey", "X-Purge-Regex", "Authorization", "Cookie", "Accept",
+		"Content-Type", "Hosts", "Expected",
+		NULL
+	};
+	const char * const *p;
+
+	for (p = stay; *p != NULL; p++)
+		CHECK(!hb_header_travels(*p, strlen(*p)));
+	for (p = go; *p != NULL; p++)
+		CHECK(hb_header_travels(*p, strlen(*p)));
+	/* A prefix is not the header. */
+	CHECK(hb_header_travels("Hos", 3));
+}
+
 static void
 test_binary(void)
 {
@@ -328,6 +356,7 @@ main(void)
 	test_paths();
 	test_target();
 	test_binary();
+	test_travels();
 	test_base64();
 	return (TEST_DONE());
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "hb_url.h"
 #include "test_check.h"
@@ -32,6 +33,20 @@ parse_bad(const char *ep, const char *why)
 	CHECK(u == NULL && t == NULL);
 }
 
+/* The canonical endpoint, or a word of the reason. */
+static int
+agent_is(const char *v, const char *want)
+{
+	char *ep = NULL, err[256];
+	int ok;
+
+	if (hb_agent_parse(v, &ep, err, sizeof err) != 0)
+		return (ep == NULL && strstr(err, want) != NULL);
+	ok = strcmp(ep, want) == 0;
+	free(ep);
+	return (ok);
+}
+
 int
 main(void)
 {
@@ -46,6 +61,17 @@ main(void)
 	parse_bad("", "empty");
 	parse_bad("ftp://hub/x", "http://");
 	parse_bad("not a url", "not a valid URL");
+
+	CHECK(agent_is("http://127.0.0.1:6081", "http://127.0.0.1:6081"));
+	CHECK(agent_is("localhost:6081", "http://localhost:6081"));
+	CHECK(agent_is("https://[::1]:443/", "https://[::1]:443"));
+	CHECK(agent_is("http://127.1", "http://127.0.0.1"));
+	CHECK(agent_is("ftp://x", "agent endpoint must be an http://"));
+	CHECK(agent_is("http://h/p", "without a path or query"));
+	CHECK(agent_is("http://h?q=1", "without a path or query"));
+	CHECK(agent_is("http://", "agent endpoint is not a valid URL"));
+	/* curl would read the "http://57" it gives as 0.0.0.57 */
+	CHECK(agent_is("%357", "does not name one host plainly"));
 
 	s = hb_url_add_query("http://h/.well-known/mercure", "topic",
 	    "a b/{c}");

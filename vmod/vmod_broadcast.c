@@ -27,10 +27,12 @@
 #include "vcc_broadcast_if.h"
 #include "VSC_broadcast.h"
 
+#include "hb_check.h"
 #include "hb_curl.h"
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
+#include "hb_path.h"
 #include "hb_url.h"
 
 /* The "no transaction" vxid: an integer up to Varnish 7.2, a struct from
@@ -534,9 +536,7 @@ excluded(const struct vmod_broadcast_hub *hub, const char *name, size_t len)
 {
 	unsigned u;
 
-	if ((len == 4 && strncasecmp(name, "Host", 4) == 0) ||
-	    (len == 14 && strncasecmp(name, "Content-Length", 14) == 0) ||
-	    hb_header_is_hop_by_hop(name, len))
+	if (!hb_header_travels(name, len))
 		return (1);
 	for (u = 0; u < hub->nexclude; u++)
 		if (strlen(hub->exclude[u]) == len &&
