@@ -14,6 +14,7 @@
 
 #include <microhttpd.h>
 
+#include "addr.h"
 #include "metrics.h"
 #include "status.h"
 
@@ -26,6 +27,7 @@ typedef enum MHD_Result MHD_RESULT;
 struct status {
 	struct MHD_Daemon	*d;
 	const struct metrics	*m;
+	int			agent;	/* the agent role runs */
 };
 
 static MHD_RESULT
@@ -48,6 +50,9 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		body = "method not allowed\n";
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/healthz") == 0 && !st->agent) {
+		/* Server mode only: answering is being healthy. */
+		body = "ok\n";
 	} else if (strcmp(url, "/healthz") == 0) {
 		body = st->m->stalled ? "stalled\n" : st->m->connected ?
 		    "ok\n" : "not subscribed\n";
@@ -71,59 +76,16 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	return (ret);
 }
 
-/* "host:port", "[v6]:port" or ":port" (every address). */
-static int
-parse_addr(const char *addr, struct sockaddr_storage *ss, char *err,
-    size_t errlen)
-{
-	struct addrinfo hints, *res = NULL;
-	char host[256];
-	const char *colon, *h = addr;
-	size_t hl;
-	int r;
-
-	colon = strrchr(addr, ':');
-	if (colon == NULL || colon[1] == '\0') {
-		snprintf(err, errlen, "STATUS_ADDR: \"%.64s\" is not host:port",
-		    addr);
-		return (-1);
-	}
-	hl = (size_t)(colon - addr);
-	if (hl >= 2 && addr[0] == '[' && addr[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	if (hl >= sizeof host) {
-		snprintf(err, errlen, "STATUS_ADDR: host too long");
-		return (-1);
-	}
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	r = getaddrinfo(hl > 0 ? host : NULL, colon + 1, &hints, &res);
-	if (r != 0 || res == NULL) {
-		snprintf(err, errlen, "STATUS_ADDR: \"%.64s\": %s", addr,
-		    gai_strerror(r));
-		return (-1);
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return (0);
-}
-
 struct status *
-status_start(const char *addr, const struct metrics *m, char *err,
-    size_t errlen)
+status_start(const char *addr, const struct metrics *m, int agent,
+    char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct status *st;
 	unsigned flags = MHD_NO_FLAG;
 
 	memset(&ss, 0, sizeof ss);
-	if (parse_addr(addr, &ss, err, errlen) != 0)
+	if (addr_parse("STATUS_ADDR", addr, &ss, NULL, err, errlen) != 0)
 		return (NULL);
 	st = calloc(1, sizeof *st);
 	if (st == NULL) {
@@ -131,6 +93,7 @@ status_start(const char *addr, const struct metrics *m, char *err,
 		return (NULL);
 	}
 	st->m = m;
+	st->agent = agent;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* No thread flag: external select, driven by the main loop. */

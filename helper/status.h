@@ -15,9 +15,10 @@
 struct metrics;
 struct status;
 
-/* NULL with a reason in err when addr is bad or cannot be listened on. */
+/* NULL with a reason in err when addr is bad or cannot be listened on.
+ * agent: the agent role runs (/healthz then reports the subscription). */
 struct status *status_start(const char *addr, const struct metrics *m,
-    char *err, size_t errlen);
+    int agent, char *err, size_t errlen);
 void status_stop(struct status *st);
 /* The port listened on (useful with port 0: the kernel picks one). */
 unsigned status_port(const struct status *st);
