@@ -15,7 +15,7 @@ reply = b""
 while True:
     try:
         chunk = s.recv(65536)
-    except socket.timeout:
+    except (socket.timeout, ConnectionResetError):
         break
     if not chunk:
         break
