@@ -52,13 +52,14 @@ HB_GAUGE(time_t, last_event_timestamp_seconds,
     "Time the last event was received.")
 HB_COUNTER(server_published,
     "Requests published to the hub by the server mode (answered 202).",
-    "published")
+    NULL)
 HB_COUNTER(server_loops,
     "Requests not published: they carried a guard header (answered 202).",
-    "loops")
+    NULL)
 HB_COUNTER(server_refused,
-    "Requests refused by the server mode (400, 403, 405, 413).", "refused_requests")
+    "Requests refused by the server mode (400, 403, 405, 413).",
+    NULL)
 HB_COUNTER(server_failed,
     "Requests the hub did not accept within HUB_TIMEOUT (answered 503).",
-    "publish_failed")
+    NULL)
 HB_GAUGE(int, server_publishing, "Publishes waiting for the hub's answer.")
