@@ -118,10 +118,14 @@ log_startup(const struct daemon_state *d)
 	    c->status_addr != NULL ? c->status_addr : "(none)",
 	    d->cur.value != NULL ? d->cur.value : "(none)");
 	if (d->server != NULL)
-		log_msg(LOG_INFO, "server mode on port %u%s: methods=%s "
-		    "hub_timeout=%lldms max_body=%zu cors=%s proxy_protocol=%s",
+		log_msg(LOG_INFO, "server mode on port %u%s: publish_auth=%s "
+		    "methods=%s hub_timeout=%lldms max_body=%zu cors=%s "
+		    "proxy_protocol=%s",
 		    server_port(d->server), c->server_tls_cert != NULL ?
-		    " (TLS)" : "", c->server_allowed_methods,
+		    " (TLS)" : "", c->hub_publish_token != NULL ?
+		    "static token" : c->hub_publish_jwt_key != NULL ||
+		    c->hub_jwt_key != NULL ? "minted JWT" : "anonymous",
+		    c->server_allowed_methods,
 		    (long long)c->hub_timeout_ms, c->server_max_body,
 		    c->server_cors_origins != NULL ? c->server_cors_origins :
 		    "(none)", c->server_insecure ? "every peer" :

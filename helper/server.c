@@ -262,6 +262,15 @@ preflight(struct server *s, struct pub *p, struct MHD_Connection *conn,
  * The publish
  */
 
+/* The key publisher JWTs are minted with, or NULL. */
+static const char *
+mint_key(const struct settings *c)
+{
+	if (c->hub_publish_jwt_key != NULL)
+		return (c->hub_publish_jwt_key);
+	return (c->hub_publish_token == NULL ? c->hub_jwt_key : NULL);
+}
+
 /* The bearer line to present, or NULL when anonymous. */
 static const char *
 auth_line(struct server *s)
@@ -270,11 +279,11 @@ auth_line(struct server *s)
 	char err[256], *tok, *line;
 	int64_t now;
 
-	if (s->auth != NULL || c->hub_jwt_key == NULL)
+	if (s->auth != NULL || mint_key(c) == NULL)
 		return (s->auth);
 	now = clock_ms();
 	if (s->minted == NULL || now >= s->minted_renew) {
-		tok = hb_jwt_mint(c->hub_jwt_alg, c->hub_jwt_key, "publish",
+		tok = hb_jwt_mint(c->hub_jwt_alg, mint_key(c), "publish",
 		    c->hub_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
 		    err, sizeof err);
 		line = tok != NULL ? hb_bearer_header(tok) : NULL;

@@ -401,12 +401,16 @@ get_server(struct settings *cfg, const char * const *val, char *err,
 	if (cfg->server_tls_key != NULL && !read_file_ok(cfg->server_tls_key))
 		FAIL(S_SERVER_TLS_KEY_FILE, "cannot read %.200s: %s",
 		    cfg->server_tls_key, strerror(errno));
+	/* Publisher credentials: HUB_PUBLISH_TOKEN, HUB_PUBLISH_JWT_KEY,
+	 * HUB_TOKEN, then HUB_JWT_KEY (the hub may verify publishers and
+	 * subscribers with one key or two). */
 	cfg->hub_publish_token = dup_or_null(val[S_HUB_PUBLISH_TOKEN]);
-	if (cfg->hub_publish_token == NULL)
+	cfg->hub_publish_jwt_key = dup_or_null(val[S_HUB_PUBLISH_JWT_KEY]);
+	if (cfg->hub_publish_token != NULL && cfg->hub_publish_jwt_key != NULL)
+		FAIL(S_HUB_PUBLISH_TOKEN, "cannot be combined with "
+		    "HUB_PUBLISH_JWT_KEY");
+	if (cfg->hub_publish_token == NULL && cfg->hub_publish_jwt_key == NULL)
 		cfg->hub_publish_token = dup_or_null(val[S_HUB_TOKEN]);
-	if (val[S_HUB_PUBLISH_TOKEN] != NULL && *val[S_HUB_PUBLISH_TOKEN] != '\0' &&
-	    val[S_HUB_JWT_KEY] != NULL && *val[S_HUB_JWT_KEY] != '\0')
-		FAIL(S_HUB_PUBLISH_TOKEN, "cannot be combined with HUB_JWT_KEY");
 	if (cfg->server_allowed_methods == NULL)
 		FAIL(S_SERVER_ALLOWED_METHODS, "out of memory");
 #undef VAL
@@ -614,6 +618,15 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 			FAIL(S_HUB_JWT_KEY, "%s", why);
 		free(tok);
 	}
+	if (cfg->hub_publish_jwt_key != NULL) {
+		char *tok = hb_jwt_mint(cfg->hub_jwt_alg,
+		    cfg->hub_publish_jwt_key, "publish", cfg->hub_topic, 60, 0,
+		    why, sizeof why);
+
+		if (tok == NULL)
+			FAIL(S_HUB_PUBLISH_JWT_KEY, "%s", why);
+		free(tok);
+	}
 
 	cfg->hub_guard_token = strdup(val[S_HUB_GUARD_TOKEN] != NULL &&
 	    *val[S_HUB_GUARD_TOKEN] != '\0' ? val[S_HUB_GUARD_TOKEN] :
@@ -672,6 +685,12 @@ settings_warn(const struct settings *cfg)
 		log_msg(LOG_WARN, "SERVER_ALLOWED_IPS allows every address: "
 		    "anyone who reaches %s can invalidate the whole fleet",
 		    cfg->server_addr);
+	if (cfg->hub_publish_jwt_key != NULL &&
+	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
+	    strlen(cfg->hub_publish_jwt_key) < HB_HMAC_KEY_MIN)
+		log_msg(LOG_WARN, "HUB_PUBLISH_JWT_KEY: an HMAC key of %zu bytes "
+		    "can be guessed from any token it signed: use %d bytes or "
+		    "more", strlen(cfg->hub_publish_jwt_key), HB_HMAC_KEY_MIN);
 	if (cfg->hub_jwt_key != NULL &&
 	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
 	    strlen(cfg->hub_jwt_key) < HB_HMAC_KEY_MIN)
@@ -717,6 +736,10 @@ settings_free(struct settings *cfg)
 		explicit_bzero(cfg->hub_publish_token,
 		    strlen(cfg->hub_publish_token));
 	free(cfg->hub_publish_token);
+	if (cfg->hub_publish_jwt_key != NULL)
+		explicit_bzero(cfg->hub_publish_jwt_key,
+		    strlen(cfg->hub_publish_jwt_key));
+	free(cfg->hub_publish_jwt_key);
 	free(cfg->unused);
 	memset(cfg, 0, sizeof *cfg);
 }

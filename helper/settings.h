@@ -40,7 +40,8 @@ struct settings {
 	int64_t		server_write_timeout_ms;
 	char		*server_tls_cert;	/* file names, or NULL */
 	char		*server_tls_key;
-	char		*hub_publish_token;	/* or NULL */
+	char		*hub_publish_token;	/* static, or NULL */
+	char		*hub_publish_jwt_key;	/* or NULL: hub_jwt_key */
 	int64_t		hub_timeout_ms;
 	char		*unused;		/* set settings of a role that
 						 * does not run, for a warning */

@@ -47,7 +47,9 @@ HB_SETTING(SERVER_WRITE_TIMEOUT, "30s",
 HB_SETTING(SERVER_TLS_CERT_FILE, NULL, "PEM certificate chain: serve HTTPS")
 HB_SETTING(SERVER_TLS_KEY_FILE, NULL, "PEM private key of the certificate")
 HB_SETTING(HUB_PUBLISH_TOKEN, NULL,
-    "publisher JWT (default HUB_TOKEN, or minted from HUB_JWT_KEY)")
+    "publisher JWT (default HUB_TOKEN, or minted from a key)")
+HB_SETTING(HUB_PUBLISH_JWT_KEY, NULL,
+    "key to mint publisher JWTs with, when it is not HUB_JWT_KEY")
 HB_SETTING(HUB_TIMEOUT, "5s", "time limit of one publish to the hub")
 
 /* Subscription */
