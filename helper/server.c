@@ -916,7 +916,7 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 		return (0);
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di != NULL && n < max) {
-		fds[n].fd = di->listen_fd;
+		fds[n].fd = di->epoll_fd;
 		fds[n].events = CURL_WAIT_POLLIN;
 		fds[n].revents = 0;
 		n++;

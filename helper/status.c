@@ -4,12 +4,9 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -96,7 +93,10 @@ status_start(const char *addr, const struct metrics *m, int agent,
 	st->agent = agent;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* No thread flag: external select, driven by the main loop. */
+	/* No thread flag: driven by the main loop.  Epoll, not select: in
+	 * server mode the daemon may hold more descriptors than an fd_set
+	 * can name, and this listener's would be among them. */
+	flags |= MHD_USE_EPOLL;
 	st->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, st,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, 16u,
@@ -133,38 +133,21 @@ unsigned
 status_waitfds(struct status *st, struct curl_waitfd *fds, unsigned max,
     int64_t *timeout_ms)
 {
-	fd_set r, w, e;
-	MHD_socket maxfd = 0;
+	const union MHD_DaemonInfo *di;
 	MHD_UNSIGNED_LONG_LONG t;
-	unsigned n = 0;
-	int fd;
 
-	if (st == NULL)
+	if (st == NULL || max == 0)
 		return (0);
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	if (MHD_get_fdset(st->d, &r, &w, &e, &maxfd) != MHD_YES)
+	/* One descriptor for every socket of the listener. */
+	di = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (di == NULL)
 		return (0);
-	for (fd = 0; fd <= maxfd && n < max; fd++) {
-		short ev = 0;
-
-		if (FD_ISSET(fd, &r))
-			ev |= CURL_WAIT_POLLIN;
-		if (FD_ISSET(fd, &w))
-			ev |= CURL_WAIT_POLLOUT;
-		if (FD_ISSET(fd, &e))
-			ev |= CURL_WAIT_POLLPRI;
-		if (ev == 0)
-			continue;
-		fds[n].fd = fd;
-		fds[n].events = ev;
-		fds[n].revents = 0;
-		n++;
-	}
+	fds[0].fd = di->epoll_fd;
+	fds[0].events = CURL_WAIT_POLLIN;
+	fds[0].revents = 0;
 	if (MHD_get_timeout(st->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
 		*timeout_ms = (int64_t)t;
-	return (n);
+	return (1);
 }
 
 void
