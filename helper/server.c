@@ -906,6 +906,21 @@ listen_on(struct server *s, const char *addr, char *err, size_t errlen)
 
 	if (addr_parse("SERVER_ADDR", addr, &ss, &any, err, errlen) != 0)
 		return (-1);
+	/* ":port" is every address, IPv6 and IPv4 alike, as Go's listener
+	 * takes it: "::" with IPV6_V6ONLY off, where the host has IPv6. */
+	if (any && ss.ss_family == AF_INET) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&ss;
+		in_port_t port = ((struct sockaddr_in *)(void *)&ss)->sin_port;
+
+		s->lfd = socket(AF_INET6, SOCK_STREAM, 0);
+		if (s->lfd >= 0) {
+			close(s->lfd);
+			memset(&ss, 0, sizeof ss);
+			s6->sin6_family = AF_INET6;
+			s6->sin6_addr = in6addr_any;
+			s6->sin6_port = port;
+		}
+	}
 	len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
 	s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
