@@ -114,6 +114,7 @@ log_startup(const struct daemon_state *d)
 	    (long long)c->hub_idle_timeout_ms,
 	    (long long)c->hub_reconnect_max_ms,
 	    c->hub_gap_action == GAP_BAN ? "ban" : "warn",
+	    c->agent_endpoint == NULL ? "(not used)" :
 	    *c->state_file != '\0' ? c->state_file : "(memory)",
 	    c->status_addr != NULL ? c->status_addr : "(none)",
 	    d->cur.value != NULL ? d->cur.value : "(none)");
