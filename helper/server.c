@@ -66,6 +66,10 @@ typedef enum MHD_Result MHD_RESULT;
 /* Connections accepted per turn of the loop, so that a flood of them
  * cannot starve the subscription and the replays. */
 #define ACCEPT_BURST	64
+/* Publishes in flight to the hub at most: a hub that hangs holds this
+ * many connections, not one per client.  The next ones wait for a free
+ * slot, within their HUB_TIMEOUT. */
+#define PUBLISH_MAX	64
 /* Easy handles kept for the next publishes (their connections live in
  * the multi handle's cache). */
 #define POOL_MAX	32
@@ -81,6 +85,7 @@ struct pub {
 	unsigned		magic;
 #define PUB_MAGIC		0x3c0e51a9
 	struct pub		*next, *prev;	/* in flight, to the hub */
+	struct pub		*wnext;		/* waiting for a slot */
 	struct server		*srv;
 	struct MHD_Connection	*conn;
 	enum pub_state		state;
@@ -97,6 +102,7 @@ struct pub {
 	struct hb_publish_reply	rep;
 	char			errbuf[CURL_ERROR_SIZE];
 	int64_t			t0;
+	int64_t			deadline;	/* t0 + HUB_TIMEOUT */
 	unsigned		code;		/* the answer, once known */
 	char			msg[HB_PUBLISH_ID_MAX + 256];
 	int			answered;	/* a response is queued */
@@ -123,6 +129,8 @@ struct server {
 	char			*tls_key, *tls_cert;
 	struct pub		*flying;	/* publishes in flight */
 	size_t			nflying;
+	struct pub		*waiting, **wtail;	/* FIFO, for a slot */
+	size_t			nwaiting;
 	CURL			*pool[POOL_MAX];
 	size_t			npool;
 	struct pending		pending[PENDING_MAX];
@@ -353,6 +361,91 @@ easy_put(struct server *s, CURL *h)
 		curl_easy_cleanup(h);
 }
 
+static void conclude(struct server *s, struct pub *p, unsigned code,
+    const char *msg);
+
+static void
+publishing(struct server *s)
+{
+	s->m->server_publishing = (int)(s->nflying + s->nwaiting);
+}
+
+/* Put p's POST on the multi handle, bounded by what is left of its
+ * HUB_TIMEOUT. */
+static void
+launch(struct server *s, struct pub *p, int64_t now)
+{
+	const struct settings *c = s->cfg;
+	long left = (long)(p->deadline - now);
+
+	if (left < 1)
+		left = 1;	/* 0 would mean no limit at all */
+	p->easy = easy_get(s);
+	if (p->easy == NULL) {
+		s->m->server_failed++;
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "not published: out of memory");
+		return;
+	}
+	hb_publish_setopts(p->easy, c->hub_url, p->form, p->flen, p->hdrs,
+	    &p->rep, PACKAGE_NAME "/" PACKAGE_VERSION);
+	if (c->hub_proxy != NULL)
+		(void)curl_easy_setopt(p->easy, CURLOPT_PROXY, c->hub_proxy);
+	(void)curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, left);
+	(void)curl_easy_setopt(p->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
+	(void)curl_easy_setopt(p->easy, CURLOPT_ERRORBUFFER, p->errbuf);
+	(void)curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
+	if (curl_multi_add_handle(s->multi, p->easy) != CURLM_OK) {
+		easy_put(s, p->easy);
+		p->easy = NULL;
+		s->m->server_failed++;
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "not published: cannot start the transfer");
+		return;
+	}
+	p->next = s->flying;
+	p->prev = NULL;
+	if (s->flying != NULL)
+		s->flying->prev = p;
+	s->flying = p;
+	s->nflying++;
+	publishing(s);
+}
+
+/*
+ * Start the waiting publishes that have a slot now, and answer those whose
+ * HUB_TIMEOUT passed while they waited.  The FIFO is in deadline order
+ * (one HUB_TIMEOUT for all).
+ */
+static void
+waiting_run(struct server *s, int64_t now)
+{
+	struct pub *p;
+	char why[160];
+
+	while ((p = s->waiting) != NULL &&
+	    (s->nflying < PUBLISH_MAX || now >= p->deadline)) {
+		s->waiting = p->wnext;
+		if (s->waiting == NULL)
+			s->wtail = &s->waiting;
+		s->nwaiting--;
+		p->wnext = NULL;
+		if (now < p->deadline) {
+			launch(s, p, now);
+			continue;
+		}
+		s->m->server_failed++;
+		snprintf(why, sizeof why, "not published: the hub did not "
+		    "answer within HUB_TIMEOUT (%lldms): %d publishes were "
+		    "waiting for it", (long long)s->cfg->hub_timeout_ms,
+		    PUBLISH_MAX);
+		log_msg(LOG_WARN, "server: %.200s from %s answered 503: %s",
+		    p->target, p->client, why);
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+	}
+	publishing(s);
+}
+
 /*
  * The body is complete: build the event, check it as the VMOD does, and
  * put its publish on the multi handle.  Either a response is queued now
@@ -372,6 +465,7 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	size_t jlen = 0;
 	int n;
 
+	p->t0 = clock_ms();
 	memset(&w, 0, sizeof w);
 	n = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
 	w.max = n > 0 ? (size_t)n : 0;
@@ -440,34 +534,20 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	p->form = hb_publish_form(s->form_prefix, json, jlen, 1, &p->flen);
 	free(json);
 	p->hdrs = p->form != NULL ? hb_publish_headers(auth_line(s)) : NULL;
-	p->easy = p->hdrs != NULL ? easy_get(s) : NULL;
-	if (p->easy == NULL)
+	if (p->hdrs == NULL)
 		return (MHD_NO);
-	hb_publish_setopts(p->easy, c->hub_url, p->form, p->flen, p->hdrs,
-	    &p->rep, PACKAGE_NAME "/" PACKAGE_VERSION);
-	if (c->hub_proxy != NULL)
-		(void)curl_easy_setopt(p->easy, CURLOPT_PROXY, c->hub_proxy);
-	(void)curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS,
-	    (long)c->hub_timeout_ms);
-	(void)curl_easy_setopt(p->easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)c->hub_timeout_ms);
-	(void)curl_easy_setopt(p->easy, CURLOPT_ERRORBUFFER, p->errbuf);
-	(void)curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
-	if (curl_multi_add_handle(s->multi, p->easy) != CURLM_OK) {
-		easy_put(s, p->easy);
-		p->easy = NULL;
-		return (MHD_NO);
-	}
 	p->state = P_HUB;
-	p->t0 = clock_ms();
-	p->next = s->flying;
-	p->prev = NULL;
-	if (s->flying != NULL)
-		s->flying->prev = p;
-	s->flying = p;
-	s->nflying++;
-	s->m->server_publishing = (int)s->nflying;
+	p->deadline = p->t0 + c->hub_timeout_ms;
 	MHD_suspend_connection(conn);
+	if (s->nflying < PUBLISH_MAX) {
+		launch(s, p, p->t0);
+	} else {
+		p->wnext = NULL;
+		*s->wtail = p;
+		s->wtail = &p->wnext;
+		s->nwaiting++;
+		publishing(s);
+	}
 	return (MHD_YES);
 }
 
@@ -632,7 +712,7 @@ unfly(struct server *s, struct pub *p)
 		p->next->prev = p->prev;
 	p->next = p->prev = NULL;
 	s->nflying--;
-	s->m->server_publishing = (int)s->nflying;
+	publishing(s);
 }
 
 /* Store the outcome and wake the connection up: answer() sends it. */
@@ -803,6 +883,7 @@ server_run(struct server *s)
 		return;
 	accept_some(s);
 	now = clock_ms();
+	waiting_run(s, now);
 	for (i = 0; i < s->npending;) {
 		if (pending_try(s, &s->pending[i], now))
 			s->pending[i] = s->pending[--s->npending];
@@ -846,6 +927,8 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 		if (s->pending[i].deadline - now < *timeout_ms)
 			*timeout_ms = s->pending[i].deadline - now;
 	}
+	if (s->waiting != NULL && s->waiting->deadline - now < *timeout_ms)
+		*timeout_ms = s->waiting->deadline - now;
 	if (MHD_get_timeout(s->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
 		*timeout_ms = (int64_t)t;
 	return (n);
@@ -956,6 +1039,7 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 		return (NULL);
 	}
 	s->lfd = -1;
+	s->wtail = &s->waiting;
 	s->cfg = cfg;
 	s->m = m;
 	s->multi = multi;
@@ -1038,7 +1122,7 @@ server_port(const struct server *s)
 size_t
 server_inflight(const struct server *s)
 {
-	return (s != NULL ? s->nflying : 0);
+	return (s != NULL ? s->nflying + s->nwaiting : 0);
 }
 
 void
@@ -1071,6 +1155,13 @@ server_free(struct server *s)
 		(void)curl_multi_remove_handle(s->multi, p->easy);
 		curl_easy_cleanup(p->easy);
 		p->easy = NULL;
+		s->m->server_failed++;
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
+		    "the daemon is stopping");
+	}
+	while ((p = s->waiting) != NULL) {
+		s->waiting = p->wnext;
+		s->nwaiting--;
 		s->m->server_failed++;
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
 		    "the daemon is stopping");
