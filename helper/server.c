@@ -30,7 +30,6 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,7 +85,6 @@ struct pub {
 #define PUB_MAGIC		0x3c0e51a9
 	struct pub		*next, *prev;	/* in flight, to the hub */
 	struct pub		*wnext;		/* waiting for a slot */
-	struct server		*srv;
 	struct MHD_Connection	*conn;
 	enum pub_state		state;
 	char			*target;	/* the raw request-target */
