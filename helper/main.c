@@ -208,8 +208,8 @@ setup(struct daemon_state *d, int argc, char **argv)
 		fprintf(stderr, "http-broadcast: cannot initialise libcurl\n");
 		return (1);
 	}
-	/* Keep a warm connection per concurrent replay, plus the stream. */
-	/* and a few to the hub for the publishes of the server mode. */
+	/* Keep a warm connection per concurrent replay, plus the stream,
+	 * and in server mode some to the hub for the publishes. */
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
 	    d->cfg.agent_max_concurrency + 2 +
 	    (d->cfg.server_addr != NULL ? 32 : 0));

@@ -1,7 +1,8 @@
 /*
  * status: the optional HTTP listener (STATUS_ADDR) for /healthz and
- * /metrics, served by libmicrohttpd in external-select mode: it has no
- * thread of its own, the main loop polls its sockets next to libcurl's.
+ * /metrics, served by libmicrohttpd in external epoll mode: it has no
+ * thread of its own, the main loop polls its epoll descriptor next to
+ * libcurl's sockets.
  */
 
 #ifndef HB_STATUS_H
