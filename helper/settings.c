@@ -299,6 +299,7 @@ unused_list(const char * const *val, int agent, int server)
 
 		if (val[i] == NULL || *val[i] == '\0')
 			continue;
+		/* The server block of tbl/settings.h. */
 		if (!server && i > S_SERVER_ADDR && i <= S_HUB_TIMEOUT)
 			skip = 1;
 		for (a = agent_only; !agent && *a >= 0; a++)

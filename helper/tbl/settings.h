@@ -27,7 +27,9 @@ HB_SETTING(AGENT_MAX_BACKLOG, "20000",
     "(about 1 kB each plus the event)")
 HB_SETTING(AGENT_ALLOWED_METHODS, "PURGE,BAN", "methods that are replayed")
 
-/* Server mode: publish the requests it receives (the original's server) */
+/* Server mode: publish the requests it receives (the original's server).
+ * SERVER_ADDR first, HUB_TIMEOUT last: settings.c names the block by
+ * them. */
 HB_SETTING(SERVER_ADDR, NULL,
     "host:port to listen on for requests to publish (server mode)")
 HB_SETTING(SERVER_ALLOWED_METHODS, "PURGE,BAN", "methods that are published")
