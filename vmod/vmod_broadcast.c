@@ -78,6 +78,7 @@ struct vmod_broadcast_hub {
 	unsigned		max_waiting;
 	size_t			max_event_size;
 	char			*proxy;		/* or NULL: none */
+	struct hb_tls		tls;		/* files owned by the hub */
 	char			*minted;	/* its header; guarded by mtx */
 	vtim_mono		minted_renew;	/* guarded by mtx */
 	unsigned		minting;	/* guarded by mtx */
@@ -218,6 +219,10 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->form_prefix);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
+	free(hub->tls.ca_file);
+	free(hub->tls.ca_dir);
+	free(hub->tls.cert);
+	free(hub->tls.key);
 	FREE_OBJ(hub);
 }
 
@@ -319,6 +324,39 @@ duration_ms(VCL_DURATION d)
 	return ((long)(d * 1e3 + 0.5));
 }
 
+/*
+ * The TLS files of the hub, kept by the object (the VCL's strings do not
+ * outlive vcl_init) and checked now: a typo fails vcl.load, not every
+ * publish.
+ */
+static int
+hub_tls(struct vmod_broadcast_hub *hub, VCL_STRING ca_file, VCL_STRING ca_dir,
+    VCL_STRING client_cert, VCL_STRING client_key, char *err, size_t errlen)
+{
+	static const char * const names[4] = {
+		"ca_file", "ca_dir", "client_cert", "client_key"
+	};
+	char *f[4] = { NULL, NULL, NULL, NULL };
+	VCL_STRING v[4];
+	unsigned u;
+
+	v[0] = ca_file;
+	v[1] = ca_dir;
+	v[2] = client_cert;
+	v[3] = client_key;
+	for (u = 0; u < 4; u++) {
+		if (v[u] == NULL || *v[u] == '\0')
+			continue;
+		f[u] = strdup(v[u]);
+		AN(f[u]);
+	}
+	hub->tls.ca_file = f[0];
+	hub->tls.ca_dir = f[1];
+	hub->tls.cert = f[2];
+	hub->tls.key = f[3];
+	return (hb_tls_check(&hub->tls, names, err, errlen));
+}
+
 VCL_VOID
 vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     const char *vcl_name, VCL_STRING endpoint, VCL_STRING topic,
@@ -327,7 +365,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_DURATION connect_timeout, VCL_STRING guard_token,
     VCL_BOOL private, VCL_STRING exclude_headers,
     VCL_INT max_connections, VCL_INT max_waiting,
-    VCL_BYTES max_event_size, VCL_STRING proxy)
+    VCL_BYTES max_event_size, VCL_STRING proxy, VCL_STRING ca_file,
+    VCL_STRING ca_dir, VCL_STRING client_cert, VCL_STRING client_key)
 {
 	struct vmod_broadcast_hub *hub;
 	char err[256];
@@ -434,6 +473,12 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	hub->max_event_size = (size_t)max_event_size;
 	if (proxy != NULL && *proxy != '\0')
 		REPLACE(hub->proxy, proxy);
+	if (hub_tls(hub, ca_file, ca_dir, client_cert, client_key, err,
+	    sizeof err) != 0) {
+		VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
+		hub_free(hub);
+		return;
+	}
 	hub->idle = calloc(hub->max_handles, sizeof *hub->idle);
 	AN(hub->idle);
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
@@ -994,6 +1039,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	errbuf[0] = '\0';
 	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
 	hb_curl_defaults(h);
+	hb_curl_hub(h, &hub->tls);
 	if (hub->proxy != NULL)
 		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
 	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -1025,6 +1071,9 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	VSB_destroy(&form);
 
 	if (cc != CURLE_OK) {
+		if (hb_curl_tls_failed(cc))
+			__atomic_add_fetch(&hub->vsc->tls_failed, 1,
+			    __ATOMIC_RELAXED);
 		snprintf(why, sizeof why, "hub unreachable: %s",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
 		return (publish_failed(ctx, hub, ts, why, t0));
