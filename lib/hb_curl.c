@@ -40,8 +40,7 @@ check_path(const char *path, int want_dir, const char *name, char *err,
 		snprintf(err, errlen, "%s: is empty", name);
 		return (-1);
 	}
-	if (stat(path, &st) != 0 || access(path, R_OK | (want_dir ? X_OK :
-	    0)) != 0) {
+	if (stat(path, &st) != 0) {
 		snprintf(err, errlen, "%s: cannot read %s: %s", name, path,
 		    strerror(errno));
 		return (-1);
@@ -53,6 +52,11 @@ check_path(const char *path, int want_dir, const char *name, char *err,
 	if (!want_dir && S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: %s is a directory, not a file",
 		    name, path);
+		return (-1);
+	}
+	if (access(path, want_dir ? R_OK | X_OK : R_OK) != 0) {
+		snprintf(err, errlen, "%s: cannot read %s: %s", name, path,
+		    strerror(errno));
 		return (-1);
 	}
 	return (0);
