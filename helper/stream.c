@@ -664,7 +664,7 @@ stream_finished(struct stream *s, CURL *easy, CURLcode res)
 		snprintf(why, sizeof why, "hub closed the stream");
 		lvl = LOG_INFO;
 	} else {
-		if (hb_curl_tls_failed(res))
+		if (hb_curl_tls_failed(res, s->errbuf))
 			s->m->hub_tls_failures++;
 		snprintf(why, sizeof why, "%s%s%s", curl_easy_strerror(res),
 		    s->errbuf[0] != '\0' ? ": " : "", s->errbuf);

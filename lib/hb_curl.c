@@ -132,9 +132,19 @@ hb_curl_hub(CURL *e, const struct hb_tls *t)
 }
 
 int
-hb_curl_tls_failed(CURLcode cc)
+hb_curl_tls_failed(CURLcode cc, const char *errbuf)
 {
 	switch (cc) {
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		/*
+		 * In TLS 1.3 the client's side of the handshake ends before
+		 * the server has checked our certificate: its refusal is an
+		 * alert read with the response ("OpenSSL SSL_read: ...
+		 * tlsv13 alert certificate required").
+		 */
+		return (errbuf != NULL && strstr(errbuf, "SSL") != NULL &&
+		    strstr(errbuf, " alert ") != NULL);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:

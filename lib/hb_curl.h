@@ -56,8 +56,9 @@ void hb_curl_hub(CURL *e, const struct hb_tls *t);
 /*
  * True when a transfer failed in TLS: the hub's certificate was refused
  * (unknown CA, expired, another name), our own files could not be used,
- * or the handshake failed (the hub refused our client certificate).
+ * or the hub refused the handshake (our client certificate).  errbuf is
+ * the transfer's CURLOPT_ERRORBUFFER, or NULL.
  */
-int hb_curl_tls_failed(CURLcode cc);
+int hb_curl_tls_failed(CURLcode cc, const char *errbuf);
 
 #endif /* HB_CURL_H */

@@ -1071,7 +1071,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	VSB_destroy(&form);
 
 	if (cc != CURLE_OK) {
-		if (hb_curl_tls_failed(cc))
+		if (hb_curl_tls_failed(cc, errbuf))
 			__atomic_add_fetch(&hub->vsc->tls_failed, 1,
 			    __ATOMIC_RELAXED);
 		snprintf(why, sizeof why, "hub unreachable: %s",

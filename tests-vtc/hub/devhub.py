@@ -49,6 +49,7 @@ Python 3 standard library only; one asyncio event loop, no threads.
 
 import argparse
 import asyncio
+import asyncio.sslproto
 import base64
 import collections
 import hashlib
@@ -1022,6 +1023,29 @@ def client_name(tls):
     return "-"
 
 
+def send_tls_alerts():
+    """A refused handshake (no client certificate, or one from another CA)
+    must end with the TLS alert that says why, as the reference hub's Go
+    TLS stack sends it: the client then reports "alert certificate
+    required" instead of an empty reply.  asyncio (3.11) drops the alert
+    OpenSSL wrote: send what is pending before it closes the connection.
+    A private hook: without it the handshake is still refused."""
+    proto = getattr(asyncio.sslproto, "SSLProtocol", None)
+    done = getattr(proto, "_on_handshake_complete", None)
+    flush = getattr(proto, "_process_outgoing", None)
+    if done is None or flush is None:
+        return
+
+    def on_handshake_complete(self, handshake_exc):
+        if handshake_exc is not None:
+            try:
+                flush(self)
+            except Exception:               # the refusal goes on anyway
+                pass
+        return done(self, handshake_exc)
+    proto._on_handshake_complete = on_handshake_complete
+
+
 def tls_context(args):
     """--tls-cert: HTTPS only, HTTP/1.1 by ALPN (this hub speaks no h2);
     --tls-client-ca: a client certificate from that CA is required, the
@@ -1029,6 +1053,7 @@ def tls_context(args):
     checks them)."""
     if not args.tls_cert:
         return None
+    send_tls_alerts()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(args.tls_cert, args.tls_key)
