@@ -103,9 +103,12 @@ hb_curl_hub(CURL *e, const struct hb_tls *t)
 	(void)curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075700
 	/*
-	 * From 7.87 libcurl keeps a parsed CA store for 24 hours per
-	 * handle: a rotated CA file would be ignored by a pooled VMOD
-	 * handle for a day.  Parse it at each new connection instead.
+	 * From 7.87 libcurl may keep a parsed CA store for 24 hours in the
+	 * multi handle, keyed by the file's name: a CA bundle rewritten in
+	 * place would be ignored for a day by the helper's multi or a
+	 * pooled VMOD handle.  Parse it at each new connection instead.
+	 * (Debian 12's 7.88 did not reuse it in our tests, with or without
+	 * this; later versions do.)
 	 */
 	(void)curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
 #endif
