@@ -61,6 +61,7 @@ import random
 import re
 import resource
 import signal
+import socket
 import ssl
 import sys
 import tempfile
@@ -1028,7 +1029,9 @@ def send_tls_alerts():
     must end with the TLS alert that says why, as the reference hub's Go
     TLS stack sends it: the client then reports "alert certificate
     required" instead of an empty reply.  asyncio (3.11) drops the alert
-    OpenSSL wrote: send what is pending before it closes the connection.
+    OpenSSL wrote, and closes at once: the client's first request, already
+    on its way in TLS 1.3, then meets a reset that can overtake the alert.
+    So: send the alert, then FIN, stop reading, and close a moment later.
     A private hook: without it the handshake is still refused."""
     proto = getattr(asyncio.sslproto, "SSLProtocol", None)
     done = getattr(proto, "_on_handshake_complete", None)
@@ -1037,12 +1040,17 @@ def send_tls_alerts():
         return
 
     def on_handshake_complete(self, handshake_exc):
-        if handshake_exc is not None:
-            try:
-                flush(self)
-            except Exception:               # the refusal goes on anyway
-                pass
-        return done(self, handshake_exc)
+        if handshake_exc is None:
+            return done(self, None)
+        try:
+            flush(self)
+            self._transport.pause_reading()
+            self._transport.get_extra_info("socket").shutdown(
+                socket.SHUT_WR)
+        except Exception:                   # the refusal goes on anyway
+            return done(self, handshake_exc)
+        asyncio.get_running_loop().call_later(0.2, done, self,
+                                              handshake_exc)
     proto._on_handshake_complete = on_handshake_complete
 
 
