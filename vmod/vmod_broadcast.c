@@ -41,6 +41,11 @@
 #define NO_VXID 0
 #endif
 
+/* How hb_tls_check() names the arguments in its messages. */
+static const char * const tls_names[4] = {
+	"ca_file", "ca_dir", "client_cert", "client_key"
+};
+
 #define HUB_ID_MAX		1024	/* longest event id kept from the hub */
 #define DEFAULT_TOPIC		"http-broadcast"
 
@@ -324,37 +329,17 @@ duration_ms(VCL_DURATION d)
 	return ((long)(d * 1e3 + 0.5));
 }
 
-/*
- * The TLS files of the hub, kept by the object (the VCL's strings do not
- * outlive vcl_init) and checked now: a typo fails vcl.load, not every
- * publish.
- */
-static int
-hub_tls(struct vmod_broadcast_hub *hub, VCL_STRING ca_file, VCL_STRING ca_dir,
-    VCL_STRING client_cert, VCL_STRING client_key, char *err, size_t errlen)
+/* A copy the hub keeps (VCL strings do not outlive vcl_init), or NULL. */
+static char *
+arg_dup(VCL_STRING s)
 {
-	static const char * const names[4] = {
-		"ca_file", "ca_dir", "client_cert", "client_key"
-	};
-	char *f[4] = { NULL, NULL, NULL, NULL };
-	VCL_STRING v[4];
-	unsigned u;
+	char *r;
 
-	v[0] = ca_file;
-	v[1] = ca_dir;
-	v[2] = client_cert;
-	v[3] = client_key;
-	for (u = 0; u < 4; u++) {
-		if (v[u] == NULL || *v[u] == '\0')
-			continue;
-		f[u] = strdup(v[u]);
-		AN(f[u]);
-	}
-	hub->tls.ca_file = f[0];
-	hub->tls.ca_dir = f[1];
-	hub->tls.cert = f[2];
-	hub->tls.key = f[3];
-	return (hb_tls_check(&hub->tls, names, err, errlen));
+	if (s == NULL || *s == '\0')
+		return (NULL);
+	r = strdup(s);
+	AN(r);
+	return (r);
 }
 
 VCL_VOID
@@ -473,8 +458,12 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	hub->max_event_size = (size_t)max_event_size;
 	if (proxy != NULL && *proxy != '\0')
 		REPLACE(hub->proxy, proxy);
-	if (hub_tls(hub, ca_file, ca_dir, client_cert, client_key, err,
-	    sizeof err) != 0) {
+	hub->tls.ca_file = arg_dup(ca_file);
+	hub->tls.ca_dir = arg_dup(ca_dir);
+	hub->tls.cert = arg_dup(client_cert);
+	hub->tls.key = arg_dup(client_key);
+	/* Checked now: a typo fails vcl.load, not every publish. */
+	if (hb_tls_check(&hub->tls, tls_names, err, sizeof err) != 0) {
 		VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
 		hub_free(hub);
 		return;
