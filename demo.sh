@@ -28,6 +28,16 @@ if [ -n "$missing" ]; then
 	$sudo apt-get update -qq
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	# nghttp2-proxy is a test dependency (the HTTP/2 front of the TLS
+	# tests); its package starts a system nghttpx on 127.0.0.1:3000, the
+	# demo hub's port.  The tests start their own: stop the one we just
+	# installed.
+	case " $(echo $missing) " in
+	*" nghttp2-proxy "*)
+		if command -v systemctl >/dev/null; then
+			$sudo systemctl disable --now nghttpx.service >/dev/null 2>&1 || true
+		fi ;;
+	esac
 fi
 
 echo "== building"

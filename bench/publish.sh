@@ -12,6 +12,9 @@
 # Loopback only.
 #
 # Usage: [HUB=stub|devhub] bench/publish.sh [seconds per run, default 10]
+# BASELINE_VMOD_DIR=/dir/holding/another/libvmod_broadcast.so adds a second
+# node with that build, measured in the same run right after this one's
+# (before/after comparisons on a noisy machine).
 # Needs a built tree (make) and wrk (apt-get install wrk).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +36,8 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 hub_port=$(free_port)
 v_port=$(free_port)
+b_port=$(free_port)
+basedir=${BASELINE_VMOD_DIR:-}
 vmoddir=$(pkg-config --variable=vmoddir varnishapi)
 
 if [ "$hub" = stub ]; then
@@ -79,9 +84,9 @@ sub vcl_recv {
 }
 VCL
 
-start_varnishd() { # name port vcl
+start_varnishd() { # name port vcl [vmod dir]
 	varnishd -F -j none -n "$work/$1" -a "127.0.0.1:$2" -f "$3" \
-	    -p vmod_path="$top/vmod/.libs:$vmoddir" -s malloc,64m \
+	    -p vmod_path="${4:-$top/vmod/.libs}:$vmoddir" -s malloc,64m \
 	    -p thread_pool_min=50 >"$work/$1.log" 2>&1 &
 	pids+=($!)
 }
@@ -93,7 +98,12 @@ else
 	pids+=($!)
 fi
 start_varnishd node "$v_port" "$work/node.vcl"
-for port in "$hub_port" "$v_port"; do
+ports="$hub_port $v_port"
+if [ -n "$basedir" ]; then
+	start_varnishd base "$b_port" "$work/node.vcl" "$basedir"
+	ports="$ports $b_port"
+fi
+for port in $ports; do
 	for _ in $(seq 100); do
 		curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
 		sleep 0.1
@@ -123,7 +133,11 @@ rate() { # wrk args... -> requests/s
 # left of the VMOD path's time per request after the two hops it is made of
 # (one client: 1/vmod - 1/synth - 1/bare).
 echo "hub: $hub"
-printf '| clients | bare POST to hub (req/s) | PURGE, synth only (req/s) | PURGE via VMOD (req/s) | VMOD/bare | VMOD own cost (us/publish, 1 client) |\n|---|---|---|---|---|---|\n'
+printf '| clients | bare POST to hub (req/s) | PURGE, synth only (req/s) | PURGE via VMOD (req/s) | VMOD/bare | VMOD own cost (us/publish, 1 client) |'
+[ -n "$basedir" ] && printf ' PURGE via baseline VMOD (req/s) | baseline/bare |'
+printf '\n|---|---|---|---|---|---|'
+[ -n "$basedir" ] && printf '%s' '---|---|'
+printf '\n'
 for c in 1 8; do
 	t=$c; [ "$t" -gt 2 ] && t=2
 	bare=$(rate -t"$t" -c"$c" -d"${dur}s" -s "$work/post.lua" "http://127.0.0.1:$hub_port/.well-known/mercure")
@@ -131,6 +145,11 @@ for c in 1 8; do
 	vmod=$(rate -t"$t" -c"$c" -d"${dur}s" -s "$work/purge.lua" "http://127.0.0.1:$v_port/bench/object?x=1")
 	ratio=$(python3 -c "print(f'{$vmod/$bare:.2f}')")
 	own=$(python3 -c "print(f'{1e6*(1/$vmod-1/$synth-1/$bare):.1f}' if $c == 1 else '-')")
-	printf '| %s | %s | %s | %s | %s | %s |\n' "$c" "$bare" "$synth" "$vmod" "$ratio" "$own"
+	printf '| %s | %s | %s | %s | %s | %s |' "$c" "$bare" "$synth" "$vmod" "$ratio" "$own"
+	if [ -n "$basedir" ]; then
+		base=$(rate -t"$t" -c"$c" -d"${dur}s" -s "$work/purge.lua" "http://127.0.0.1:$b_port/bench/object?x=1")
+		printf ' %s | %s |' "$base" "$(python3 -c "print(f'{$base/$bare:.2f}')")"
+	fi
+	printf '\n'
 done
 varnishstat -n "$work/node" -1 -f 'BROADCAST.*' | awk '{print "# " $1 " " $2}'

@@ -36,6 +36,7 @@
 #include <microhttpd.h>
 
 #include "hb_check.h"
+#include "hb_curl.h"
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
@@ -387,6 +388,8 @@ launch(struct server *s, struct pub *p, int64_t now)
 	}
 	hb_publish_setopts(p->easy, c->hub_url, p->form, p->flen, p->hdrs,
 	    &p->rep, PACKAGE_NAME "/" PACKAGE_VERSION);
+	/* The hub's TLS settings, as for the subscription. */
+	hb_curl_hub(p->easy, &c->hub_tls);
 	if (c->hub_proxy != NULL)
 		(void)curl_easy_setopt(p->easy, CURLOPT_PROXY, c->hub_proxy);
 	(void)curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, left);
@@ -753,6 +756,8 @@ server_finished(struct server *s, CURL *easy, CURLcode res)
 		    "answer within HUB_TIMEOUT (%lldms)",
 		    (long long)s->cfg->hub_timeout_ms);
 	} else if (res != CURLE_OK) {
+		if (hb_curl_tls_failed(res, p->errbuf))
+			s->m->hub_tls_failures++;
 		snprintf(why, sizeof why, "not published: hub unreachable: %s",
 		    p->errbuf[0] != '\0' ? p->errbuf : curl_easy_strerror(res));
 	} else if (status < 200 || status > 299) {

@@ -418,6 +418,11 @@ get_server(struct settings *cfg, const char * const *val, char *err,
 	return (0);
 }
 
+/* How hb_tls_check() names the TLS settings in its messages. */
+static const char * const tls_names[4] = {
+	"HUB_CA_FILE", "HUB_CA_DIR", "HUB_CLIENT_CERT", "HUB_CLIENT_KEY"
+};
+
 static void
 usage(void)
 {
@@ -662,6 +667,12 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		FAIL(S_STATE_FILE, "out of memory");
 
 	cfg->status_addr = dup_or_null(val[S_STATUS_ADDR]);
+	cfg->hub_tls.ca_file = dup_or_null(val[S_HUB_CA_FILE]);
+	cfg->hub_tls.ca_dir = dup_or_null(val[S_HUB_CA_DIR]);
+	cfg->hub_tls.cert = dup_or_null(val[S_HUB_CLIENT_CERT]);
+	cfg->hub_tls.key = dup_or_null(val[S_HUB_CLIENT_KEY]);
+	if (hb_tls_check(&cfg->hub_tls, tls_names, err, errlen) != 0)
+		return (2);
 	cfg->hub_proxy = dup_or_null(val[S_HUB_PROXY]);
 	if (cfg->hub_proxy != NULL && !proxy_valid(cfg->hub_proxy))
 		FAIL(S_HUB_PROXY, "must be a URL such as http://proxy:3128 "
@@ -742,5 +753,9 @@ settings_free(struct settings *cfg)
 		    strlen(cfg->hub_publish_jwt_key));
 	free(cfg->hub_publish_jwt_key);
 	free(cfg->unused);
+	free(cfg->hub_tls.ca_file);
+	free(cfg->hub_tls.ca_dir);
+	free(cfg->hub_tls.cert);
+	free(cfg->hub_tls.key);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hb_curl.h"
+
 /* What to do when the hub cannot resume from our cursor. */
 #define GAP_WARN	0
 #define GAP_BAN		1
@@ -60,6 +62,7 @@ struct settings {
 	size_t		hub_max_event_size;
 	int64_t		hub_reconnect_max_ms;
 	char		*hub_guard_token;	/* X-HttpBroadcast-Guard */
+	struct hb_tls	hub_tls;		/* HUB_CA_FILE... */
 	char		*hub_proxy;		/* NULL: none, whatever the
 						 * environment says */
 	int		hub_gap_action;		/* GAP_* */

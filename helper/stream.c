@@ -501,6 +501,7 @@ stream_connect(struct stream *s, int64_t now)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	hb_curl_defaults(e);
+	hb_curl_hub(e, &s->cfg->hub_tls);
 	if (s->cfg->hub_proxy != NULL)
 		curl_easy_setopt(e, CURLOPT_PROXY, s->cfg->hub_proxy);
 	if (curl_multi_add_handle(s->multi, e) != CURLM_OK) {
@@ -663,6 +664,8 @@ stream_finished(struct stream *s, CURL *easy, CURLcode res)
 		snprintf(why, sizeof why, "hub closed the stream");
 		lvl = LOG_INFO;
 	} else {
+		if (hb_curl_tls_failed(res, s->errbuf))
+			s->m->hub_tls_failures++;
 		snprintf(why, sizeof why, "%s%s%s", curl_easy_strerror(res),
 		    s->errbuf[0] != '\0' ? ": " : "", s->errbuf);
 	}

@@ -41,6 +41,11 @@
 #define NO_VXID 0
 #endif
 
+/* How hb_tls_check() names the arguments in its messages. */
+static const char * const tls_names[4] = {
+	"ca_file", "ca_dir", "client_cert", "client_key"
+};
+
 #define DEFAULT_TOPIC		"http-broadcast"
 
 struct vmod_broadcast_hub {
@@ -77,6 +82,7 @@ struct vmod_broadcast_hub {
 	unsigned		max_waiting;
 	size_t			max_event_size;
 	char			*proxy;		/* or NULL: none */
+	struct hb_tls		tls;		/* files owned by the hub */
 	char			*minted;	/* its header; guarded by mtx */
 	vtim_mono		minted_renew;	/* guarded by mtx */
 	unsigned		minting;	/* guarded by mtx */
@@ -217,6 +223,10 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->form_prefix);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
+	free(hub->tls.ca_file);
+	free(hub->tls.ca_dir);
+	free(hub->tls.cert);
+	free(hub->tls.key);
 	FREE_OBJ(hub);
 }
 
@@ -284,6 +294,19 @@ duration_ms(VCL_DURATION d)
 	return ((long)(d * 1e3 + 0.5));
 }
 
+/* A copy the hub keeps (VCL strings do not outlive vcl_init), or NULL. */
+static char *
+arg_dup(VCL_STRING s)
+{
+	char *r;
+
+	if (s == NULL || *s == '\0')
+		return (NULL);
+	r = strdup(s);
+	AN(r);
+	return (r);
+}
+
 VCL_VOID
 vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     const char *vcl_name, VCL_STRING endpoint, VCL_STRING topic,
@@ -292,7 +315,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_DURATION connect_timeout, VCL_STRING guard_token,
     VCL_BOOL private, VCL_STRING exclude_headers,
     VCL_INT max_connections, VCL_INT max_waiting,
-    VCL_BYTES max_event_size, VCL_STRING proxy)
+    VCL_BYTES max_event_size, VCL_STRING proxy, VCL_STRING ca_file,
+    VCL_STRING ca_dir, VCL_STRING client_cert, VCL_STRING client_key)
 {
 	struct vmod_broadcast_hub *hub;
 	char err[256];
@@ -399,6 +423,16 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	hub->max_event_size = (size_t)max_event_size;
 	if (proxy != NULL && *proxy != '\0')
 		REPLACE(hub->proxy, proxy);
+	hub->tls.ca_file = arg_dup(ca_file);
+	hub->tls.ca_dir = arg_dup(ca_dir);
+	hub->tls.cert = arg_dup(client_cert);
+	hub->tls.key = arg_dup(client_key);
+	/* Checked now: a typo fails vcl.load, not every publish. */
+	if (hb_tls_check(&hub->tls, tls_names, err, sizeof err) != 0) {
+		VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
+		hub_free(hub);
+		return;
+	}
 	hub->idle = calloc(hub->max_handles, sizeof *hub->idle);
 	AN(hub->idle);
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
@@ -883,6 +917,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	errbuf[0] = '\0';
 	hb_publish_setopts(h, hub->url, form, flen, hdrs, &rep,
 	    "vmod-broadcast/" PACKAGE_VERSION);
+	hb_curl_hub(h, &hub->tls);
 	if (hub->proxy != NULL)
 		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
 	left_ms = (long)((deadline - VTIM_mono()) * 1e3);
@@ -905,6 +940,9 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	free(form);
 
 	if (cc != CURLE_OK) {
+		if (hb_curl_tls_failed(cc, errbuf))
+			__atomic_add_fetch(&hub->vsc->tls_failed, 1,
+			    __ATOMIC_RELAXED);
 		snprintf(why, sizeof why, "hub unreachable: %s",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
 		return (publish_failed(ctx, hub, ts, why, t0));

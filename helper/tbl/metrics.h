@@ -33,6 +33,9 @@ HB_COUNTER(events_without_id,
     "Events replayed without a usable id (no resume point).", "without_id")
 HB_COUNTER(events_duplicate, "Events skipped as already received.", NULL)
 HB_COUNTER(reconnects, "Connections to the hub after the first.", NULL)
+HB_COUNTER(hub_tls_failures,
+    "Connections to the hub that failed in TLS (certificate refused, "
+    "files unusable, handshake refused).", NULL)
 HB_COUNTER(gaps, "Resumptions where the hub did not know our cursor.",
     "gaps")
 HB_COUNTER(gap_bans,

@@ -74,6 +74,15 @@ HB_SETTING(HUB_GUARD_TOKEN, NULL,
     "as the VMOD's guard_token)")
 HB_SETTING(HUB_GAP_ACTION, "ban",
     "when events were missed: ban (everything cached) or warn")
+HB_SETTING(HUB_CA_FILE, NULL,
+    "PEM file of the CAs the hub's certificate must chain to "
+    "(default the system's), re-read at each reconnect")
+HB_SETTING(HUB_CA_DIR, NULL,
+    "directory of CA certificates (openssl rehash) for the hub")
+HB_SETTING(HUB_CLIENT_CERT, NULL,
+    "client certificate (PEM) shown to the hub, re-read at each reconnect")
+HB_SETTING(HUB_CLIENT_KEY, NULL,
+    "key of HUB_CLIENT_CERT (default: in the same file)")
 HB_SETTING(HUB_PROXY, NULL,
     "proxy URL for the hub connection (replays never use one; proxy "
     "variables of the environment are ignored)")

@@ -3,9 +3,10 @@
 
 DEVELOPMENT AND TEST USE ONLY.  NOT FOR PRODUCTION.  In production run the
 reference hub (dunglas/mercure).  This one exists because the reference hub
-cannot be installed on the build machines; it has no TLS, no CORS, no
+cannot be installed on the build machines; it has no CORS, no
 subscription API, no rate limits, and it was written to be read, not to be
-fast.  It binds 127.0.0.1 unless told otherwise.
+fast.  It serves HTTPS (HTTP/1.1 only) when given --tls-cert, for the tests
+of TLS, private CAs and client certificates.  It binds 127.0.0.1 unless told otherwise.
 
 It speaks the Mercure 0.x wire format the way the reference hub v0.14-v0.24
 does (see tests-vtc/hub/README.md), limits included:
@@ -35,7 +36,7 @@ Signals: SIGUSR1 ends every subscriber stream (tests use it to force
 reconnects); SIGTERM/SIGINT end the hub cleanly and flush the history file.
 
 Log lines (stderr or --log-file), one per fact, easy to count with grep:
-  connection peer=H:P
+  connection peer=H:P [tls=<TLS version> client=<client certificate CN|->]
   published id=<id> topic=<t> [topic=<t2>...] private=<0|1> bytes=<n>
   rejected method=POST status=<code> reason=<...>
   subscribed peer=H:P topic=<sel>... anonymous=<0|1> last_event_id=<id|->
@@ -48,6 +49,7 @@ Python 3 standard library only; one asyncio event loop, no threads.
 
 import argparse
 import asyncio
+import asyncio.sslproto
 import base64
 import collections
 import hashlib
@@ -59,6 +61,8 @@ import random
 import re
 import resource
 import signal
+import socket
+import ssl
 import sys
 import tempfile
 import time
@@ -794,7 +798,12 @@ class Hub:
     async def serve(self, reader, writer):
         peername = writer.get_extra_info("peername") or ("?", 0)
         peer = "%s:%s" % peername[:2]
-        self.log("connection", peer=peer)
+        tls = writer.get_extra_info("ssl_object")
+        if tls is None:
+            self.log("connection", peer=peer)
+        else:
+            self.log("connection", peer=peer, tls=tls.version(),
+                     client=client_name(tls))
         try:
             while True:
                 try:
@@ -1005,6 +1014,64 @@ class Hub:
             subscriber.close(reason)
 
 
+def client_name(tls):
+    """The CN of the client certificate checked in the handshake, or -."""
+    cert = tls.getpeercert() or {}
+    for rdn in cert.get("subject", ()):
+        for name, value in rdn:
+            if name == "commonName":
+                return value
+    return "-"
+
+
+def send_tls_alerts():
+    """A refused handshake (no client certificate, or one from another CA)
+    must end with the TLS alert that says why, as the reference hub's Go
+    TLS stack sends it: the client then reports "alert certificate
+    required" instead of an empty reply.  asyncio (3.11) drops the alert
+    OpenSSL wrote, and closes at once: the client's first request, already
+    on its way in TLS 1.3, then meets a reset that can overtake the alert.
+    So: send the alert, then FIN, stop reading, and close a moment later.
+    A private hook: without it the handshake is still refused."""
+    proto = getattr(asyncio.sslproto, "SSLProtocol", None)
+    done = getattr(proto, "_on_handshake_complete", None)
+    flush = getattr(proto, "_process_outgoing", None)
+    if done is None or flush is None:
+        return
+
+    def on_handshake_complete(self, handshake_exc):
+        if handshake_exc is None:
+            return done(self, None)
+        try:
+            flush(self)
+            self._transport.pause_reading()
+            self._transport.get_extra_info("socket").shutdown(
+                socket.SHUT_WR)
+        except Exception:                   # the refusal goes on anyway
+            return done(self, handshake_exc)
+        asyncio.get_running_loop().call_later(0.2, done, self,
+                                              handshake_exc)
+    proto._on_handshake_complete = on_handshake_complete
+
+
+def tls_context(args):
+    """--tls-cert: HTTPS only, HTTP/1.1 by ALPN (this hub speaks no h2);
+    --tls-client-ca: a client certificate from that CA is required, the
+    handshake fails without one (mutual TLS, as a hub behind a proxy that
+    checks them)."""
+    if not args.tls_cert:
+        return None
+    send_tls_alerts()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    if args.tls_client_ca:
+        ctx.load_verify_locations(args.tls_client_ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
 def key_bytes(key):
     return key.encode("utf-8") if key else None
 
@@ -1066,7 +1133,16 @@ def parse_args(argv):
                              "default); close = ends (v0.20+)")
     parser.add_argument("--log-file", metavar="FILE",
                         help="log here instead of stderr")
+    parser.add_argument("--tls-cert", metavar="FILE",
+                        help="serve HTTPS with this certificate chain (PEM)")
+    parser.add_argument("--tls-key", metavar="FILE",
+                        help="key of --tls-cert (default: in its file)")
+    parser.add_argument("--tls-client-ca", metavar="FILE",
+                        help="require a client certificate signed by a CA "
+                             "of FILE (mutual TLS)")
     args = parser.parse_args(argv)
+    if (args.tls_key or args.tls_client_ca) and not args.tls_cert:
+        parser.error("--tls-key and --tls-client-ca need --tls-cert")
     host, sep, port = args.listen.rpartition(":")
     if not sep or not port.isdigit() or int(port) > 65535:
         parser.error("--listen wants HOST:PORT")
@@ -1113,13 +1189,16 @@ async def run(args, log):
     hub = Hub(args, log)
     server = await asyncio.start_server(hub.serve, args.host, args.port,
                                         limit=MAX_HEADER_BYTES, backlog=4096,
-                                        reuse_address=True)
+                                        reuse_address=True,
+                                        ssl=tls_context(args))
     port = server.sockets[0].getsockname()[1]
     host = args.host if ":" not in args.host else "[%s]" % args.host
     if args.port_file:
         write_port_file(args.port_file, port)
     print("listening on %s:%d" % (host, port), flush=True)
     log("listening", address="%s:%d" % (host, port), path=args.path,
+        tls="on" if args.tls_cert else "off",
+        client_certificates="required" if args.tls_client_ca else "no",
         history_size=args.history_size, heartbeat=args.heartbeat,
         write_timeout=args.write_timeout,
         subscriber_buffer=args.subscriber_buffer, overflow=args.overflow,

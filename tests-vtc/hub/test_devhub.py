@@ -24,6 +24,7 @@ import resource
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -1272,6 +1273,72 @@ class ManySubscribersTests(HubTestCase):
         for _, writer in connections:
             writer.close()
         return sum(results)
+
+
+class TlsTests(unittest.TestCase):
+    """--tls-cert and --tls-client-ca, with the test PKI of tls/pki.sh."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmpdir = tempfile.mkdtemp(prefix="devhub-tls.")
+        cls.pki = os.path.join(cls.tmpdir, "pki")
+        subprocess.run(["sh", os.path.join(HERE, "..", "tls", "pki.sh"),
+                        cls.pki], check=True)
+        cls.hub = HubProcess(
+            "--jwt-key", KEY, "--allow-anonymous", "--heartbeat", "0",
+            "--tls-cert", cls.file("hub.pem"), "--tls-key",
+            cls.file("hub.key"), "--tls-client-ca",
+            cls.file("client-ca.pem"), tmpdir=cls.tmpdir).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.cleanup()
+        shutil.rmtree(cls.tmpdir, ignore_errors=True)
+
+    @classmethod
+    def file(cls, name):
+        return os.path.join(cls.pki, name)
+
+    def connection(self, client=None):
+        ctx = ssl.create_default_context(cafile=self.file("ca.pem"))
+        ctx.set_alpn_protocols(["h2", "http/1.1"])   # as libcurl offers
+        if client is not None:
+            ctx.load_cert_chain(self.file(client + ".pem"),
+                                self.file(client + ".key"))
+        return http.client.HTTPSConnection("localhost", self.hub.port,
+                                           timeout=5, context=ctx)
+
+    def test_publish_with_a_client_certificate(self):
+        conn = self.connection("client")
+        event_id = publish_ok(self.hub.port, [("topic", "t"), ("data", "x")],
+                              conn=conn)
+        self.assertEqual(conn.sock.version(), "TLSv1.3")
+        self.assertEqual(conn.sock.selected_alpn_protocol(), "http/1.1")
+        conn.close()
+        self.assertTrue(event_id.startswith("urn:uuid:"))
+        self.assertTrue(self.hub.wait_log("tls=TLSv1.3 client=node-1"))
+
+    def test_no_client_certificate_gets_the_alert(self):
+        conn = self.connection()
+        with self.assertRaisesRegex(ssl.SSLError, "CERTIFICATE_REQUIRED"):
+            publish(self.hub.port, [("topic", "t")], conn=conn)
+        conn.close()
+
+    def test_another_cas_client_certificate_gets_the_alert(self):
+        conn = self.connection("rogue")
+        with self.assertRaisesRegex(ssl.SSLError, "UNKNOWN_CA"):
+            publish(self.hub.port, [("topic", "t")], conn=conn)
+        conn.close()
+
+    def test_the_hub_still_serves_after_refusals(self):
+        conn = self.connection("client2")
+        status, _, _ = publish(self.hub.port, [("topic", "t")], conn=conn)
+        conn.close()
+        self.assertEqual(status, 200)
+
+    def test_tls_options_need_a_certificate(self):
+        with self.assertRaises(SystemExit):
+            devhub.parse_args(["--jwt-key", KEY, "--tls-client-ca", "x"])
 
 
 # ---------------------------------------------------------------- main
