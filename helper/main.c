@@ -1,6 +1,8 @@
 /*
  * http-broadcast: the daemon beside each varnishd.  It subscribes to the
- * hub topic and replays every event to the local varnishd.
+ * hub topic and replays every event to the local varnishd (the agent,
+ * AGENT_ENDPOINT); in server mode (SERVER_ADDR) it also publishes the
+ * requests it receives, as the original broadcaster did.
  *
  * main owns the one thread and its one event loop: libcurl's multi
  * handle drives the subscription and every replay, the status listener's
@@ -26,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
+#include "server.h"
 #include "settings.h"
 #include "status.h"
 #include "stream.h"
@@ -37,6 +40,7 @@
 /* Upper bound of a poll, so nothing can sleep forever by mistake. */
 #define POLL_MAX_MS	1000
 #define MAX_STATUS_FDS	32
+#define MAX_SERVER_FDS	80	/* see server_waitfds() */
 
 struct daemon_state {
 	struct settings		cfg;
@@ -46,6 +50,7 @@ struct daemon_state {
 	struct replay		*replay;
 	struct stream		*stream;
 	struct status		*status;
+	struct server		*server;	/* NULL: no server mode */
 	int			sigfd;
 	int			lockfd;
 	int64_t			next_save_ms;
@@ -101,16 +106,31 @@ log_startup(const struct daemon_state *d)
 	    PACKAGE_VERSION, c->hub_url_shown, c->hub_topic, auth,
 	    c->hub_jwt_key != NULL ? " " : "",
 	    c->hub_jwt_key != NULL ? c->hub_jwt_alg : "",
-	    c->agent_endpoint, c->agent_allowed_methods,
+	    c->agent_endpoint != NULL ? c->agent_endpoint : "(none)",
+	    c->agent_allowed_methods,
 	    c->agent_max_concurrency, c->agent_max_backlog,
 	    (long long)c->agent_timeout_ms,
 	    (long long)c->agent_retry_delay_ms, c->hub_max_event_size,
 	    (long long)c->hub_idle_timeout_ms,
 	    (long long)c->hub_reconnect_max_ms,
 	    c->hub_gap_action == GAP_BAN ? "ban" : "warn",
+	    c->agent_endpoint == NULL ? "(not used)" :
 	    *c->state_file != '\0' ? c->state_file : "(memory)",
 	    c->status_addr != NULL ? c->status_addr : "(none)",
 	    d->cur.value != NULL ? d->cur.value : "(none)");
+	if (d->server != NULL)
+		log_msg(LOG_INFO, "server mode on port %u%s: publish_auth=%s "
+		    "methods=%s hub_timeout=%lldms max_body=%zu cors=%s "
+		    "proxy_protocol=%s",
+		    server_port(d->server), c->server_tls_cert != NULL ?
+		    " (TLS)" : "", c->hub_publish_token != NULL ?
+		    "static token" : c->hub_publish_jwt_key != NULL ||
+		    c->hub_jwt_key != NULL ? "minted JWT" : "anonymous",
+		    c->server_allowed_methods,
+		    (long long)c->hub_timeout_ms, c->server_max_body,
+		    c->server_cors_origins != NULL ? c->server_cors_origins :
+		    "(none)", c->server_insecure ? "every peer" :
+		    c->server_ntrusted > 0 ? "SERVER_TRUSTED_IPS" : "(none)");
 }
 
 /* setup() after --help or --version: nothing more to do, exit status 0. */
@@ -137,7 +157,9 @@ setup(struct daemon_state *d, int argc, char **argv)
 	log_setup(d->cfg.log_format, d->cfg.log_level);
 	settings_warn(&d->cfg);
 	cursor_init(&d->cur);
-	if (*d->cfg.state_file == '\0') {
+	if (d->cfg.agent_endpoint == NULL) {
+		/* Server mode only: no cursor to keep. */
+	} else if (*d->cfg.state_file == '\0') {
 		log_msg(LOG_WARN, "STATE_FILE is empty: the cursor is kept in "
 		    "memory only, events published while this daemon is down "
 		    "are not replayed");
@@ -162,8 +184,8 @@ setup(struct daemon_state *d, int argc, char **argv)
 		free(id);
 	}
 	if (d->cfg.status_addr != NULL) {
-		d->status = status_start(d->cfg.status_addr, &d->m, err,
-		    sizeof err);
+		d->status = status_start(d->cfg.status_addr, &d->m,
+		    d->cfg.agent_endpoint != NULL, err, sizeof err);
 		if (d->status == NULL) {
 			fprintf(stderr, "http-broadcast: %s\n", err);
 			return (2);
@@ -186,15 +208,27 @@ setup(struct daemon_state *d, int argc, char **argv)
 		fprintf(stderr, "http-broadcast: cannot initialise libcurl\n");
 		return (1);
 	}
-	/* Keep a warm connection per concurrent replay, plus the stream. */
+	/* Keep a warm connection per concurrent replay, plus the stream,
+	 * and in server mode some to the hub for the publishes. */
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
-	    d->cfg.agent_max_concurrency + 2);
-	d->replay = replay_new(d->multi, &d->cfg, &d->m, &d->cur);
-	d->stream = d->replay == NULL ? NULL :
-	    stream_new(d->multi, &d->cfg, &d->m, &d->cur, d->replay);
-	if (d->stream == NULL) {
-		fprintf(stderr, "http-broadcast: out of memory\n");
-		return (1);
+	    d->cfg.agent_max_concurrency + 2 +
+	    (d->cfg.server_addr != NULL ? 32 : 0));
+	if (d->cfg.agent_endpoint != NULL) {
+		d->replay = replay_new(d->multi, &d->cfg, &d->m, &d->cur);
+		d->stream = d->replay == NULL ? NULL :
+		    stream_new(d->multi, &d->cfg, &d->m, &d->cur, d->replay);
+		if (d->stream == NULL) {
+			fprintf(stderr, "http-broadcast: out of memory\n");
+			return (1);
+		}
+	}
+	if (d->cfg.server_addr != NULL) {
+		d->server = server_start(d->multi, &d->cfg, &d->m, err,
+		    sizeof err);
+		if (d->server == NULL) {
+			fprintf(stderr, "http-broadcast: %s\n", err);
+			return (2);
+		}
 	}
 	return (0);
 }
@@ -217,7 +251,7 @@ signalled(struct daemon_state *d, const struct curl_waitfd *fd)
 static int
 run(struct daemon_state *d)
 {
-	struct curl_waitfd fds[MAX_STATUS_FDS + 1];
+	struct curl_waitfd fds[MAX_STATUS_FDS + MAX_SERVER_FDS + 1];
 	int64_t now, timeout, t, deadline = INT64_MAX;
 	unsigned nfds;
 	CURLMsg *msg;
@@ -228,35 +262,45 @@ run(struct daemon_state *d)
 		while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			if (!stream_finished(d->stream, msg->easy_handle,
-			    msg->data.result))
+			if ((d->stream == NULL || !stream_finished(d->stream,
+			    msg->easy_handle, msg->data.result)) &&
+			    !server_finished(d->server, msg->easy_handle,
+			    msg->data.result) && d->replay != NULL)
 				(void)replay_finished(d->replay,
 				    msg->easy_handle, msg->data.result);
 		}
 		status_run(d->status);
+		server_run(d->server);
 
 		now = clock_ms();
 		timeout = now + POLL_MAX_MS;
 		if (stopping) {
-			if (replay_backlog(d->replay) == 0)
+			if ((d->replay == NULL ||
+			    replay_backlog(d->replay) == 0) &&
+			    server_inflight(d->server) == 0)
 				break;
 			if (now >= deadline) {
 				log_msg(LOG_WARN, "SHUTDOWN_TIMEOUT passed with "
-				    "%zu replays unfinished",
-				    replay_backlog(d->replay));
-				replay_abandon(d->replay);
+				    "%zu replays and %zu publishes unfinished",
+				    d->replay != NULL ?
+				    replay_backlog(d->replay) : 0,
+				    server_inflight(d->server));
+				if (d->replay != NULL)
+					replay_abandon(d->replay);
 				break;
 			}
 			if (deadline < timeout)
 				timeout = deadline;
-		} else {
+		} else if (d->stream != NULL) {
 			t = stream_tick(d->stream, now);
 			if (t < timeout)
 				timeout = t;
 		}
-		t = replay_tick(d->replay, now);
-		if (t < timeout)
-			timeout = t;
+		if (d->replay != NULL) {
+			t = replay_tick(d->replay, now);
+			if (t < timeout)
+				timeout = t;
+		}
 		if (d->cur.moved) {
 			/* Batched: one write for many events. */
 			if (now >= d->next_save_ms)
@@ -267,6 +311,8 @@ run(struct daemon_state *d)
 
 		timeout -= now;
 		nfds = status_waitfds(d->status, fds, MAX_STATUS_FDS, &timeout);
+		nfds += server_waitfds(d->server, fds + nfds, MAX_SERVER_FDS,
+		    &timeout);
 		fds[nfds].fd = d->sigfd;
 		fds[nfds].events = CURL_WAIT_POLLIN;
 		fds[nfds].revents = 0;
@@ -280,7 +326,9 @@ run(struct daemon_state *d)
 		}
 		if (!stopping && signalled(d, &fds[nfds])) {
 			stopping = 1;
-			stream_stop(d->stream);
+			if (d->stream != NULL)
+				stream_stop(d->stream);
+			server_stop_accepting(d->server);
 			deadline = clock_ms() + d->cfg.shutdown_timeout_ms;
 		}
 	}
@@ -309,11 +357,15 @@ main(int argc, char **argv)
 		if (d.status != NULL)
 			log_msg(LOG_INFO, "status listener on port %u "
 			    "(/healthz, /metrics)", status_port(d.status));
+		if (d.cfg.agent_endpoint == NULL)
+			log_msg(LOG_INFO, "server mode only: nothing is "
+			    "replayed here (AGENT_ENDPOINT is not set)");
 		r = run(&d);
 		(void)metrics_logged(&d.m, counts, sizeof counts);
 		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: %s cursor=%s",
 		    counts, d.cur.value != NULL ? d.cur.value : "(none)");
 	}
+	server_free(d.server);
 	stream_free(d.stream);
 	replay_free(d.replay);
 	if (d.multi != NULL) {

@@ -22,6 +22,7 @@
 #include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"
+#include "cidr.h"
 #include "log.h"
 #include "settings.h"
 
@@ -258,6 +259,165 @@ dup_or_null(const char *v)
 	return (v != NULL && *v != '\0' ? strdup(v) : NULL);
 }
 
+/*
+ * Settings of the original that have no place here: exit 2 with how to do
+ * without them, rather than run without what the operator asked for.
+ */
+static const struct refused {
+	const char	*name;
+	const char	*why;
+} refused[] = {
+#define ACME_WHY "ACME is not built in: get the certificate with certbot " \
+	"or dehydrated (Debian packages) and set SERVER_TLS_CERT_FILE and " \
+	"SERVER_TLS_KEY_FILE (or terminate TLS in front, e.g. hitch)"
+	{ "SERVER_TLS_ACME_ADDR", ACME_WHY },
+	{ "SERVER_TLS_ACME_CERT_DIR", ACME_WHY },
+	{ "SERVER_TLS_ACME_HOSTS", ACME_WHY },
+#undef ACME_WHY
+	{ NULL, NULL }
+};
+
+/* Settings used by the agent (replay) role only. */
+static const int agent_only[] = {
+	S_AGENT_RETRY_DELAY, S_AGENT_TIMEOUT, S_AGENT_MAX_CONCURRENCY,
+	S_AGENT_MAX_BACKLOG, S_AGENT_ALLOWED_METHODS, S_HUB_SUBSCRIBE_TOKEN,
+	S_HUB_SUBSCRIBE_TOKEN_FILE, S_HUB_IDLE_TIMEOUT, S_HUB_RECONNECT_MAX,
+	S_HUB_GAP_ACTION, S_STATE_FILE, -1
+};
+
+/* "A, B" of the settings given that the roles which run do not read. */
+static char *
+unused_list(const char * const *val, int agent, int server)
+{
+	char *out = NULL, *n;
+	const char *sep = "";
+	int i;
+
+	for (i = 0; i < S_COUNT; i++) {
+		const int *a;
+		int skip = 0;
+
+		if (val[i] == NULL || *val[i] == '\0')
+			continue;
+		/* The server block of tbl/settings.h. */
+		if (!server && i > S_SERVER_ADDR && i <= S_HUB_TIMEOUT)
+			skip = 1;
+		for (a = agent_only; !agent && *a >= 0; a++)
+			if (*a == i)
+				skip = 1;
+		if (!skip)
+			continue;
+		if (asprintf(&n, "%s%s%s", out != NULL ? out : "", sep,
+		    settings[i].name) < 0)
+			break;
+		free(out);
+		out = n;
+		sep = ", ";
+	}
+	return (out);
+}
+
+static int
+read_file_ok(const char *path)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return (0);
+	fclose(f);
+	return (1);
+}
+
+/* The server mode's settings, when SERVER_ADDR is set. */
+static int
+get_server(struct settings *cfg, const char * const *val, char *err,
+    size_t errlen)
+{
+	const char *v;
+	char why[256];
+	long n;
+	size_t j;
+	int r;
+
+#define VAL(s)	(val[s] != NULL && *val[s] != '\0' ? val[s] : settings[s].def)
+	v = VAL(S_SERVER_ALLOWED_METHODS);
+	for (j = 0; v[j] != '\0'; j++)
+		if (!isalpha((unsigned char)v[j]) && v[j] != ',' &&
+		    v[j] != ' ' && v[j] != '-' && v[j] != '_')
+			FAIL(S_SERVER_ALLOWED_METHODS,
+			    "\"%.64s\" is not a list of methods", v);
+	if (get_methods(v, err, errlen) != 0)
+		FAIL(S_SERVER_ALLOWED_METHODS, "\"%.64s\" is not a list of "
+		    "methods separated by commas", v);
+	cfg->server_allowed_methods = strdup(v);
+	v = val[S_SERVER_ALLOWED_IPS] != NULL ? val[S_SERVER_ALLOWED_IPS] :
+	    settings[S_SERVER_ALLOWED_IPS].def;
+	if (cidr_parse(v, &cfg->server_allowed, &cfg->server_nallowed, why,
+	    sizeof why) != 0)
+		FAIL(S_SERVER_ALLOWED_IPS, "%s", why);
+	if (cfg->server_nallowed == 0)
+		FAIL(S_SERVER_ALLOWED_IPS, "is empty: nobody could publish "
+		    "(0.0.0.0/0,::/0 allows everyone)");
+	v = val[S_SERVER_TRUSTED_IPS] != NULL ? val[S_SERVER_TRUSTED_IPS] : "";
+	if (cidr_parse(v, &cfg->server_trusted, &cfg->server_ntrusted, why,
+	    sizeof why) != 0)
+		FAIL(S_SERVER_TRUSTED_IPS, "%s", why);
+	v = VAL(S_SERVER_INSECURE);
+	if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0)
+		cfg->server_insecure = 1;
+	else if (strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0)
+		FAIL(S_SERVER_INSECURE, "\"%.32s\" is not a boolean (1 or 0)",
+		    v);
+	cfg->server_cors_origins = dup_or_null(val[S_SERVER_CORS_ALLOWED_ORIGINS]);
+	v = VAL(S_SERVER_MAX_BODY_SIZE);
+	if (settings_parse_size(v, &cfg->server_max_body) != 0)
+		FAIL(S_SERVER_MAX_BODY_SIZE, "\"%.32s\" is not a size (e.g. "
+		    "65536, 64k, 1M)", v);
+	if ((r = get_number(VAL(S_SERVER_MAX_CONNECTIONS),
+	    S_SERVER_MAX_CONNECTIONS, 1, 1000000, &n, err, errlen)) != 0)
+		return (r);
+	cfg->server_max_connections = n;
+	if ((r = get_duration(VAL(S_SERVER_READ_TIMEOUT), S_SERVER_READ_TIMEOUT,
+	    0, &cfg->server_read_timeout_ms, err, errlen)) != 0 ||
+	    (r = get_duration(VAL(S_SERVER_WRITE_TIMEOUT),
+	    S_SERVER_WRITE_TIMEOUT, 0, &cfg->server_write_timeout_ms, err,
+	    errlen)) != 0)
+		return (r);
+	if ((r = get_duration(VAL(S_HUB_TIMEOUT), S_HUB_TIMEOUT, 0,
+	    &cfg->hub_timeout_ms, err, errlen)) != 0)
+		return (r);
+	if (cfg->hub_timeout_ms == 0)
+		FAIL(S_HUB_TIMEOUT, "0s (no limit) is not allowed: a publish "
+		    "holds its client until the hub answers, so it must end");
+	cfg->server_tls_cert = dup_or_null(val[S_SERVER_TLS_CERT_FILE]);
+	cfg->server_tls_key = dup_or_null(val[S_SERVER_TLS_KEY_FILE]);
+	if ((cfg->server_tls_cert == NULL) != (cfg->server_tls_key == NULL))
+		FAIL(cfg->server_tls_cert == NULL ? S_SERVER_TLS_CERT_FILE :
+		    S_SERVER_TLS_KEY_FILE, "is required with %s",
+		    cfg->server_tls_cert == NULL ? "SERVER_TLS_KEY_FILE" :
+		    "SERVER_TLS_CERT_FILE");
+	if (cfg->server_tls_cert != NULL && !read_file_ok(cfg->server_tls_cert))
+		FAIL(S_SERVER_TLS_CERT_FILE, "cannot read %.200s: %s",
+		    cfg->server_tls_cert, strerror(errno));
+	if (cfg->server_tls_key != NULL && !read_file_ok(cfg->server_tls_key))
+		FAIL(S_SERVER_TLS_KEY_FILE, "cannot read %.200s: %s",
+		    cfg->server_tls_key, strerror(errno));
+	/* Publisher credentials: HUB_PUBLISH_TOKEN, HUB_PUBLISH_JWT_KEY,
+	 * HUB_TOKEN, then HUB_JWT_KEY (the hub may verify publishers and
+	 * subscribers with one key or two). */
+	cfg->hub_publish_token = dup_or_null(val[S_HUB_PUBLISH_TOKEN]);
+	cfg->hub_publish_jwt_key = dup_or_null(val[S_HUB_PUBLISH_JWT_KEY]);
+	if (cfg->hub_publish_token != NULL && cfg->hub_publish_jwt_key != NULL)
+		FAIL(S_HUB_PUBLISH_TOKEN, "cannot be combined with "
+		    "HUB_PUBLISH_JWT_KEY");
+	if (cfg->hub_publish_token == NULL && cfg->hub_publish_jwt_key == NULL)
+		cfg->hub_publish_token = dup_or_null(val[S_HUB_TOKEN]);
+	if (cfg->server_allowed_methods == NULL)
+		FAIL(S_SERVER_ALLOWED_METHODS, "out of memory");
+#undef VAL
+	return (0);
+}
+
 /* How hb_tls_check() names the TLS settings in its messages. */
 static const char * const tls_names[4] = {
 	"HUB_CA_FILE", "HUB_CA_DIR", "HUB_CLIENT_CERT", "HUB_CLIENT_KEY"
@@ -270,7 +430,8 @@ usage(void)
 
 	printf("Usage: http-broadcast [--option=value ...]\n"
 	    "Subscribe to a Mercure hub and replay each broadcast request to "
-	    "the local varnishd.\n\nEach setting is an environment variable "
+	    "the local varnishd (AGENT_ENDPOINT); publish each request received "
+	    "(SERVER_ADDR); or both.\n\nEach setting is an environment variable "
 	    "or the long option named after it:\n");
 	for (i = 0; i < S_COUNT; i++) {
 		char opt[64];
@@ -316,6 +477,13 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	opts[S_COUNT] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[S_COUNT + 1] = (struct option){ "version", no_argument, NULL, 'V' };
 	opts[S_COUNT + 2] = (struct option){ NULL, 0, NULL, 0 };
+
+	for (i = 0; refused[i].name != NULL; i++)
+		if ((v = getenv(refused[i].name)) != NULL && *v != '\0') {
+			snprintf(err, errlen, "%s: %s", refused[i].name,
+			    refused[i].why);
+			return (2);
+		}
 
 	opterr = 0;
 	optind = 1;
@@ -365,11 +533,18 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		}
 	}
 
+	cfg->server_addr = dup_or_null(val[S_SERVER_ADDR]);
 	v = val[S_AGENT_ENDPOINT];
-	if (v == NULL || *v == '\0')
-		FAIL(S_AGENT_ENDPOINT, "is required (e.g. http://127.0.0.1:6081)");
-	if ((r = get_agent(cfg, v, err, errlen)) != 0)
+	if ((v == NULL || *v == '\0') && cfg->server_addr == NULL)
+		FAIL(S_AGENT_ENDPOINT, "is required (e.g. http://127.0.0.1:6081) "
+		    "unless SERVER_ADDR is set");
+	if (v != NULL && *v != '\0' && (r = get_agent(cfg, v, err, errlen)) != 0)
 		return (r);
+	if (cfg->server_addr != NULL &&
+	    (r = get_server(cfg, val, err, errlen)) != 0)
+		return (r);
+	cfg->unused = unused_list(val, cfg->agent_endpoint != NULL,
+	    cfg->server_addr != NULL);
 
 #define DUR(s, field, min) do {						\
 	v = val[s] != NULL ? val[s] : settings[s].def;			\
@@ -449,6 +624,15 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 			FAIL(S_HUB_JWT_KEY, "%s", why);
 		free(tok);
 	}
+	if (cfg->hub_publish_jwt_key != NULL) {
+		char *tok = hb_jwt_mint(cfg->hub_jwt_alg,
+		    cfg->hub_publish_jwt_key, "publish", cfg->hub_topic, 60, 0,
+		    why, sizeof why);
+
+		if (tok == NULL)
+			FAIL(S_HUB_PUBLISH_JWT_KEY, "%s", why);
+		free(tok);
+	}
 
 	cfg->hub_guard_token = strdup(val[S_HUB_GUARD_TOKEN] != NULL &&
 	    *val[S_HUB_GUARD_TOKEN] != '\0' ? val[S_HUB_GUARD_TOKEN] :
@@ -493,7 +677,7 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	if (cfg->hub_proxy != NULL && !proxy_valid(cfg->hub_proxy))
 		FAIL(S_HUB_PROXY, "must be a URL such as http://proxy:3128 "
 		    "(http, https, socks4, socks4a, socks5 or socks5h)");
-	if (cfg->agent_endpoint == NULL || cfg->agent_allowed_methods == NULL)
+	if (cfg->agent_allowed_methods == NULL)
 		FAIL(S_AGENT_ENDPOINT, "out of memory");
 	return (0);
 }
@@ -503,6 +687,22 @@ settings_warn(const struct settings *cfg)
 {
 	struct stat st;
 
+	if (cfg->unused != NULL)
+		log_msg(LOG_WARN, "%s: not used, %s", cfg->unused,
+		    cfg->agent_endpoint == NULL ? "AGENT_ENDPOINT is not set "
+		    "(server mode only: nothing is replayed here)" :
+		    "SERVER_ADDR is not set (nothing is published from here)");
+	if (cfg->server_addr != NULL &&
+	    cidr_everything(cfg->server_allowed, cfg->server_nallowed))
+		log_msg(LOG_WARN, "SERVER_ALLOWED_IPS allows every address: "
+		    "anyone who reaches %s can invalidate the whole fleet",
+		    cfg->server_addr);
+	if (cfg->hub_publish_jwt_key != NULL &&
+	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
+	    strlen(cfg->hub_publish_jwt_key) < HB_HMAC_KEY_MIN)
+		log_msg(LOG_WARN, "HUB_PUBLISH_JWT_KEY: an HMAC key of %zu bytes "
+		    "can be guessed from any token it signed: use %d bytes or "
+		    "more", strlen(cfg->hub_publish_jwt_key), HB_HMAC_KEY_MIN);
 	if (cfg->hub_jwt_key != NULL &&
 	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
 	    strlen(cfg->hub_jwt_key) < HB_HMAC_KEY_MIN)
@@ -537,6 +737,22 @@ settings_free(struct settings *cfg)
 	free(cfg->state_file);
 	free(cfg->status_addr);
 	free(cfg->hub_proxy);
+	free(cfg->server_addr);
+	free(cfg->server_allowed_methods);
+	free(cfg->server_allowed);
+	free(cfg->server_trusted);
+	free(cfg->server_cors_origins);
+	free(cfg->server_tls_cert);
+	free(cfg->server_tls_key);
+	if (cfg->hub_publish_token != NULL)
+		explicit_bzero(cfg->hub_publish_token,
+		    strlen(cfg->hub_publish_token));
+	free(cfg->hub_publish_token);
+	if (cfg->hub_publish_jwt_key != NULL)
+		explicit_bzero(cfg->hub_publish_jwt_key,
+		    strlen(cfg->hub_publish_jwt_key));
+	free(cfg->hub_publish_jwt_key);
+	free(cfg->unused);
 	free(cfg->hub_tls.ca_file);
 	free(cfg->hub_tls.ca_dir);
 	free(cfg->hub_tls.cert);

@@ -16,13 +16,37 @@
 #define GAP_WARN	0
 #define GAP_BAN		1
 
+struct cidr;
+
 struct settings {
-	char		*agent_endpoint;	/* "http://host:port", no '/' */
+	char		*agent_endpoint;	/* "http://host:port", no '/';
+						 * NULL: server mode only */
 	int64_t		agent_retry_delay_ms;
 	int64_t		agent_timeout_ms;
 	long		agent_max_concurrency;
 	long		agent_max_backlog;	/* events before a pause */
 	char		*agent_allowed_methods;
+
+	/* Server mode; server_addr NULL: off. */
+	char		*server_addr;
+	char		*server_allowed_methods;
+	struct cidr	*server_allowed;	/* SERVER_ALLOWED_IPS */
+	size_t		server_nallowed;
+	struct cidr	*server_trusted;	/* SERVER_TRUSTED_IPS */
+	size_t		server_ntrusted;
+	int		server_insecure;
+	char		*server_cors_origins;	/* or NULL */
+	size_t		server_max_body;
+	long		server_max_connections;
+	int64_t		server_read_timeout_ms;	/* 0: none */
+	int64_t		server_write_timeout_ms;
+	char		*server_tls_cert;	/* file names, or NULL */
+	char		*server_tls_key;
+	char		*hub_publish_token;	/* static, or NULL */
+	char		*hub_publish_jwt_key;	/* or NULL: hub_jwt_key */
+	int64_t		hub_timeout_ms;
+	char		*unused;		/* set settings of a role that
+						 * does not run, for a warning */
 
 	char		*hub_url;		/* without ?topic= */
 	char		*hub_topic;

@@ -4,16 +4,14 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
 
+#include "addr.h"
 #include "metrics.h"
 #include "status.h"
 
@@ -26,6 +24,7 @@ typedef enum MHD_Result MHD_RESULT;
 struct status {
 	struct MHD_Daemon	*d;
 	const struct metrics	*m;
+	int			agent;	/* the agent role runs */
 };
 
 static MHD_RESULT
@@ -48,6 +47,9 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		body = "method not allowed\n";
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/healthz") == 0 && !st->agent) {
+		/* Server mode only: answering is being healthy. */
+		body = "ok\n";
 	} else if (strcmp(url, "/healthz") == 0) {
 		body = st->m->stalled ? "stalled\n" : st->m->connected ?
 		    "ok\n" : "not subscribed\n";
@@ -71,59 +73,16 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	return (ret);
 }
 
-/* "host:port", "[v6]:port" or ":port" (every address). */
-static int
-parse_addr(const char *addr, struct sockaddr_storage *ss, char *err,
-    size_t errlen)
-{
-	struct addrinfo hints, *res = NULL;
-	char host[256];
-	const char *colon, *h = addr;
-	size_t hl;
-	int r;
-
-	colon = strrchr(addr, ':');
-	if (colon == NULL || colon[1] == '\0') {
-		snprintf(err, errlen, "STATUS_ADDR: \"%.64s\" is not host:port",
-		    addr);
-		return (-1);
-	}
-	hl = (size_t)(colon - addr);
-	if (hl >= 2 && addr[0] == '[' && addr[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	if (hl >= sizeof host) {
-		snprintf(err, errlen, "STATUS_ADDR: host too long");
-		return (-1);
-	}
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	r = getaddrinfo(hl > 0 ? host : NULL, colon + 1, &hints, &res);
-	if (r != 0 || res == NULL) {
-		snprintf(err, errlen, "STATUS_ADDR: \"%.64s\": %s", addr,
-		    gai_strerror(r));
-		return (-1);
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return (0);
-}
-
 struct status *
-status_start(const char *addr, const struct metrics *m, char *err,
-    size_t errlen)
+status_start(const char *addr, const struct metrics *m, int agent,
+    char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct status *st;
 	unsigned flags = MHD_NO_FLAG;
 
 	memset(&ss, 0, sizeof ss);
-	if (parse_addr(addr, &ss, err, errlen) != 0)
+	if (addr_parse("STATUS_ADDR", addr, &ss, NULL, err, errlen) != 0)
 		return (NULL);
 	st = calloc(1, sizeof *st);
 	if (st == NULL) {
@@ -131,9 +90,13 @@ status_start(const char *addr, const struct metrics *m, char *err,
 		return (NULL);
 	}
 	st->m = m;
+	st->agent = agent;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* No thread flag: external select, driven by the main loop. */
+	/* No thread flag: driven by the main loop.  Epoll, not select: in
+	 * server mode the daemon may hold more descriptors than an fd_set
+	 * can name, and this listener's would be among them. */
+	flags |= MHD_USE_EPOLL;
 	st->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, st,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, 16u,
@@ -170,38 +133,21 @@ unsigned
 status_waitfds(struct status *st, struct curl_waitfd *fds, unsigned max,
     int64_t *timeout_ms)
 {
-	fd_set r, w, e;
-	MHD_socket maxfd = 0;
+	const union MHD_DaemonInfo *di;
 	MHD_UNSIGNED_LONG_LONG t;
-	unsigned n = 0;
-	int fd;
 
-	if (st == NULL)
+	if (st == NULL || max == 0)
 		return (0);
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	if (MHD_get_fdset(st->d, &r, &w, &e, &maxfd) != MHD_YES)
+	/* One descriptor for every socket of the listener. */
+	di = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (di == NULL)
 		return (0);
-	for (fd = 0; fd <= maxfd && n < max; fd++) {
-		short ev = 0;
-
-		if (FD_ISSET(fd, &r))
-			ev |= CURL_WAIT_POLLIN;
-		if (FD_ISSET(fd, &w))
-			ev |= CURL_WAIT_POLLOUT;
-		if (FD_ISSET(fd, &e))
-			ev |= CURL_WAIT_POLLPRI;
-		if (ev == 0)
-			continue;
-		fds[n].fd = fd;
-		fds[n].events = ev;
-		fds[n].revents = 0;
-		n++;
-	}
+	fds[0].fd = di->epoll_fd;
+	fds[0].events = CURL_WAIT_POLLIN;
+	fds[0].revents = 0;
 	if (MHD_get_timeout(st->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
 		*timeout_ms = (int64_t)t;
-	return (n);
+	return (1);
 }
 
 void

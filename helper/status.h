@@ -1,7 +1,8 @@
 /*
  * status: the optional HTTP listener (STATUS_ADDR) for /healthz and
- * /metrics, served by libmicrohttpd in external-select mode: it has no
- * thread of its own, the main loop polls its sockets next to libcurl's.
+ * /metrics, served by libmicrohttpd in external epoll mode: it has no
+ * thread of its own, the main loop polls its epoll descriptor next to
+ * libcurl's sockets.
  */
 
 #ifndef HB_STATUS_H
@@ -15,9 +16,10 @@
 struct metrics;
 struct status;
 
-/* NULL with a reason in err when addr is bad or cannot be listened on. */
+/* NULL with a reason in err when addr is bad or cannot be listened on.
+ * agent: the agent role runs (/healthz then reports the subscription). */
 struct status *status_start(const char *addr, const struct metrics *m,
-    char *err, size_t errlen);
+    int agent, char *err, size_t errlen);
 void status_stop(struct status *st);
 /* The port listened on (useful with port 0: the kernel picks one). */
 unsigned status_port(const struct status *st);

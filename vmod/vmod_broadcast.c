@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_path.h"
+#include "hb_publish.h"
 #include "hb_url.h"
 
 /* The "no transaction" vxid: an integer up to Varnish 7.2, a struct from
@@ -46,7 +46,6 @@ static const char * const tls_names[4] = {
 	"ca_file", "ca_dir", "client_cert", "client_key"
 };
 
-#define HUB_ID_MAX		1024	/* longest event id kept from the hub */
 #define DEFAULT_TOPIC		"http-broadcast"
 
 struct vmod_broadcast_hub {
@@ -273,40 +272,6 @@ mint_header(const struct vmod_broadcast_hub *hub, char *err, size_t errlen)
 	return (line);
 }
 
-/* A malloc'ed string, NULL when out of memory (constructor only). */
-static char * v_printflike_(1, 2)
-strdup_printf(const char *fmt, ...)
-{
-	struct vsb *vsb;
-	va_list ap;
-	char *r = NULL;
-
-	vsb = VSB_new_auto();
-	if (vsb == NULL)
-		return (NULL);
-	va_start(ap, fmt);
-	(void)VSB_vprintf(vsb, fmt, ap);
-	va_end(ap);
-	if (VSB_finish(vsb) == 0)
-		r = strdup(VSB_data(vsb));
-	VSB_destroy(&vsb);
-	return (r);
-}
-
-/* "topic=<topic, form-encoded>&data=", the same for every publish. */
-static char *
-form_prefix(const char *topic)
-{
-	char *e, *r;
-
-	e = curl_easy_escape(NULL, topic, 0);
-	if (e == NULL)
-		return (NULL);
-	r = strdup_printf("topic=%s&data=", e);
-	curl_free(e);
-	return (r);
-}
-
 /* In vcl_init, on the CLI's log (no vxid), as std.log() does. */
 static void
 short_key_warning(VRT_CTX, const char *vcl_name, size_t len)
@@ -420,7 +385,7 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 			return;
 		}
 	}
-	hub->form_prefix = form_prefix(hub->topic);
+	hub->form_prefix = hb_publish_form_prefix(hub->topic);
 	if (hub->form_prefix == NULL) {
 		VRT_fail(ctx, "broadcast.hub %s: out of memory", vcl_name);
 		hub_free(hub);
@@ -619,41 +584,31 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	struct hb_event ev;
 	struct hb_hdr *hdrs;
 	struct body_buf bb;
-	const char *url, *q, *host, *colon, *rawpath, *query;
-	char *path = NULL, *canon = NULL, *json = NULL, check[256];
+	struct hb_target tg;
+	const char *url, *host, *colon;
+	char *json = NULL, check[256];
 	const txt *t;
 	unsigned u;
 
 	CHECK_OBJ_NOTNULL(hp, HTTP_MAGIC);
 	INIT_OBJ(&bb, BODY_BUF_MAGIC);
 	memset(&ev, 0, sizeof ev);
+	memset(&tg, 0, sizeof tg);
 	url = hp->hd[HTTP_HDR_URL].b;
 	if (url == NULL || *url != '/') {
 		*why = "request URL is not in origin-form";
 		return (NULL);
 	}
-	q = strchr(url, '?');
-	rawpath = url;
-	query = "";
-	if (q != NULL) {
-		rawpath = WS_Printf(ctx->ws, "%.*s", (int)(q - url), url);
-		query = q + 1;
-	}
 	hdrs = WS_Alloc(ctx->ws, (hp->nhd + 1) * sizeof *hdrs);
-	if (rawpath == NULL || hdrs == NULL) {
+	if (hdrs == NULL) {
 		*why = ws_overflow(ctx, hub);
 		return (NULL);
 	}
-	path = hb_path_decode(rawpath, strlen(rawpath));
-	canon = path != NULL ? hb_path_escape(path, strlen(path)) : NULL;
-	if (path == NULL || canon == NULL) {
+	if (hb_publish_target(&ev, url, &tg) != 0) {
 		*why = "out of memory";
 		goto done;
 	}
 	ev.method = hp->hd[HTTP_HDR_METHOD].b;
-	ev.path = path;
-	ev.rawpath = strcmp(canon, rawpath) != 0 ? rawpath : NULL;
-	ev.rawquery = query;
 	ev.host = http_GetHdr(hp, H_Host, &host) ? host : "";
 	ev.hdrs = hdrs;
 	for (u = HTTP_HDR_FIRST; u < hp->nhd; u++) {
@@ -723,8 +678,7 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
   done:
 	if (bb.vsb != NULL)
 		VSB_destroy(&bb.vsb);
-	free(canon);
-	free(path);
+	hb_target_free(&tg);
 	return (json);
 }
 
@@ -860,47 +814,6 @@ auth_header(VRT_CTX, struct vmod_broadcast_hub *hub, const char **warn)
 	return (out);
 }
 
-struct reply {
-	unsigned	magic;
-#define REPLY_MAGIC	0x1a7e4c63
-	char		buf[HUB_ID_MAX + 1];
-	size_t		len;
-};
-
-static size_t
-reply_collect(char *ptr, size_t size, size_t nmemb, void *priv)
-{
-	struct reply *r;
-	size_t n = size * nmemb, room;
-
-	CAST_OBJ_NOTNULL(r, priv, REPLY_MAGIC);
-	room = HUB_ID_MAX - r->len;
-	/* Keep the start (the id); the rest of a long body is discarded. */
-	if (n < room)
-		room = n;
-	memcpy(r->buf + r->len, ptr, room);
-	r->len += room;
-	return (n);
-}
-
-/*
- * The id is echoed into a status line or a header by the VCL: its first
- * line only, without control bytes (a hub, or whoever answers in its
- * place, chooses these bytes).
- */
-static void
-id_clean(struct reply *r)
-{
-	size_t i, o = 0;
-
-	r->len = strcspn(r->buf, "\r\n");
-	for (i = 0; i < r->len; i++)
-		if ((unsigned char)r->buf[i] >= 0x20 && r->buf[i] != 0x7f)
-			r->buf[o++] = r->buf[i];
-	r->len = o;
-	r->buf[o] = '\0';
-}
-
 /*--------------------------------------------------------------------
  * .publish()
  */
@@ -928,11 +841,10 @@ VCL_BOOL
 vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 {
 	struct task_state *ts;
-	struct curl_slist *hdrs = NULL, *hl;
-	struct reply rep;
+	struct curl_slist *hdrs;
+	struct hb_publish_reply rep;
 	char errbuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE + 64];
-	char *json, *ejson;
-	struct vsb *form;
+	char *json, *form;
 	const char *cause = NULL, *renew_warning = NULL, *auth;
 	size_t jlen = 0, flen;
 	long status = 0, left_ms;
@@ -985,57 +897,29 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	}
 
 	/* The form, built before a connection is taken. */
-	ejson = curl_easy_escape(NULL, json, (int)jlen);
+	form = hb_publish_form(hub->form_prefix, json, jlen,
+	    hub->private_update, &flen);
 	free(json);
-	form = VSB_new_auto();
-	if (form != NULL && ejson != NULL) {
-		VSB_cat(form, hub->form_prefix);
-		VSB_cat(form, ejson);
-		if (hub->private_update)
-			VSB_cat(form, "&private=on");
-	}
-	curl_free(ejson);
-	if (form == NULL || ejson == NULL || VSB_finish(form) != 0) {
-		if (form != NULL)
-			VSB_destroy(&form);
-		return (publish_failed(ctx, hub, ts, "out of memory", t0));
-	}
-	flen = (size_t)VSB_len(form);
-
-	hl = curl_slist_append(NULL,
-	    "Content-Type: application/x-www-form-urlencoded");
-	if (hl != NULL)
-		hdrs = hl;
-	if (hl != NULL && auth != NULL)
-		hl = curl_slist_append(hdrs, auth);
-	if (hl != NULL)
-		hl = curl_slist_append(hdrs, "Expect:");
-	if (hl == NULL) {
-		curl_slist_free_all(hdrs);
-		VSB_destroy(&form);
+	hdrs = form != NULL ? hb_publish_headers(auth) : NULL;
+	if (hdrs == NULL) {
+		free(form);
 		return (publish_failed(ctx, hub, ts, "out of memory", t0));
 	}
 
 	h = handle_get(hub, deadline, &cause);
 	if (h == NULL) {
 		curl_slist_free_all(hdrs);
-		VSB_destroy(&form);
+		free(form);
 		return (publish_failed(ctx, hub, ts, cause, t0));
 	}
 	curl_easy_reset(h);
 
-	INIT_OBJ(&rep, REPLY_MAGIC);
 	errbuf[0] = '\0';
-	(void)curl_easy_setopt(h, CURLOPT_URL, hub->url);
-	hb_curl_defaults(h);
+	hb_publish_setopts(h, hub->url, form, flen, hdrs, &rep,
+	    "vmod-broadcast/" PACKAGE_VERSION);
 	hb_curl_hub(h, &hub->tls);
 	if (hub->proxy != NULL)
 		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
-	(void)curl_easy_setopt(h, CURLOPT_POST, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, VSB_data(form));
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)flen);
-	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	left_ms = (long)((deadline - VTIM_mono()) * 1e3);
 	if (left_ms < 1)
 		left_ms = 1;	/* 0 would mean no timeout at all */
@@ -1043,11 +927,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 	    hub->connect_timeout_ms < left_ms ? hub->connect_timeout_ms :
 	    left_ms);
-	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reply_collect);
-	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, &rep);
 	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	(void)curl_easy_setopt(h, CURLOPT_USERAGENT,
-	    "vmod-broadcast/" PACKAGE_VERSION);
 
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_OK)
@@ -1057,7 +937,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	handle_put(hub, h, 1);
 	curl_slist_free_all(hdrs);
-	VSB_destroy(&form);
+	free(form);
 
 	if (cc != CURLE_OK) {
 		if (hb_curl_tls_failed(cc, errbuf))
@@ -1068,15 +948,11 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		return (publish_failed(ctx, hub, ts, why, t0));
 	}
 	__atomic_add_fetch(&hub->vsc->bytes, flen, __ATOMIC_RELAXED);
-	while (rep.len > 0 && (rep.buf[rep.len - 1] == '\n' ||
-	    rep.buf[rep.len - 1] == '\r' || rep.buf[rep.len - 1] == ' '))
-		rep.len--;
-	rep.buf[rep.len] = '\0';
 	if (status < 200 || status > 299) {
 		snprintf(why, sizeof why, "hub answered HTTP %ld", status);
 		return (publish_failed(ctx, hub, ts, why, t0));
 	}
-	id_clean(&rep);
+	hb_publish_id_clean(&rep);
 	ts->id = WS_Copy(ctx->ws, rep.buf, (int)rep.len + 1);
 	if (ts->id == NULL) {
 		ts->id = "";

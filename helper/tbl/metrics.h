@@ -53,3 +53,16 @@ HB_GAUGE(int, connected, "1 while subscribed to the hub.")
 HB_GAUGE(int, stalled, "1 while a stall of the stream is suspected.")
 HB_GAUGE(time_t, last_event_timestamp_seconds,
     "Time the last event was received.")
+HB_COUNTER(server_published,
+    "Requests published to the hub by the server mode (answered 202).",
+    NULL)
+HB_COUNTER(server_loops,
+    "Requests not published: they carried a guard header (answered 202).",
+    NULL)
+HB_COUNTER(server_refused,
+    "Requests refused by the server mode (400, 403, 405, 413).",
+    NULL)
+HB_COUNTER(server_failed,
+    "Requests the hub did not accept within HUB_TIMEOUT (answered 503).",
+    NULL)
+HB_GAUGE(int, server_publishing, "Publishes waiting for the hub's answer.")

@@ -27,6 +27,33 @@ HB_SETTING(AGENT_MAX_BACKLOG, "20000",
     "(about 1 kB each plus the event)")
 HB_SETTING(AGENT_ALLOWED_METHODS, "PURGE,BAN", "methods that are replayed")
 
+/* Server mode: publish the requests it receives (the original's server).
+ * SERVER_ADDR first, HUB_TIMEOUT last: settings.c names the block by
+ * them. */
+HB_SETTING(SERVER_ADDR, NULL,
+    "host:port to listen on for requests to publish (server mode)")
+HB_SETTING(SERVER_ALLOWED_METHODS, "PURGE,BAN", "methods that are published")
+HB_SETTING(SERVER_ALLOWED_IPS, "127.0.0.0/8,::1",
+    "clients that may publish, addresses or networks")
+HB_SETTING(SERVER_TRUSTED_IPS, NULL,
+    "peers whose PROXY protocol header gives the client address")
+HB_SETTING(SERVER_INSECURE, "0", "1: trust the PROXY header of every peer")
+HB_SETTING(SERVER_CORS_ALLOWED_ORIGINS, NULL,
+    "origins allowed by CORS, comma separated, or *")
+HB_SETTING(SERVER_MAX_BODY_SIZE, "64k", "larger request bodies get 413")
+HB_SETTING(SERVER_MAX_CONNECTIONS, "4096", "client connections at most")
+HB_SETTING(SERVER_READ_TIMEOUT, "30s",
+    "close a connection idle for this long while reading")
+HB_SETTING(SERVER_WRITE_TIMEOUT, "30s",
+    "close a connection idle for this long while writing")
+HB_SETTING(SERVER_TLS_CERT_FILE, NULL, "PEM certificate chain: serve HTTPS")
+HB_SETTING(SERVER_TLS_KEY_FILE, NULL, "PEM private key of the certificate")
+HB_SETTING(HUB_PUBLISH_TOKEN, NULL,
+    "publisher JWT (default HUB_TOKEN, or minted from a key)")
+HB_SETTING(HUB_PUBLISH_JWT_KEY, NULL,
+    "key to mint publisher JWTs with, when it is not HUB_JWT_KEY")
+HB_SETTING(HUB_TIMEOUT, "5s", "time limit of one publish to the hub")
+
 /* Subscription */
 HB_SETTING(HUB_ENDPOINT, NULL, "Mercure hub URL, ?topic= allowed (required)")
 HB_SETTING(HUB_TOPIC, "http-broadcast", "topic to subscribe to")

@@ -1,0 +1,1186 @@
+/*
+ * server: the server mode.  See server.h.
+ *
+ * A request goes through these steps, each in one callback of
+ * libmicrohttpd (MHD) or of the main loop:
+ *
+ *   uri_log()	the raw request-target, before MHD decodes or splits it:
+ *		the event carries the client's exact path and query
+ *   answer()	first call: who (SERVER_ALLOWED_IPS), CORS preflight,
+ *		method (SERVER_ALLOWED_METHODS), announced size; then the
+ *		body in pieces (SERVER_MAX_BODY_SIZE); then the event is
+ *		built and checked as the VMOD does, the publish is put on
+ *		the multi handle and the connection suspended
+ *   server_finished()	the hub answered or HUB_TIMEOUT passed: the
+ *		outcome is stored and the connection resumed; MHD calls
+ *		answer() once more, which sends it
+ *   completed()	the request is over: its state is freed
+ */
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "hb_check.h"
+#include "hb_curl.h"
+#include "hb_event.h"
+#include "hb_http.h"
+#include "hb_jwt.h"
+#include "hb_publish.h"
+
+#include "addr.h"
+#include "cidr.h"
+#include "clock.h"
+#include "log.h"
+#include "metrics.h"
+#include "proxyproto.h"
+#include "server.h"
+#include "settings.h"
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_RESULT;
+#else
+typedef enum MHD_Result MHD_RESULT;
+#endif
+
+/* 413: its MHD name changed between releases. */
+#define HTTP_TOO_LARGE	413u
+/* Connections of trusted peers whose PROXY header is still awaited. */
+#define PENDING_MAX	64
+/* How long a trusted peer has to send its PROXY header. */
+#define PROXY_WAIT_MS	5000
+/* Connections accepted per turn of the loop, so that a flood of them
+ * cannot starve the subscription and the replays. */
+#define ACCEPT_BURST	64
+/* Publishes in flight to the hub at most: a hub that hangs holds this
+ * many connections, not one per client.  The next ones wait for a free
+ * slot, within their HUB_TIMEOUT. */
+#define PUBLISH_MAX	64
+/* Easy handles kept for the next publishes (their connections live in
+ * the multi handle's cache). */
+#define POOL_MAX	32
+/* Request headers excluded from events by default, as the VMOD's
+ * exclude_headers: credentials of the client, not of the invalidation. */
+static const char * const excluded[] = {
+	"Authorization", "Cookie", "Proxy-Authorization", NULL
+};
+
+enum pub_state { P_NEW, P_BODY, P_HUB, P_DONE };
+
+struct pub {
+	unsigned		magic;
+#define PUB_MAGIC		0x3c0e51a9
+	struct pub		*next, *prev;	/* in flight, to the hub */
+	struct pub		*wnext;		/* waiting for a slot */
+	struct MHD_Connection	*conn;
+	enum pub_state		state;
+	char			*target;	/* the raw request-target */
+	char			client[64];	/* for the logs */
+	const char		*cors;		/* Access-Control-Allow-Origin */
+	unsigned char		*body;
+	size_t			body_len;
+	int			too_large;
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	char			*form;
+	size_t			flen;
+	struct hb_publish_reply	rep;
+	char			errbuf[CURL_ERROR_SIZE];
+	int64_t			t0;
+	int64_t			deadline;	/* t0 + HUB_TIMEOUT */
+	unsigned		code;		/* the answer, once known */
+	char			msg[HB_PUBLISH_ID_MAX + 256];
+	int			answered;	/* a response is queued */
+};
+
+struct pending {
+	int			fd;
+	struct sockaddr_storage	peer;
+	socklen_t		peerlen;
+	int64_t			deadline;
+};
+
+struct server {
+	const struct settings	*cfg;
+	struct metrics		*m;
+	CURLM			*multi;
+	struct MHD_Daemon	*d;
+	int			lfd;		/* -1 once stopped */
+	unsigned		port;
+	char			*form_prefix;
+	char			*auth;		/* static bearer line, or NULL */
+	char			*minted;	/* minted bearer line, or NULL */
+	int64_t			minted_renew;
+	char			*tls_key, *tls_cert;
+	struct pub		*flying;	/* publishes in flight */
+	size_t			nflying;
+	struct pub		*waiting, **wtail;	/* FIFO, for a slot */
+	size_t			nwaiting;
+	CURL			*pool[POOL_MAX];
+	size_t			npool;
+	struct pending		pending[PENDING_MAX];
+	size_t			npending;
+};
+
+/*--------------------------------------------------------------------
+ * Answers
+ */
+
+static void
+pub_free(struct pub *p)
+{
+	if (p == NULL)
+		return;
+	curl_slist_free_all(p->hdrs);
+	free(p->form);
+	free(p->body);
+	free(p->target);
+	free(p);
+}
+
+static MHD_RESULT
+respond(struct server *s, struct pub *p, struct MHD_Connection *conn,
+    unsigned code, const char *msg)
+{
+	struct MHD_Response *resp;
+	char line[HB_PUBLISH_ID_MAX + 258];
+	MHD_RESULT ret;
+	int n;
+
+	if (p != NULL)
+		p->answered = 1;
+	n = snprintf(line, sizeof line, "%s\n", msg);
+	if (n < 0 || (size_t)n >= sizeof line)
+		n = (int)sizeof line - 1;
+	resp = MHD_create_response_from_buffer((size_t)n, line,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return (MHD_NO);
+	(void)MHD_add_response_header(resp, "Content-Type",
+	    "text/plain; charset=utf-8");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		(void)MHD_add_response_header(resp, "Allow",
+		    s->cfg->server_allowed_methods);
+	if (p != NULL && p->cors != NULL) {
+		(void)MHD_add_response_header(resp,
+		    "Access-Control-Allow-Origin", p->cors);
+		(void)MHD_add_response_header(resp, "Vary", "Origin");
+	}
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return (ret);
+}
+
+/* A request refused before anything was published: counted, logged. */
+static MHD_RESULT
+refuse(struct server *s, struct pub *p, struct MHD_Connection *conn,
+    const char *method, unsigned code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	s->m->server_refused++;
+	log_msg(LOG_INFO, "server: refused %s %.200s from %s: %u %s", method,
+	    p != NULL && p->target != NULL ? p->target : "?",
+	    p != NULL ? p->client : "?", code, msg);
+	if (p != NULL)
+		p->state = P_DONE;
+	return (respond(s, p, conn, code, msg));
+}
+
+/*--------------------------------------------------------------------
+ * CORS (SERVER_CORS_ALLOWED_ORIGINS)
+ */
+
+/* The Access-Control-Allow-Origin for origin, or NULL when not allowed. */
+static const char *
+cors_allow(const struct server *s, const char *origin)
+{
+	const char *list = s->cfg->server_cors_origins, *p, *e;
+	size_t len;
+
+	if (list == NULL || origin == NULL)
+		return (NULL);
+	p = list;
+	while (hb_list_next(&p, list + strlen(list), &e, &len)) {
+		if (len == 1 && *e == '*')
+			return ("*");
+		if (len == strlen(origin) && strncasecmp(e, origin, len) == 0)
+			return (origin);
+	}
+	return (NULL);
+}
+
+static MHD_RESULT
+preflight(struct server *s, struct pub *p, struct MHD_Connection *conn,
+    const char *origin)
+{
+	struct MHD_Response *resp;
+	const char *allow, *hdrs;
+	MHD_RESULT ret;
+
+	allow = cors_allow(s, origin);
+	if (allow == NULL)
+		return (refuse(s, p, conn, "OPTIONS", MHD_HTTP_FORBIDDEN,
+		    "origin %.128s is not in SERVER_CORS_ALLOWED_ORIGINS",
+		    origin));
+	p->state = P_DONE;
+	p->answered = 1;
+	resp = MHD_create_response_from_buffer(0, NULL,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return (MHD_NO);
+	(void)MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+	    allow);
+	(void)MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+	    s->cfg->server_allowed_methods);
+	hdrs = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Access-Control-Request-Headers");
+	if (hdrs != NULL)
+		(void)MHD_add_response_header(resp,
+		    "Access-Control-Allow-Headers", hdrs);
+	(void)MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+	(void)MHD_add_response_header(resp, "Vary", "Origin");
+	ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
+	MHD_destroy_response(resp);
+	return (ret);
+}
+
+/*--------------------------------------------------------------------
+ * The publish
+ */
+
+/* The key publisher JWTs are minted with, or NULL. */
+static const char *
+mint_key(const struct settings *c)
+{
+	if (c->hub_publish_jwt_key != NULL)
+		return (c->hub_publish_jwt_key);
+	return (c->hub_publish_token == NULL ? c->hub_jwt_key : NULL);
+}
+
+/* The bearer line to present, or NULL when anonymous. */
+static const char *
+auth_line(struct server *s)
+{
+	const struct settings *c = s->cfg;
+	char err[256], *tok, *line;
+	int64_t now;
+
+	if (s->auth != NULL || mint_key(c) == NULL)
+		return (s->auth);
+	now = clock_ms();
+	if (s->minted == NULL || now >= s->minted_renew) {
+		tok = hb_jwt_mint(c->hub_jwt_alg, mint_key(c), "publish",
+		    c->hub_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
+		    err, sizeof err);
+		line = tok != NULL ? hb_bearer_header(tok) : NULL;
+		hb_bearer_free(tok);
+		if (line != NULL) {
+			hb_bearer_free(s->minted);
+			s->minted = line;
+			s->minted_renew = now + c->hub_jwt_ttl_ms / 2;
+		} else {
+			/* The previous token stays valid until its exp. */
+			log_msg(LOG_ERROR, "server: cannot mint the publisher "
+			    "JWT: %s", tok == NULL ? err : "out of memory");
+		}
+	}
+	return (s->minted);
+}
+
+struct hdr_walk {
+	struct hb_hdr	*h;
+	size_t		n, max;
+	int		guard;		/* a guard header was seen */
+};
+
+static MHD_RESULT
+hdr_collect(void *priv, enum MHD_ValueKind kind, const char *name,
+    const char *value)
+{
+	struct hdr_walk *w = priv;
+	const char * const *x;
+	size_t nl = strlen(name);
+
+	(void)kind;
+	if (strcasecmp(name, HB_GUARD_HEADER) == 0)
+		w->guard = 1;
+	if (!hb_header_travels(name, nl))
+		return (MHD_YES);
+	for (x = excluded; *x != NULL; x++)
+		if (strcasecmp(name, *x) == 0)
+			return (MHD_YES);
+	if (w->n >= w->max)
+		return (MHD_YES);
+	w->h[w->n].name = name;
+	w->h[w->n].name_len = nl;
+	w->h[w->n].value = value != NULL ? value : "";
+	w->h[w->n].value_len = value != NULL ? strlen(value) : 0;
+	w->n++;
+	return (MHD_YES);
+}
+
+static CURL *
+easy_get(struct server *s)
+{
+	CURL *h;
+
+	if (s->npool > 0) {
+		h = s->pool[--s->npool];
+		curl_easy_reset(h);
+		return (h);
+	}
+	return (curl_easy_init());
+}
+
+static void
+easy_put(struct server *s, CURL *h)
+{
+	if (s->npool < POOL_MAX)
+		s->pool[s->npool++] = h;
+	else
+		curl_easy_cleanup(h);
+}
+
+static void conclude(struct server *s, struct pub *p, unsigned code,
+    const char *msg);
+
+static void
+publishing(struct server *s)
+{
+	s->m->server_publishing = (int)(s->nflying + s->nwaiting);
+}
+
+/* Put p's POST on the multi handle, bounded by what is left of its
+ * HUB_TIMEOUT. */
+static void
+launch(struct server *s, struct pub *p, int64_t now)
+{
+	const struct settings *c = s->cfg;
+	long left = (long)(p->deadline - now);
+
+	if (left < 1)
+		left = 1;	/* 0 would mean no limit at all */
+	p->easy = easy_get(s);
+	if (p->easy == NULL) {
+		s->m->server_failed++;
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "not published: out of memory");
+		return;
+	}
+	hb_publish_setopts(p->easy, c->hub_url, p->form, p->flen, p->hdrs,
+	    &p->rep, PACKAGE_NAME "/" PACKAGE_VERSION);
+	/* The hub's TLS settings, as for the subscription. */
+	hb_curl_hub(p->easy, &c->hub_tls);
+	if (c->hub_proxy != NULL)
+		(void)curl_easy_setopt(p->easy, CURLOPT_PROXY, c->hub_proxy);
+	(void)curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, left);
+	(void)curl_easy_setopt(p->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
+	(void)curl_easy_setopt(p->easy, CURLOPT_ERRORBUFFER, p->errbuf);
+	(void)curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
+	if (curl_multi_add_handle(s->multi, p->easy) != CURLM_OK) {
+		easy_put(s, p->easy);
+		p->easy = NULL;
+		s->m->server_failed++;
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "not published: cannot start the transfer");
+		return;
+	}
+	p->next = s->flying;
+	p->prev = NULL;
+	if (s->flying != NULL)
+		s->flying->prev = p;
+	s->flying = p;
+	s->nflying++;
+	publishing(s);
+}
+
+/*
+ * Start the waiting publishes that have a slot now, and answer those whose
+ * HUB_TIMEOUT passed while they waited.  The FIFO is in deadline order
+ * (one HUB_TIMEOUT for all).
+ */
+static void
+waiting_run(struct server *s, int64_t now)
+{
+	struct pub *p;
+	char why[160];
+
+	while ((p = s->waiting) != NULL &&
+	    (s->nflying < PUBLISH_MAX || now >= p->deadline)) {
+		s->waiting = p->wnext;
+		if (s->waiting == NULL)
+			s->wtail = &s->waiting;
+		s->nwaiting--;
+		p->wnext = NULL;
+		if (now < p->deadline) {
+			launch(s, p, now);
+			continue;
+		}
+		s->m->server_failed++;
+		snprintf(why, sizeof why, "not published: the hub did not "
+		    "answer within HUB_TIMEOUT (%lldms): %d publishes were "
+		    "waiting for it", (long long)s->cfg->hub_timeout_ms,
+		    PUBLISH_MAX);
+		log_msg(LOG_WARN, "server: %.200s from %s answered 503: %s",
+		    p->target, p->client, why);
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+	}
+	publishing(s);
+}
+
+/*
+ * The body is complete: build the event, check it as the VMOD does, and
+ * put its publish on the multi handle.  Either a response is queued now
+ * (a refusal, a loop) or the connection is suspended until the hub
+ * answers.
+ */
+static MHD_RESULT
+publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
+    const char *method)
+{
+	const struct settings *c = s->cfg;
+	struct hb_event ev;
+	struct hb_target tg;
+	struct hdr_walk w;
+	char why[256], *json;
+	const char *host;
+	size_t jlen = 0;
+	int n;
+
+	p->t0 = clock_ms();
+	memset(&w, 0, sizeof w);
+	n = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
+	w.max = n > 0 ? (size_t)n : 0;
+	w.h = calloc(w.max + 1, sizeof *w.h);
+	if (w.h == NULL)
+		return (MHD_NO);
+	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, hdr_collect,
+	    &w);
+	/* Any guard, not only ours, as the VMOD: a replay must never go
+	 * round again. */
+	if (w.guard) {
+		free(w.h);
+		s->m->server_loops++;
+		log_msg(LOG_INFO, "server: %s %.200s from %s not published: "
+		    "it carries an " HB_GUARD_HEADER " header (a replay)",
+		    method, p->target, p->client);
+		p->state = P_DONE;
+		return (respond(s, p, conn, MHD_HTTP_ACCEPTED, "not published: "
+		    "the request carries an " HB_GUARD_HEADER " header"));
+	}
+	if (p->target == NULL || p->target[0] != '/') {
+		free(w.h);
+		return (refuse(s, p, conn, method, MHD_HTTP_BAD_REQUEST,
+		    "request cannot travel: the request-target is not a "
+		    "path (origin-form)"));
+	}
+	memset(&ev, 0, sizeof ev);
+	if (hb_publish_target(&ev, p->target, &tg) != 0) {
+		free(w.h);
+		return (MHD_NO);
+	}
+	ev.method = method;
+	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	ev.host = host != NULL ? host : "";
+	/* The loop guard, appended as the VMOD does. */
+	w.h[w.n].name = HB_GUARD_HEADER;
+	w.h[w.n].name_len = strlen(HB_GUARD_HEADER);
+	w.h[w.n].value = c->hub_guard_token;
+	w.h[w.n].value_len = strlen(c->hub_guard_token);
+	ev.hdrs = w.h;
+	ev.nhdrs = w.n + 1;
+	ev.body = p->body;
+	ev.body_len = p->body_len;
+	/* What a helper would refuse is refused here, as the VMOD does. */
+	if (hb_event_check(&ev, why, sizeof why) != 0) {
+		hb_target_free(&tg);
+		free(w.h);
+		return (refuse(s, p, conn, method, MHD_HTTP_BAD_REQUEST,
+		    "request cannot travel: %s", why));
+	}
+	json = hb_event_encode(&ev, &jlen);
+	hb_target_free(&tg);
+	free(w.h);
+	if (json == NULL)
+		return (MHD_NO);
+	if (jlen > c->hub_max_event_size) {
+		free(json);
+		return (refuse(s, p, conn, method,
+		    HTTP_TOO_LARGE, "request cannot travel: its "
+		    "event is %zu bytes, more than HUB_MAX_EVENT_SIZE (%zu)",
+		    jlen, c->hub_max_event_size));
+	}
+
+	/* Private, as the VMOD's default: only subscribers granted the
+	 * topic receive it. */
+	p->form = hb_publish_form(s->form_prefix, json, jlen, 1, &p->flen);
+	free(json);
+	p->hdrs = p->form != NULL ? hb_publish_headers(auth_line(s)) : NULL;
+	if (p->hdrs == NULL)
+		return (MHD_NO);
+	p->state = P_HUB;
+	p->deadline = p->t0 + c->hub_timeout_ms;
+	MHD_suspend_connection(conn);
+	if (s->nflying < PUBLISH_MAX) {
+		launch(s, p, p->t0);
+	} else {
+		p->wnext = NULL;
+		*s->wtail = p;
+		s->wtail = &p->wnext;
+		s->nwaiting++;
+		publishing(s);
+	}
+	return (MHD_YES);
+}
+
+/*--------------------------------------------------------------------
+ * MHD callbacks
+ */
+
+static void *
+uri_log(void *priv, const char *uri, struct MHD_Connection *conn)
+{
+	struct pub *p;
+	const union MHD_ConnectionInfo *ci;
+
+	(void)priv;
+	p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return (NULL);
+	p->magic = PUB_MAGIC;
+	p->target = strdup(uri != NULL ? uri : "");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL ||
+	    getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
+	    p->client, sizeof p->client, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(p->client, sizeof p->client, "?");
+	return (p);
+}
+
+static MHD_RESULT
+answer(void *priv, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct server *s = priv;
+	struct pub *p = *con_cls;
+	const union MHD_ConnectionInfo *ci;
+	const char *origin, *cl;
+	unsigned char *nb;
+	size_t n;
+
+	(void)url;
+	(void)version;
+	if (p == NULL || p->magic != PUB_MAGIC || p->target == NULL)
+		return (MHD_NO);	/* out of memory: close */
+	switch (p->state) {
+	case P_NEW:
+		p->state = P_BODY;
+		p->conn = conn;
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci == NULL || !cidr_match(s->cfg->server_allowed,
+		    s->cfg->server_nallowed, ci->client_addr))
+			return (refuse(s, p, conn, method, MHD_HTTP_FORBIDDEN,
+			    "%s may not publish (SERVER_ALLOWED_IPS)",
+			    p->client));
+		origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Origin");
+		p->cors = cors_allow(s, origin);
+		if (strcmp(method, "OPTIONS") == 0 && origin != NULL &&
+		    s->cfg->server_cors_origins != NULL &&
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Access-Control-Request-Method") != NULL)
+			return (preflight(s, p, conn, origin));
+		if (!hb_list_has(s->cfg->server_allowed_methods,
+		    s->cfg->server_allowed_methods +
+		    strlen(s->cfg->server_allowed_methods), method))
+			return (refuse(s, p, conn, method,
+			    MHD_HTTP_METHOD_NOT_ALLOWED, "%.32s is not "
+			    "published (SERVER_ALLOWED_METHODS=%s)", method,
+			    s->cfg->server_allowed_methods));
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Content-Length");
+		if (cl != NULL && strtoull(cl, NULL, 10) >
+		    s->cfg->server_max_body)
+			return (refuse(s, p, conn, method,
+			    HTTP_TOO_LARGE, "the body is larger "
+			    "than SERVER_MAX_BODY_SIZE (%zu bytes)",
+			    s->cfg->server_max_body));
+		return (MHD_YES);
+	case P_BODY:
+		if (*upload_data_size > 0) {
+			n = *upload_data_size;
+			*upload_data_size = 0;
+			if (p->too_large ||
+			    p->body_len + n > s->cfg->server_max_body) {
+				/* Chunked, or more than announced. */
+				p->too_large = 1;
+				return (MHD_YES);
+			}
+			nb = realloc(p->body, p->body_len + n);
+			if (nb == NULL)
+				return (MHD_NO);
+			memcpy(nb + p->body_len, upload_data, n);
+			p->body = nb;
+			p->body_len += n;
+			return (MHD_YES);
+		}
+		if (p->too_large)
+			return (refuse(s, p, conn, method,
+			    HTTP_TOO_LARGE, "the body is larger "
+			    "than SERVER_MAX_BODY_SIZE (%zu bytes)",
+			    s->cfg->server_max_body));
+		return (publish_start(s, p, conn, method));
+	case P_HUB:
+		return (MHD_YES);	/* not resumed yet */
+	case P_DONE:
+		if (p->answered) {
+			/* Refused before the end of the body: the rest is
+			 * not read (MHD closes the connection). */
+			*upload_data_size = 0;
+			return (MHD_YES);
+		}
+		return (respond(s, p, conn, p->code, p->msg));
+	}
+	return (MHD_NO);
+}
+
+static void
+completed(void *priv, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct pub *p = *con_cls;
+
+	(void)priv;
+	(void)conn;
+	(void)toe;
+	if (p == NULL || p->magic != PUB_MAGIC)
+		return;
+	/* Never while in flight: a suspended connection is not closed. */
+	if (p->state == P_HUB)
+		return;
+	pub_free(p);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *priv, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t l;
+
+	(void)priv;
+	(void)vsnprintf(line, sizeof line, fmt, ap);
+	l = strlen(line);
+	while (l > 0 && line[l - 1] == '\n')
+		line[--l] = '\0';
+	log_msg(LOG_DEBUG, "server: %s", line);
+}
+
+/*--------------------------------------------------------------------
+ * The hub's answer
+ */
+
+static void
+unfly(struct server *s, struct pub *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		s->flying = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	p->next = p->prev = NULL;
+	s->nflying--;
+	publishing(s);
+}
+
+/* Store the outcome and wake the connection up: answer() sends it. */
+static void
+conclude(struct server *s, struct pub *p, unsigned code, const char *msg)
+{
+	(void)s;
+	snprintf(p->msg, sizeof p->msg, "%s", msg);
+	p->code = code;
+	p->state = P_DONE;
+	MHD_resume_connection(p->conn);
+}
+
+int
+server_finished(struct server *s, CURL *easy, CURLcode res)
+{
+	struct pub *p;
+	char why[CURL_ERROR_SIZE + 128];
+	long status = 0;
+	int64_t took;
+
+	if (s == NULL)
+		return (0);
+	for (p = s->flying; p != NULL && p->easy != easy; p = p->next)
+		continue;
+	if (p == NULL)
+		return (0);
+	unfly(s, p);
+	(void)curl_multi_remove_handle(s->multi, easy);
+	if (res == CURLE_OK)
+		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	(void)curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+	(void)curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+	easy_put(s, easy);
+	p->easy = NULL;
+	took = clock_ms() - p->t0;
+
+	if (res == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(why, sizeof why, "not published: the hub did not "
+		    "answer within HUB_TIMEOUT (%lldms)",
+		    (long long)s->cfg->hub_timeout_ms);
+	} else if (res != CURLE_OK) {
+		if (hb_curl_tls_failed(res, p->errbuf))
+			s->m->hub_tls_failures++;
+		snprintf(why, sizeof why, "not published: hub unreachable: %s",
+		    p->errbuf[0] != '\0' ? p->errbuf : curl_easy_strerror(res));
+	} else if (status < 200 || status > 299) {
+		snprintf(why, sizeof why, "not published: the hub answered "
+		    "HTTP %ld", status);
+	} else {
+		hb_publish_id_clean(&p->rep);
+		s->m->server_published++;
+		log_msg(LOG_DEBUG, "server: published %.200s from %s: id=%s "
+		    "status=%ld bytes=%zu time=%lldms", p->target, p->client,
+		    p->rep.buf, status, p->flen, (long long)took);
+		conclude(s, p, MHD_HTTP_ACCEPTED, p->rep.buf);
+		return (1);
+	}
+	s->m->server_failed++;
+	log_msg(LOG_WARN, "server: %.200s from %s answered 503: %s "
+	    "(after %lldms)", p->target, p->client, why, (long long)took);
+	conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+	return (1);
+}
+
+/*--------------------------------------------------------------------
+ * Connections: accept, PROXY header, hand over to MHD
+ */
+
+/* The client address of a connection from a trusted peer. */
+static int
+trusted(const struct server *s, const struct sockaddr *peer)
+{
+	return (s->cfg->server_insecure ||
+	    cidr_match(s->cfg->server_trusted, s->cfg->server_ntrusted, peer));
+}
+
+static void
+hand_over(struct server *s, int fd, const struct sockaddr *sa,
+    socklen_t len)
+{
+	/* MHD closes fd itself when it cannot take it. */
+	if (MHD_add_connection(s->d, fd, sa, len) != MHD_YES)
+		log_msg(LOG_WARN, "server: connection dropped: %s "
+		    "(SERVER_MAX_CONNECTIONS=%ld)", strerror(errno),
+		    s->cfg->server_max_connections);
+}
+
+/* Try the PROXY header of pending connection i: 1 when it is done with
+ * (handed over or closed). */
+static int
+pending_try(struct server *s, struct pending *pd, int64_t now)
+{
+	unsigned char buf[PROXY_MAX];
+	char host[64];
+	ssize_t n;
+	int r;
+
+	n = recv(pd->fd, buf, sizeof buf, MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		r = -1;
+	else if (n <= 0)
+		r = -3;				/* closed, or an error */
+	else
+		r = proxyproto_parse(buf, (size_t)n, &pd->peer, &pd->peerlen);
+	if (r == -1 && now < pd->deadline)
+		return (0);
+	if (r >= 0) {
+		/* Take the header off; the rest is HTTP (or TLS). */
+		if (r > 0 && recv(pd->fd, buf, (size_t)r, 0) != r) {
+			close(pd->fd);
+			return (1);
+		}
+		hand_over(s, pd->fd, (struct sockaddr *)&pd->peer, pd->peerlen);
+		return (1);
+	}
+	if (getnameinfo((struct sockaddr *)&pd->peer, pd->peerlen, host,
+	    sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(host, sizeof host, "?");
+	if (r != -3) {
+		s->m->server_refused++;
+		log_msg(LOG_INFO, "server: connection from %s closed: %s", host,
+		    r == -1 ? "no complete PROXY header within 5s" :
+		    "malformed PROXY protocol header");
+	}
+	close(pd->fd);
+	return (1);
+}
+
+static void
+accept_some(struct server *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	unsigned i;
+	int fd;
+
+	for (i = 0; i < ACCEPT_BURST && s->lfd >= 0; i++) {
+		if (s->npending >= PENDING_MAX)
+			break;
+		len = sizeof ss;
+		fd = accept4(s->lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_msg(LOG_WARN, "server: accept: %s",
+				    strerror(errno));
+			break;
+		}
+		if (!trusted(s, (struct sockaddr *)&ss)) {
+			hand_over(s, fd, (struct sockaddr *)&ss, len);
+			continue;
+		}
+		s->pending[s->npending].fd = fd;
+		s->pending[s->npending].peer = ss;
+		s->pending[s->npending].peerlen = len;
+		s->pending[s->npending].deadline = clock_ms() + PROXY_WAIT_MS;
+		s->npending++;
+	}
+}
+
+void
+server_run(struct server *s)
+{
+	int64_t now;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	accept_some(s);
+	now = clock_ms();
+	waiting_run(s, now);
+	for (i = 0; i < s->npending;) {
+		if (pending_try(s, &s->pending[i], now))
+			s->pending[i] = s->pending[--s->npending];
+		else
+			i++;
+	}
+	(void)MHD_run(s->d);
+}
+
+unsigned
+server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
+    int64_t *timeout_ms)
+{
+	const union MHD_DaemonInfo *di;
+	MHD_UNSIGNED_LONG_LONG t;
+	unsigned n = 0;
+	size_t i;
+	int64_t now;
+
+	if (s == NULL)
+		return (0);
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (di != NULL && n < max) {
+		fds[n].fd = di->epoll_fd;
+		fds[n].events = CURL_WAIT_POLLIN;
+		fds[n].revents = 0;
+		n++;
+	}
+	if (s->lfd >= 0 && s->npending < PENDING_MAX && n < max) {
+		fds[n].fd = s->lfd;
+		fds[n].events = CURL_WAIT_POLLIN;
+		fds[n].revents = 0;
+		n++;
+	}
+	now = clock_ms();
+	for (i = 0; i < s->npending && n < max; i++) {
+		fds[n].fd = s->pending[i].fd;
+		fds[n].events = CURL_WAIT_POLLIN;
+		fds[n].revents = 0;
+		n++;
+		if (s->pending[i].deadline - now < *timeout_ms)
+			*timeout_ms = s->pending[i].deadline - now;
+	}
+	if (s->waiting != NULL && s->waiting->deadline - now < *timeout_ms)
+		*timeout_ms = s->waiting->deadline - now;
+	if (MHD_get_timeout(s->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
+		*timeout_ms = (int64_t)t;
+	return (n);
+}
+
+/*--------------------------------------------------------------------
+ * Start and stop
+ */
+
+static char *
+slurp(const char *path, char *err, size_t errlen, const char *setting)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
+	long sz;
+
+	f = fopen(path, "r");
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
+	    sz > 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = malloc((size_t)sz + 1)) == NULL ||
+	    (len = fread(buf, 1, (size_t)sz, f)) != (size_t)sz) {
+		snprintf(err, errlen, "%s: cannot read %.200s: %s", setting,
+		    path, errno != 0 ? strerror(errno) : "too large");
+		free(buf);
+		if (f != NULL)
+			fclose(f);
+		return (NULL);
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return (buf);
+}
+
+/* As many descriptors as the hard limit allows: each client takes one. */
+static void
+raise_nofile(long want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur >= (rlim_t)want + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur < (rlim_t)want + 64)
+		log_msg(LOG_WARN, "server: the open files limit (%llu) is lower "
+		    "than SERVER_MAX_CONNECTIONS (%ld) plus the daemon's own: "
+		    "raise LimitNOFILE", (unsigned long long)rl.rlim_cur, want);
+}
+
+static int
+listen_on(struct server *s, const char *addr, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int any = 0, one = 1, zero = 0;
+
+	if (addr_parse("SERVER_ADDR", addr, &ss, &any, err, errlen) != 0)
+		return (-1);
+	/* ":port" is every address, IPv6 and IPv4 alike, as Go's listener
+	 * takes it: "::" with IPV6_V6ONLY off, where the host has IPv6. */
+	if (any && ss.ss_family == AF_INET) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&ss;
+		in_port_t port = ((struct sockaddr_in *)(void *)&ss)->sin_port;
+
+		s->lfd = socket(AF_INET6, SOCK_STREAM, 0);
+		if (s->lfd >= 0) {
+			close(s->lfd);
+			memset(&ss, 0, sizeof ss);
+			s6->sin6_family = AF_INET6;
+			s6->sin6_addr = in6addr_any;
+			s6->sin6_port = port;
+		}
+	}
+	len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+	s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (s->lfd < 0 ||
+	    setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    (ss.ss_family == AF_INET6 && any && setsockopt(s->lfd,
+	    IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero)) ||
+	    bind(s->lfd, (struct sockaddr *)&ss, len) != 0 ||
+	    listen(s->lfd, 1024) != 0 ||
+	    getsockname(s->lfd, (struct sockaddr *)&ss, &len) != 0) {
+		snprintf(err, errlen, "SERVER_ADDR: cannot listen on %.64s: %s",
+		    addr, strerror(errno));
+		return (-1);
+	}
+	s->port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)(void *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)(void *)&ss)->sin_port);
+	return (0);
+}
+
+struct server *
+server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
+    char *err, size_t errlen)
+{
+	struct server *s;
+	unsigned flags, timeout_s;
+	int64_t t;
+
+	s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		snprintf(err, errlen, "SERVER_ADDR: out of memory");
+		return (NULL);
+	}
+	s->lfd = -1;
+	s->wtail = &s->waiting;
+	s->cfg = cfg;
+	s->m = m;
+	s->multi = multi;
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
+	if (cfg->server_tls_cert != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "SERVER_TLS_CERT_FILE: this "
+			    "libmicrohttpd has no TLS support: terminate TLS in "
+			    "front (hitch or haproxy, sending PROXY to "
+			    "SERVER_ADDR on loopback with SERVER_TRUSTED_IPS)");
+			goto fail;
+		}
+		s->tls_cert = slurp(cfg->server_tls_cert, err, errlen,
+		    "SERVER_TLS_CERT_FILE");
+		if (s->tls_cert == NULL)
+			goto fail;
+		s->tls_key = slurp(cfg->server_tls_key, err, errlen,
+		    "SERVER_TLS_KEY_FILE");
+		if (s->tls_key == NULL)
+			goto fail;
+		flags |= MHD_USE_TLS;
+	}
+	s->form_prefix = hb_publish_form_prefix(cfg->hub_topic);
+	if (cfg->hub_publish_token != NULL)
+		s->auth = hb_bearer_header(cfg->hub_publish_token);
+	if (s->form_prefix == NULL ||
+	    (cfg->hub_publish_token != NULL && s->auth == NULL)) {
+		snprintf(err, errlen, "SERVER_ADDR: out of memory");
+		goto fail;
+	}
+	if (listen_on(s, cfg->server_addr, err, errlen) != 0)
+		goto fail;
+	raise_nofile(cfg->server_max_connections);
+	/* MHD has one idle timeout per connection, in seconds: the smaller
+	 * of the two, rounded up. */
+	t = cfg->server_read_timeout_ms;
+	if (t == 0 || (cfg->server_write_timeout_ms != 0 &&
+	    cfg->server_write_timeout_ms < t))
+		t = cfg->server_write_timeout_ms;
+	timeout_s = (unsigned)((t + 999) / 1000);
+	if (s->tls_cert != NULL)
+		s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		    MHD_OPTION_CONNECTION_LIMIT,
+		    (unsigned)cfg->server_max_connections,
+		    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+		    MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		    MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert,
+		    MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
+		    MHD_OPTION_END);
+	else
+		s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		    MHD_OPTION_CONNECTION_LIMIT,
+		    (unsigned)cfg->server_max_connections,
+		    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+		    MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		    MHD_OPTION_END);
+	if (s->d == NULL) {
+		snprintf(err, errlen, "SERVER_ADDR: cannot start the HTTP "
+		    "server%s", s->tls_cert != NULL ? " (is the TLS "
+		    "certificate or key invalid?)" : "");
+		goto fail;
+	}
+	return (s);
+  fail:
+	server_free(s);
+	return (NULL);
+}
+
+unsigned
+server_port(const struct server *s)
+{
+	return (s->port);
+}
+
+size_t
+server_inflight(const struct server *s)
+{
+	return (s != NULL ? s->nflying + s->nwaiting : 0);
+}
+
+void
+server_stop_accepting(struct server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->lfd >= 0)
+		close(s->lfd);
+	s->lfd = -1;
+	for (i = 0; i < s->npending; i++)
+		close(s->pending[i].fd);
+	s->npending = 0;
+}
+
+void
+server_free(struct server *s)
+{
+	struct pub *p;
+
+	if (s == NULL)
+		return;
+	server_stop_accepting(s);
+	/* MHD must not be stopped with suspended connections: answer them
+	 * first. */
+	while ((p = s->flying) != NULL) {
+		unfly(s, p);
+		(void)curl_multi_remove_handle(s->multi, p->easy);
+		curl_easy_cleanup(p->easy);
+		p->easy = NULL;
+		s->m->server_failed++;
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
+		    "the daemon is stopping");
+	}
+	while ((p = s->waiting) != NULL) {
+		s->waiting = p->wnext;
+		s->nwaiting--;
+		s->m->server_failed++;
+		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
+		    "the daemon is stopping");
+	}
+	if (s->d != NULL) {
+		(void)MHD_run(s->d);
+		MHD_stop_daemon(s->d);
+	}
+	while (s->npool > 0)
+		curl_easy_cleanup(s->pool[--s->npool]);
+	free(s->form_prefix);
+	hb_bearer_free(s->auth);
+	hb_bearer_free(s->minted);
+	if (s->tls_key != NULL)
+		explicit_bzero(s->tls_key, strlen(s->tls_key));
+	free(s->tls_key);
+	free(s->tls_cert);
+	free(s);
+}
