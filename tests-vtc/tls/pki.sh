@@ -32,12 +32,23 @@ ca() { # name CN
 	    -addext keyUsage=critical,keyCertSign,cRLSign -out "$1.pem"
 }
 
-cert() { # name CN ca days [extensions]
+# The validity of an expired certificate: OpenSSL 3.4 and later (Debian
+# 13) refuse "-days -1" and have -not_before/-not_after, 3.0 (Debian 12)
+# takes "-days -1" and lacks them.
+if openssl x509 -help 2>&1 | grep -q -- -not_after; then
+	expired="-not_before $(date -u -d '-2 days' +%Y%m%d%H%M%SZ)"
+	expired="$expired -not_after $(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
+else
+	expired="-days -1"
+fi
+
+cert() { # name CN ca validity [extensions]
 	key "$1"
 	openssl req -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
 	printf '%s\n' "${5:-basicConstraints=CA:FALSE}" > "$1.ext"
+	# shellcheck disable=SC2086 # the validity is several words
 	openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" \
-	    -CAcreateserial -days "$4" -extfile "$1.ext" -out "$1.pem" \
+	    -CAcreateserial $4 -extfile "$1.ext" -out "$1.pem" \
 	    2>/dev/null
 	rm -f "$1.csr" "$1.ext"
 }
@@ -52,12 +63,12 @@ ca ca "Test hub CA"
 ca other-ca "Another CA"
 ca ca2 "Test hub CA 2"
 ca client-ca "Test client CA"
-cert hub localhost ca 2 "$server_ext"
-cert expired localhost ca -1 "$server_ext"
-cert hub2 localhost ca2 2 "$server_ext"
-cert proxy localhost ca 2 "$server_ext"
-cert client node-1 client-ca 2 "$client_ext"
-cert client2 node-2 client-ca 2 "$client_ext"
-cert rogue rogue other-ca 2 "$client_ext"
+cert hub localhost ca "-days 2" "$server_ext"
+cert expired localhost ca "$expired" "$server_ext"
+cert hub2 localhost ca2 "-days 2" "$server_ext"
+cert proxy localhost ca "-days 2" "$server_ext"
+cert client node-1 client-ca "-days 2" "$client_ext"
+cert client2 node-2 client-ca "-days 2" "$client_ext"
+cert rogue rogue other-ca "-days 2" "$client_ext"
 # varnishd's worker may run as another user: it reads these.
 chmod a+r ./*.pem ./*.key
