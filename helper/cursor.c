@@ -285,6 +285,32 @@ cursor_check_dir(const char *path, char *err, size_t errlen)
 }
 
 int
+cursor_make_dir(const char *path, char *err, size_t errlen)
+{
+	char *dir, *p;
+	int r = 0;
+
+	if ((dir = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	/* Each parent of the file in turn, from the top; mode 0700: the
+	 * cursor is this user's. */
+	for (p = strchr(dir + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot make %s: %s", dir,
+			    strerror(errno));
+			r = -1;
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return (r);
+}
+
+int
 cursor_lock(const char *path, char *err, size_t errlen)
 {
 	char *name;

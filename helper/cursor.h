@@ -57,6 +57,9 @@ int cursor_load(const char *path, char **id, char *err, size_t errlen);
 int cursor_save(const char *path, const char *id, char *err, size_t errlen);
 /* Can files be created beside path?  0, or -1 with a reason. */
 int cursor_check_dir(const char *path, char *err, size_t errlen);
+/* Make the missing directories above path (mode 0700).  0, or -1 with
+ * a reason. */
+int cursor_make_dir(const char *path, char *err, size_t errlen);
 /* Take the lock that keeps a second daemon off the same state file: an
  * open descriptor to keep for the life of the process, or -1 with a
  * reason. */

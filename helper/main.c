@@ -164,6 +164,17 @@ setup(struct daemon_state *d, int argc, char **argv)
 		    "memory only, events published while this daemon is down "
 		    "are not replayed");
 	} else {
+		if (d->cfg.state_file_home) {
+			log_msg(LOG_WARN, "STATE_FILE is not set and "
+			    "/var/lib/http-broadcast does not exist: the cursor "
+			    "is kept in %s", d->cfg.state_file);
+			if (cursor_make_dir(d->cfg.state_file, err,
+			    sizeof err) != 0) {
+				fprintf(stderr, "http-broadcast: STATE_FILE: "
+				    "%s\n", err);
+				return (2);
+			}
+		}
 		if (cursor_check_dir(d->cfg.state_file, err, sizeof err) != 0 ||
 		    (d->lockfd = cursor_lock(d->cfg.state_file, err,
 		    sizeof err)) < 0 ||

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -43,7 +44,8 @@ static const struct setting {
 #undef HB_SETTING
 };
 
-#define DEFAULT_STATE_FILE	"/var/lib/http-broadcast/cursor"
+#define DEFAULT_STATE_DIR	"/var/lib/http-broadcast"
+#define DEFAULT_STATE_FILE	DEFAULT_STATE_DIR "/cursor"
 
 #define FAIL(i, ...) do {						\
 	int n_ = snprintf(err, errlen, "%s: ", settings[i].name);	\
@@ -183,6 +185,20 @@ get_methods(const char *v, char *err, size_t errlen)
 	if (n == 0)
 		FAIL(S_AGENT_ALLOWED_METHODS, "lists no method");
 	return (0);
+}
+
+/* $XDG_STATE_HOME, else $HOME/.local/state (malloc'ed), or NULL. */
+static char *
+state_home(void)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
+	char *r;
+
+	if (x != NULL && *x == '/')
+		return (strdup(x));
+	if (h == NULL || *h != '/' || asprintf(&r, "%s/.local/state", h) < 0)
+		return (NULL);
+	return (r);
 }
 
 static int
@@ -458,6 +474,7 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	struct option opts[S_COUNT + 3];
 	const char *val[S_COUNT];
 	const char *v, *sd;
+	char *home;
 	char why[256];
 	size_t j;
 	int i, c, idx, r;
@@ -660,6 +677,17 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		if (asprintf(&cfg->state_file, "%.*s/cursor",
 		    (int)strcspn(sd, ":"), sd) < 0)
 			cfg->state_file = NULL;
+	} else if (access(DEFAULT_STATE_DIR, F_OK) != 0 &&
+	    (home = state_home()) != NULL) {
+		/* No package made DEFAULT_STATE_DIR: the binary was put in
+		 * place by hand, maybe for the original's with the same
+		 * environment.  A per-user directory keeps the cursor
+		 * across restarts there too (main.c makes it). */
+		if (asprintf(&cfg->state_file, "%s/http-broadcast/cursor",
+		    home) < 0)
+			cfg->state_file = NULL;
+		free(home);
+		cfg->state_file_home = 1;
 	} else {
 		cfg->state_file = strdup(DEFAULT_STATE_FILE);
 	}

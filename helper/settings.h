@@ -68,6 +68,8 @@ struct settings {
 	int		hub_gap_action;		/* GAP_* */
 
 	char		*state_file;		/* "" = memory only */
+	int		state_file_home;	/* the per-user fallback:
+						 * make its directory */
 	char		*status_addr;		/* NULL = no listener */
 	int64_t		shutdown_timeout_ms;
 	int		log_format;

@@ -89,8 +89,9 @@ HB_SETTING(HUB_PROXY, NULL,
 
 /* State, status, shutdown, logs */
 HB_SETTING(STATE_FILE, NULL,
-    "cursor file (default $STATE_DIRECTORY/cursor or "
-    "/var/lib/http-broadcast/cursor; empty: memory only)")
+    "cursor file (default $STATE_DIRECTORY/cursor, else "
+    "/var/lib/http-broadcast/cursor, else ~/.local/state/http-broadcast/"
+    "cursor; empty: memory only)")
 HB_SETTING(STATUS_ADDR, NULL, "host:port of /healthz and /metrics")
 HB_SETTING(SHUTDOWN_TIMEOUT, "10s", "on SIGTERM, time left to finish replays")
 HB_SETTING(LOG_FORMAT, "text", "text, json or fluentd")
