@@ -8,7 +8,7 @@
 # (through however many pages the hub hands out), then 10 live PURGEs too.
 # "live": the helper stays subscribed while the COUNT PURGEs are published.
 # BURST_PAD=N pads each of the COUNT requests with an N-byte header;
-# BURST_CLIENTS=N publishes them over N connections at once (live only).
+# BURST_CLIENTS=N publishes them over N connections at once.
 # Prints the verdicts of e2e/lost; the helper's log is TMPDIR/helper.log.
 set -eu
 here=$(dirname "$0")
@@ -27,6 +27,19 @@ stop_helper() {
 	wait "$pid"
 }
 
+# The COUNT PURGEs, over BURST_CLIENTS connections at once.
+publish() {
+	clients=${BURST_CLIENTS:-1} bursts=
+	for c in $(seq "$clients"); do
+		python3 "$here/burst.py" "$sock" $((count / clients)) "/k/$c-" \
+		    --accepted "$tmp/accepted.$c" --pad "${BURST_PAD:-0}" &
+		bursts="$bursts $!"
+	done
+	# (not a bare wait: the helper may run in the background too)
+	wait $bursts
+	cat "$tmp"/accepted.* >"$tmp/accepted"
+}
+
 start_helper
 if [ "$mode" = catchup ]; then
 	# A first event gives the helper a cursor to resume from.
@@ -34,19 +47,11 @@ if [ "$mode" = catchup ]; then
 	"$e2e" wait-stat "$name" MAIN.n_purges 1
 	"$e2e" wait-file "$tmp/h1.cursor"
 	stop_helper
-	python3 "$here/burst.py" "$sock" "$count" /k/ --accepted "$tmp/accepted"
+	publish
 	echo "published $(wc -l <"$tmp/accepted") while the helper was stopped"
 	start_helper
 else
-	clients=${BURST_CLIENTS:-1} bursts=
-	for c in $(seq "$clients"); do
-		python3 "$here/burst.py" "$sock" $((count / clients)) "/k/$c-" \
-		    --accepted "$tmp/accepted.$c" --pad "${BURST_PAD:-0}" &
-		bursts="$bursts $!"
-	done
-	# (not a bare wait: the helper runs in the background too)
-	wait $bursts
-	cat "$tmp"/accepted.* >"$tmp/accepted"
+	publish
 	echo "published $(wc -l <"$tmp/accepted") while the helper was subscribed"
 fi
 E2E_TIMEOUT=${E2E_TIMEOUT:-60} "$here/lost" "$tmp/accepted" "$name" /k/

@@ -3,6 +3,7 @@
 # helpers).  Every wait is bounded (default 30 s) and fails loudly.
 #
 #   e2e.sh wait-file FILE                  until FILE exists and is not empty
+#   e2e.sh wait-grep FILE REGEX            until a line of FILE matches REGEX
 #   e2e.sh hub-url PORTFILE                http://127.0.0.1:PORT/.well-known/mercure
 #   e2e.sh wait-subscribers HUBLOG N       until N subscribers are connected
 #   e2e.sh wait-publishes HUBLOG N         until the hub accepted N publishes
@@ -32,6 +33,8 @@ count() { # file regex
 case "$1" in
 wait-file)
 	waitfor "$2" test -s "$2" ;;
+wait-grep)
+	waitfor "'$3' in $2" grep -q -e "$3" "$2" ;;
 hub-url)
 	echo "http://127.0.0.1:$(cat "$2")/.well-known/mercure" ;;
 wait-subscribers)

@@ -8,6 +8,7 @@ PREFIX.trap.port once listening.
     listen.py PREFIX
 """
 import os
+import signal
 import socket
 import sys
 import threading
@@ -68,5 +69,8 @@ def listen(name):
         threading.Thread(target=serve, args=(conn, name), daemon=True).start()
 
 
+# TERM ends the listeners with status 0, so that the test can tell a clean
+# stop from a crash when it waits for this process.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 threading.Thread(target=listen, args=("trap",), daemon=True).start()
 listen("agent")
