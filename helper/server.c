@@ -1084,26 +1084,17 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	    cfg->server_write_timeout_ms < t))
 		t = cfg->server_write_timeout_ms;
 	timeout_s = (unsigned)((t + 999) / 1000);
-	if (s->tls_cert != NULL)
-		s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-		    MHD_OPTION_CONNECTION_LIMIT,
-		    (unsigned)cfg->server_max_connections,
-		    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-		    MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-		    MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert,
-		    MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
-		    MHD_OPTION_END);
-	else
-		s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-		    MHD_OPTION_CONNECTION_LIMIT,
-		    (unsigned)cfg->server_max_connections,
-		    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-		    MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-		    MHD_OPTION_END);
+	/* Without TLS, the option list ends before the certificate. */
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->server_max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    s->tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+	    s->tls_cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
+	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "SERVER_ADDR: cannot start the HTTP "
 		    "server%s", s->tls_cert != NULL ? " (is the TLS "

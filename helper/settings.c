@@ -781,9 +781,6 @@ settings_free(struct settings *cfg)
 		    strlen(cfg->hub_publish_jwt_key));
 	free(cfg->hub_publish_jwt_key);
 	free(cfg->unused);
-	free(cfg->hub_tls.ca_file);
-	free(cfg->hub_tls.ca_dir);
-	free(cfg->hub_tls.cert);
-	free(cfg->hub_tls.key);
+	hb_tls_free(&cfg->hub_tls);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,4 +162,14 @@ hb_curl_tls_failed(CURLcode cc, const char *errbuf)
 	default:
 		return (0);
 	}
+}
+
+void
+hb_tls_free(struct hb_tls *t)
+{
+	free(t->ca_file);
+	free(t->ca_dir);
+	free(t->cert);
+	free(t->key);
+	t->ca_file = t->ca_dir = t->cert = t->key = NULL;
 }

@@ -32,6 +32,8 @@ struct hb_tls {
 	char		*cert;		/* client certificate (PEM) */
 	char		*key;		/* its key; NULL: in the cert file */
 };
+/* Free the four paths (the struct itself is the caller's). */
+void hb_tls_free(struct hb_tls *t);
 
 /*
  * Checks the settings once at start, so that a typo is a clear

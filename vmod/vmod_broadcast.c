@@ -223,10 +223,7 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->form_prefix);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
-	free(hub->tls.ca_file);
-	free(hub->tls.ca_dir);
-	free(hub->tls.cert);
-	free(hub->tls.key);
+	hb_tls_free(&hub->tls);
 	FREE_OBJ(hub);
 }
 
