@@ -103,6 +103,18 @@ host_valid(const char *h)
 	return (1);
 }
 
+/* A helper keeps EventIDs in its dedup window: short and plain. */
+static int
+event_id_valid(const char *id)
+{
+	size_t n;
+
+	for (n = 0; id[n] != '\0'; n++)
+		if (n == HB_EVENT_ID_MAX || id[n] < 0x21 || id[n] > 0x7e)
+			return (0);
+	return (n > 0);
+}
+
 int
 hb_event_check(const struct hb_event *ev, char *err, size_t errlen)
 {
@@ -128,6 +140,11 @@ hb_event_check(const struct hb_event *ev, char *err, size_t errlen)
 	}
 	if (!hb_query_valid(ev->rawquery)) {
 		ERR("query contains a space or a control character");
+		return (-1);
+	}
+	if (ev->event_id != NULL && !event_id_valid(ev->event_id)) {
+		ERR("EventID is empty, longer than %d bytes, or not visible "
+		    "ASCII", HB_EVENT_ID_MAX);
 		return (-1);
 	}
 	for (i = 0; i < ev->nhdrs; i++) {

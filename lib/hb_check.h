@@ -30,8 +30,9 @@ int hb_header_travels(const char *name, size_t len);
 
 /*
  * Method an HTTP token, origin-form Path and RawPath, a host of URI
- * characters only, a query without spaces or controls, header names
- * tokens and values without CR/LF/NUL.  0, or -1 with a reason in err.
+ * characters only, a query without spaces or controls, an EventID (if
+ * any) of 1 to HB_EVENT_ID_MAX visible ASCII bytes, header names tokens
+ * and values without CR/LF/NUL.  0, or -1 with a reason in err.
  */
 int hb_event_check(const struct hb_event *ev, char *err, size_t errlen);
 /* hb_event_check() and the method in the comma separated allow-list

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <jansson.h>
 
@@ -148,7 +149,9 @@ hb_event_encode(const struct hb_event *ev, size_t *lenp)
 	    json_object_set(root, "Header", hdrs) == 0 &&
 	    (json_object_size(hdrs64) == 0 ||
 	    json_object_set(root, "Header64", hdrs64) == 0) &&
-	    json_object_set_new(root, "Body", json_string(b)) == 0)
+	    json_object_set_new(root, "Body", json_string(b)) == 0 &&
+	    (ev->event_id == NULL || json_object_set_new(root, "EventID",
+	    json_string(ev->event_id)) == 0))
 		out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
   fail:
 	free(name);
@@ -309,9 +312,10 @@ hb_event_decode_general(const char *json, size_t len, struct hb_event *ev,
 	body = opt_string(root, "Body", &bad);
 	rp64 = opt_string(root, "RawPath64", &bad);
 	rq64 = opt_string(root, "RawQuery64", &bad);
+	ev->event_id = opt_string(root, "EventID", &bad);
 	if (bad) {
-		ERR("Method, Host, Path, RawPath, RawQuery, Body, RawPath64 "
-		    "and RawQuery64 must be strings");
+		ERR("Method, Host, Path, RawPath, RawQuery, Body, RawPath64, "
+		    "RawQuery64 and EventID must be strings");
 		goto fail;
 	}
 	if (hb_event_fields_check(ev, err, errlen) != 0)
@@ -393,4 +397,26 @@ hb_event_free(struct hb_event *ev)
 		json_decref(ev->priv_json);
 	free(ev->priv_mem);
 	memset(ev, 0, sizeof *ev);
+}
+
+int
+hb_event_id_new(char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[16];
+	size_t i, o;
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		return (-1);
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);	/* version 4 */
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);	/* RFC 9562 variant */
+	memcpy(buf, "urn:uuid:", 9);
+	for (i = 0, o = 9; i < sizeof r; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			buf[o++] = '-';
+		buf[o++] = hex[r[i] >> 4];
+		buf[o++] = hex[r[i] & 15];
+	}
+	buf[o] = '\0';
+	return (0);
 }

@@ -23,6 +23,19 @@
 /* On the helper's own request after missed events (HUB_GAP_ACTION=ban). */
 #define HB_GAP_HEADER		"X-HttpBroadcast-Gap"
 
+/*
+ * EventID: the id the publisher (VMOD, server mode) gives the event, a
+ * "urn:uuid:" and a random UUID, in the JSON (Go agents ignore the field)
+ * and as the Mercure id of the publish.  The same event published to two
+ * hubs has the same EventID whatever id each hub gives it, so a helper
+ * subscribed to both applies it once.
+ */
+#define HB_EVENT_ID_LEN		45	/* "urn:uuid:" + 36 */
+#define HB_EVENT_ID_MAX		256	/* what hb_event_check() takes */
+/* A new EventID into buf (HB_EVENT_ID_LEN + 1 bytes).  0, or -1 when the
+ * system has no randomness to give. */
+int hb_event_id_new(char *buf);
+
 struct hb_hdr {
 	const char	*name;
 	size_t		name_len;
@@ -37,6 +50,8 @@ struct hb_event {
 	const char		*rawpath;	/* escaped form, NULL when it is
 						 * hb_path_escape(path) */
 	const char		*rawquery;	/* without '?', "" if none */
+	const char		*event_id;	/* the publisher's id of the
+						 * event, NULL if none */
 	struct hb_hdr		*hdrs;
 	size_t			nhdrs;
 	const unsigned char	*body;

@@ -9,10 +9,10 @@
  *   for inputs it reads completely; on anything else it gives up and
  *   hands the input to the general decoder.
  * - The shape it reads: a JSON object of the known fields (Method, Host,
- *   Path, RawPath, RawQuery, Body, Header), each at most once, whose
- *   values are null or strings of printable ASCII without escapes, Header
- *   an object of lists of such strings, at most FAST_MAX_HDRS values in
- *   all.  An escape, another byte, an unknown or repeated field, a
+ *   Path, RawPath, RawQuery, Body, Header, EventID), each at most once,
+ *   whose values are null or strings of printable ASCII without escapes,
+ *   Header an object of lists of such strings, at most FAST_MAX_HDRS
+ *   values in all.  An escape, another byte, an unknown or repeated field, a
  *   number, a *64 field... all go to the general decoder.
  * - The event fuzzer (fuzz/fuzz_event.c) decodes every input both ways
  *   and asserts the same verdict, message and event.
@@ -39,9 +39,10 @@
 #define FAST_MAX_HDRS	32
 
 enum { F_METHOD, F_HOST, F_PATH, F_RAWPATH, F_RAWQUERY, F_BODY, F_HEADER,
-    F_COUNT };
+    F_EVENTID, F_COUNT };
 static const char * const fast_fields[F_COUNT] = {
-	"Method", "Host", "Path", "RawPath", "RawQuery", "Body", "Header"
+	"Method", "Host", "Path", "RawPath", "RawQuery", "Body", "Header",
+	"EventID"
 };
 
 struct span {
@@ -256,6 +257,7 @@ hb_event_decode(const char *json, size_t len, struct hb_event *ev,
 	ev->path = fast_copy(&f.field[F_PATH], json, copy);
 	ev->rawpath = fast_copy(&f.field[F_RAWPATH], json, copy);
 	ev->rawquery = fast_copy(&f.field[F_RAWQUERY], json, copy);
+	ev->event_id = fast_copy(&f.field[F_EVENTID], json, copy);
 	for (i = 0; i < f.n; i++) {
 		struct hb_hdr *h = &ev->hdrs[i];
 

@@ -74,6 +74,51 @@ test_round_trip(void)
 	}
 }
 
+/* The publisher's id: made fresh, carried, checked, read by both
+ * decoders. */
+static void
+test_event_id(void)
+{
+	struct hb_event ev = { 0 }, out, gen;
+	char id[HB_EVENT_ID_LEN + 1], id2[HB_EVENT_ID_LEN + 1], err[256];
+	char *json;
+	size_t len;
+
+	CHECK(hb_event_id_new(id) == 0);
+	CHECK(hb_event_id_new(id2) == 0);
+	CHECK(strlen(id) == HB_EVENT_ID_LEN);
+	CHECK(strncmp(id, "urn:uuid:", 9) == 0);
+	CHECK(id[9 + 14] == '4');		/* version 4 */
+	CHECK(strchr("89ab", id[9 + 19]) != NULL);	/* variant */
+	CHECK(id[9 + 8] == '-' && id[9 + 13] == '-' && id[9 + 18] == '-' &&
+	    id[9 + 23] == '-');
+	CHECK(strcmp(id, id2) != 0);
+
+	ev.method = "PURGE";
+	ev.host = "h";
+	ev.path = "/x";
+	ev.rawquery = "";
+	ev.event_id = id;
+	CHECK(hb_event_check(&ev, err, sizeof err) == 0);
+	json = hb_event_encode(&ev, &len);
+	CHECK(json != NULL && strstr(json, "\"EventID\":\"urn:uuid:") != NULL);
+	CHECK(hb_event_decode(json, len, &out, err, sizeof err) == 0);
+	CHECK_STR(out.event_id, id);
+	CHECK(hb_event_decode_general(json, len, &gen, err, sizeof err) == 0);
+	CHECK_STR(gen.event_id, id);
+	hb_event_free(&out);
+	hb_event_free(&gen);
+	free(json);
+
+	ev.event_id = "";
+	CHECK(hb_event_check(&ev, err, sizeof err) != 0);
+	CHECK(strstr(err, "EventID") != NULL);
+	ev.event_id = "urn:uuid:a b";
+	CHECK(hb_event_check(&ev, err, sizeof err) != 0);
+	ev.event_id = NULL;
+	CHECK(hb_event_check(&ev, err, sizeof err) == 0);
+}
+
 /* A message as the original Go agent publishes it: no RawQuery, nil body. */
 static void
 test_go_message(void)
@@ -350,6 +395,7 @@ int
 main(void)
 {
 	test_round_trip();
+	test_event_id();
 	test_go_message();
 	test_bad_events();
 	test_validate();
