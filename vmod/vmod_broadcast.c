@@ -9,7 +9,9 @@
  * publish sends the event to every hub in parallel on the worker thread
  * (no thread per hub), and an idle slot keeps its keep-alive connections
  * (in the multi handle's cache), so a burst of publishes reuses a few TCP
- * connections to each hub instead of opening one each.
+ * connections to each hub instead of opening one each.  With a single hub
+ * the slot's one easy handle runs the blocking curl_easy_perform(), as it
+ * did before several hubs existed, and keeps its connection itself.
  */
 
 #include "config.h"
