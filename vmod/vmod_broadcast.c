@@ -4,9 +4,14 @@
  * A publish runs on the worker thread that executes vcl_recv, so every
  * step is bounded: taking a pooled connection (timed wait), connecting and
  * the whole exchange (libcurl timeouts in milliseconds, no signals).  The
- * hub connections are libcurl easy handles kept in a small per-object
- * pool: an idle handle keeps its keep-alive connection, so a burst of
- * publishes reuses a few TCP connections instead of opening one each.
+ * hub connections are kept in a small per-object pool of slots: a slot is
+ * a libcurl multi handle with one easy handle per hub listed, so one
+ * publish sends the event to every hub in parallel on the worker thread
+ * (no thread per hub), and an idle slot keeps its keep-alive connections
+ * (in the multi handle's cache), so a burst of publishes reuses a few TCP
+ * connections to each hub instead of opening one each.  With a single hub
+ * the slot's one easy handle runs the blocking curl_easy_perform(), as it
+ * did before several hubs existed, and keeps its connection itself.
  */
 
 #include "config.h"
@@ -25,6 +30,7 @@
 
 #include "vcc_broadcast_if.h"
 #include "VSC_broadcast.h"
+#include "VSC_broadcast_hub.h"
 
 #include "hb_check.h"
 #include "hb_curl.h"
@@ -32,6 +38,7 @@
 #include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_path.h"
+#include "hb_policy.h"
 #include "hb_publish.h"
 #include "hb_url.h"
 
@@ -47,6 +54,24 @@ static const char * const tls_names[4] = {
 };
 
 #define DEFAULT_TOPIC		"http-broadcast"
+/* Hubs one object publishes to: each costs a connection per slot. */
+#define MAX_ENDPOINTS		16
+
+/* One hub of the object's endpoint list. */
+struct hub_ep {
+	char			*url;
+	char			*name;		/* scheme://host[:port], for logs */
+	struct VSC_broadcast_hub *vsc;
+	struct vsc_seg		*vsc_seg;
+	struct hb_breaker	brk;		/* guarded by the object's mtx */
+};
+
+/* A pooled publisher: one easy handle per hub on one multi handle, whose
+ * connection cache keeps the keep-alive connections. */
+struct pub_slot {
+	CURLM			*multi;
+	CURL			**easy;		/* nep */
+};
 
 struct vmod_broadcast_hub {
 	unsigned		magic;
@@ -54,7 +79,10 @@ struct vmod_broadcast_hub {
 	VTAILQ_ENTRY(vmod_broadcast_hub) list;	/* CLI thread only */
 	const struct vcl	*vcl;
 	char			*vcl_name;
-	char			*url;
+	struct hub_ep		*ep;
+	unsigned		nep;
+	struct hb_policy	policy;
+	struct hb_breaker_rule	breaker;
 	char			*topic;
 	char			*guard;
 	char			*token;		/* static bearer, or NULL */
@@ -74,7 +102,7 @@ struct vmod_broadcast_hub {
 
 	struct lock		mtx;
 	pthread_cond_t		cond;	/* default clock: Lck_CondWaitUntil */
-	CURL			**idle;		/* pooled handles */
+	struct pub_slot		**idle;		/* pooled slots */
 	unsigned		nidle;
 	unsigned		nhandles;	/* idle + in use */
 	unsigned		max_handles;
@@ -93,7 +121,8 @@ struct vmod_broadcast_hub {
 struct task_state {
 	unsigned		magic;
 #define TASK_STATE_MAGIC	0x2f1c77d4
-	const char		*id;
+	const char		*id;		/* the hub's answer */
+	const char		*event_id;	/* ours: the EventID */
 	const char		*error;
 	unsigned		rejected;	/* cannot travel: a 400 */
 };
@@ -111,30 +140,82 @@ static VTAILQ_HEAD(, vmod_broadcast_hub) hubs =
  * for its backends, its counters leave varnishstat until it is warm.
  */
 static void
+slot_free(const struct vmod_broadcast_hub *hub, struct pub_slot *sl)
+{
+	unsigned u;
+
+	if (sl == NULL)
+		return;
+	/* Every easy handle was removed from the multi handle after its
+	 * publish: the multi handle closes the cached connections. */
+	if (sl->multi != NULL)
+		(void)curl_multi_cleanup(sl->multi);
+	if (sl->easy != NULL) {
+		for (u = 0; u < hub->nep; u++)
+			if (sl->easy[u] != NULL)
+				curl_easy_cleanup(sl->easy[u]);
+		free(sl->easy);
+	}
+	free(sl);
+}
+
+static struct pub_slot *
+slot_new(const struct vmod_broadcast_hub *hub)
+{
+	struct pub_slot *sl;
+	unsigned u;
+
+	sl = calloc(1, sizeof *sl);
+	if (sl == NULL)
+		return (NULL);
+	sl->multi = curl_multi_init();
+	sl->easy = calloc(hub->nep, sizeof *sl->easy);
+	if (sl->multi == NULL || sl->easy == NULL) {
+		slot_free(hub, sl);
+		return (NULL);
+	}
+	for (u = 0; u < hub->nep; u++) {
+		sl->easy[u] = curl_easy_init();
+		if (sl->easy[u] == NULL) {
+			slot_free(hub, sl);
+			return (NULL);
+		}
+	}
+	return (sl);
+}
+
+static void
 hub_cold(struct vmod_broadcast_hub *hub)
 {
-	CURL *h;
+	struct pub_slot *sl;
+	unsigned u;
 
 	Lck_Lock(&hub->mtx);
 	hub->cold = 1;
 	while (hub->nidle > 0) {
-		h = hub->idle[--hub->nidle];
+		sl = hub->idle[--hub->nidle];
 		hub->nhandles--;
 		Lck_Unlock(&hub->mtx);
-		curl_easy_cleanup(h);
+		slot_free(hub, sl);
 		Lck_Lock(&hub->mtx);
 	}
 	Lck_Unlock(&hub->mtx);
 	VRT_VSC_Hide(hub->vsc_seg);
+	for (u = 0; u < hub->nep; u++)
+		VRT_VSC_Hide(hub->ep[u].vsc_seg);
 }
 
 static void
 hub_warm(struct vmod_broadcast_hub *hub)
 {
+	unsigned u;
+
 	Lck_Lock(&hub->mtx);
 	hub->cold = 0;
 	Lck_Unlock(&hub->mtx);
 	VRT_VSC_Reveal(hub->vsc_seg);
+	for (u = 0; u < hub->nep; u++)
+		VRT_VSC_Reveal(hub->ep[u].vsc_seg);
 }
 
 static void
@@ -203,8 +284,15 @@ hub_free(struct vmod_broadcast_hub *hub)
 	unsigned u;
 
 	for (u = 0; u < hub->nidle; u++)
-		curl_easy_cleanup(hub->idle[u]);
+		slot_free(hub, hub->idle[u]);
 	free(hub->idle);
+	for (u = 0; u < hub->nep; u++) {
+		if (hub->ep[u].vsc != NULL)
+			VSC_broadcast_hub_Destroy(&hub->ep[u].vsc_seg);
+		free(hub->ep[u].url);
+		free(hub->ep[u].name);
+	}
+	free(hub->ep);
 	for (u = 0; u < hub->nexclude; u++)
 		free(hub->exclude[u]);
 	free(hub->exclude);
@@ -214,7 +302,6 @@ hub_free(struct vmod_broadcast_hub *hub)
 	AZ(pthread_cond_destroy(&hub->cond));
 	hb_bearer_free(hub->minted);
 	free(hub->vcl_name);
-	free(hub->url);
 	free(hub->topic);
 	free(hub->guard);
 	free(hub->proxy);
@@ -285,6 +372,83 @@ short_key_warning(VRT_CTX, const char *vcl_name, size_t len)
 		    HB_HMAC_KEY_MIN);
 }
 
+/* "scheme://host[:port]" of url, without user info, path or query: what
+ * the log says of a hub (its URL could carry a credential). */
+static char *
+ep_name(const char *url)
+{
+	const char *b, *e, *at;
+	char *r;
+
+	b = strstr(url, "://");
+	b = b != NULL ? b + 3 : url;
+	e = b + strcspn(b, "/?#");
+	at = memchr(b, '@', (size_t)(e - b));
+	if (at != NULL)
+		b = at + 1;
+	if (asprintf(&r, "%.*s://%.*s", (int)strcspn(url, ":"), url,
+	    (int)(e - b), b) < 0)
+		r = NULL;
+	return (r);
+}
+
+/*
+ * The endpoint list: one or more hub URLs separated by commas (a comma in
+ * a URL is written %2C).  Every hub is told the same topic: a ?topic= in
+ * one of them must agree with the others.  0, or -1 with err.
+ */
+static int
+parse_endpoints(struct vmod_broadcast_hub *hub, const char *list,
+    char *err, size_t errlen)
+{
+	const char *p, *end, *elem;
+	char *one, *url, *topic;
+	size_t len;
+	unsigned n = 0;
+
+	p = list != NULL ? list : "";
+	end = p + strlen(p);
+	while (hb_list_next(&p, end, &elem, &len))
+		n++;
+	if (n == 0) {
+		snprintf(err, errlen, "hub endpoint is empty");
+		return (-1);
+	}
+	if (n > MAX_ENDPOINTS) {
+		snprintf(err, errlen, "endpoint lists %u hubs, at most %d "
+		    "are supported", n, MAX_ENDPOINTS);
+		return (-1);
+	}
+	hub->ep = calloc(n, sizeof *hub->ep);
+	AN(hub->ep);
+	p = list;
+	while (hb_list_next(&p, end, &elem, &len)) {
+		one = strndup(elem, len);
+		AN(one);
+		url = topic = NULL;
+		if (hb_endpoint_parse(one, &url, &topic, err, errlen) != 0) {
+			free(one);
+			return (-1);
+		}
+		free(one);
+		hub->ep[hub->nep].url = url;
+		hub->ep[hub->nep].name = ep_name(url);
+		AN(hub->ep[hub->nep].name);
+		hub->nep++;
+		if (topic == NULL)
+			continue;
+		if (hub->topic != NULL && strcmp(hub->topic, topic) != 0) {
+			free(topic);
+			snprintf(err, errlen, "the endpoints name different "
+			    "topics (?topic=)");
+			return (-1);
+		}
+		free(hub->topic);
+		hub->topic = topic;
+	}
+	return (0);
+}
+
 static long
 duration_ms(VCL_DURATION d)
 {
@@ -313,11 +477,13 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_BOOL private, VCL_STRING exclude_headers,
     VCL_INT max_connections, VCL_INT max_waiting,
     VCL_BYTES max_event_size, VCL_STRING proxy, VCL_STRING ca_file,
-    VCL_STRING ca_dir, VCL_STRING client_cert, VCL_STRING client_key)
+    VCL_STRING ca_dir, VCL_STRING client_cert, VCL_STRING client_key,
+    VCL_STRING policy, VCL_INT breaker_failures, VCL_DURATION breaker_time)
 {
 	struct vmod_broadcast_hub *hub;
 	char err[256];
 	const char *problem = NULL;
+	unsigned u;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
 	AN(hubp);
@@ -329,7 +495,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	Lck_New(&hub->mtx, lck_broadcast);
 	AZ(pthread_cond_init(&hub->cond, NULL));
 	REPLACE(hub->vcl_name, vcl_name);
-	if (hb_endpoint_parse(endpoint, &hub->url, &hub->topic, err,
+	if (parse_endpoints(hub, endpoint, err, sizeof err) != 0 ||
+	    hb_policy_parse(policy, hub->nep, &hub->policy, err,
 	    sizeof err) != 0) {
 		VRT_fail(ctx, "broadcast.hub %s: %s", vcl_name, err);
 		hub_free(hub);
@@ -364,6 +531,12 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		problem = "max_waiting must be between 0 and 65536";
 	if (problem == NULL && max_event_size < 64)
 		problem = "max_event_size must be at least 64 bytes";
+	if (problem == NULL && (breaker_failures < 0 ||
+	    breaker_failures > 1000000))
+		problem = "breaker_failures must be between 0 (never skip a "
+		    "hub) and 1000000";
+	if (problem == NULL && breaker_time <= 0)
+		problem = "breaker_time must be positive";
 	if (problem == NULL && parse_exclude(hub, exclude_headers) != 0)
 		problem = "out of memory";
 	if (problem != NULL) {
@@ -415,6 +588,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	    duration_ms(connect_timeout) : hub->timeout_ms;
 	if (hub->connect_timeout_ms > hub->timeout_ms)
 		hub->connect_timeout_ms = hub->timeout_ms;
+	hub->breaker.failures = (unsigned)breaker_failures;
+	hub->breaker.open_for = breaker_time;
 	hub->max_handles = (unsigned)max_connections;
 	hub->max_waiting = (unsigned)max_waiting;
 	hub->max_event_size = (size_t)max_event_size;
@@ -435,9 +610,17 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	hub->vsc = VSC_broadcast_New(NULL, &hub->vsc_seg, "%s.%s",
 	    VCL_Name(ctx->vcl), vcl_name);
 	AN(hub->vsc);
+	for (u = 0; u < hub->nep; u++) {
+		hub->ep[u].vsc = VSC_broadcast_hub_New(NULL,
+		    &hub->ep[u].vsc_seg, "%s.%s.%u", VCL_Name(ctx->vcl),
+		    vcl_name, u + 1);
+		AN(hub->ep[u].vsc);
+	}
 	/* Cold until the VCL's WARM event, as varnishd's backends. */
 	hub->cold = 1;
 	VRT_VSC_Hide(hub->vsc_seg);
+	for (u = 0; u < hub->nep; u++)
+		VRT_VSC_Hide(hub->ep[u].vsc_seg);
 	hub->vcl = ctx->vcl;
 	VTAILQ_INSERT_TAIL(&hubs, hub, list);
 	*hubp = hub;
@@ -478,6 +661,7 @@ task_state(VRT_CTX, const struct vmod_broadcast_hub *hub)
 		}
 		INIT_OBJ(ts, TASK_STATE_MAGIC);
 		ts->id = "";
+		ts->event_id = "";
 		ts->error = "";
 		p->priv = ts;
 	}
@@ -575,7 +759,7 @@ ws_overflow(VRT_CTX, const struct vmod_broadcast_hub *hub)
  */
 static char *
 event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
-    size_t *lenp, const char **why, unsigned *rejected)
+    const char *eid, size_t *lenp, const char **why, unsigned *rejected)
 {
 	const struct http *hp = ctx->http_req;
 	struct hb_event ev;
@@ -607,6 +791,7 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	}
 	ev.method = hp->hd[HTTP_HDR_METHOD].b;
 	ev.host = http_GetHdr(hp, H_Host, &host) ? host : "";
+	ev.event_id = eid;
 	ev.hdrs = hdrs;
 	for (u = HTTP_HDR_FIRST; u < hp->nhd; u++) {
 		t = &hp->hd[u];
@@ -689,11 +874,11 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
  * waiters the next publish fails at once, so a hanging hub cannot take
  * all of varnishd's workers.
  */
-static CURL *
+static struct pub_slot *
 handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
     const char **why)
 {
-	CURL *h = NULL;
+	struct pub_slot *h = NULL;
 	vtim_mono now;
 
 	*why = "timeout waiting for a free hub connection (raise "
@@ -716,7 +901,7 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
 			hub->nhandles++;
 			hub->nwaiting--;
 			Lck_Unlock(&hub->mtx);
-			h = curl_easy_init();
+			h = slot_new(hub);
 			if (h == NULL) {
 				*why = "out of memory";
 				Lck_Lock(&hub->mtx);
@@ -743,7 +928,7 @@ handle_get(struct vmod_broadcast_hub *hub, vtim_mono deadline,
 }
 
 static void
-handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
+handle_put(struct vmod_broadcast_hub *hub, struct pub_slot *h, int reusable)
 {
 	Lck_Lock(&hub->mtx);
 	if (hub->cold)
@@ -757,7 +942,7 @@ handle_put(struct vmod_broadcast_hub *hub, CURL *h, int reusable)
 	AZ(pthread_cond_signal(&hub->cond));
 	Lck_Unlock(&hub->mtx);
 	if (!reusable)
-		curl_easy_cleanup(h);
+		slot_free(hub, h);
 }
 
 /*
@@ -834,22 +1019,227 @@ publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
 	return (0);
 }
 
+/* One hub's part of a publish. */
+struct ep_run {
+	unsigned		tried;
+	unsigned		done;
+	CURLcode		cc;
+	long			status;
+	vtim_mono		t1;
+	char			errbuf[CURL_ERROR_SIZE];
+	char			why[CURL_ERROR_SIZE + 64];
+	struct hb_publish_reply	rep;
+};
+
+/*
+ * Which hubs this publish tries: those their breaker lets through, or all
+ * when that leaves fewer than the policy needs (hb_policy_plan()).
+ */
+static void
+plan_hubs(VRT_CTX, struct vmod_broadcast_hub *hub, struct ep_run *run,
+    vtim_mono now)
+{
+	unsigned char try[MAX_ENDPOINTS];
+	unsigned u;
+
+	Lck_Lock(&hub->mtx);
+	for (u = 0; u < hub->nep; u++)
+		try[u] = (unsigned char)hb_breaker_allow(&hub->ep[u].brk,
+		    &hub->breaker, now);
+	Lck_Unlock(&hub->mtx);
+	(void)hb_policy_plan(&hub->policy, hub->nep, try);
+	for (u = 0; u < hub->nep; u++) {
+		run[u].tried = try[u];
+		if (try[u])
+			continue;
+		__atomic_add_fetch(&hub->ep[u].vsc->skipped, 1,
+		    __ATOMIC_RELAXED);
+		snprintf(run[u].why, sizeof run[u].why, "skipped: its "
+		    "circuit breaker is open");
+		VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: hub %u (%s) "
+		    "skipped: circuit breaker open", hub->vcl_name, u + 1,
+		    hub->ep[u].name);
+	}
+}
+
+/*
+ * Send form to every hub tried, in parallel on the slot's multi handle,
+ * until each has answered or failed; libcurl's own timeouts end each
+ * transfer by the deadline.
+ */
+static void
+run_transfers(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
+    struct ep_run *run, const char *form, size_t flen,
+    struct curl_slist *hdrs, vtim_mono deadline)
+{
+	struct CURLMsg *msg;
+	CURLMcode mc = CURLM_OK;
+	CURL *h;
+	long left_ms;
+	int running = 0, q;
+	unsigned u, pending = 0;
+
+	for (u = 0; u < hub->nep; u++) {
+		if (!run[u].tried)
+			continue;
+		h = sl->easy[u];
+		curl_easy_reset(h);
+		hb_publish_setopts(h, hub->ep[u].url, form, flen, hdrs,
+		    &run[u].rep, "vmod-broadcast/" PACKAGE_VERSION);
+		hb_curl_hub(h, &hub->tls);
+		if (hub->proxy != NULL)
+			(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
+		left_ms = (long)((deadline - VTIM_mono()) * 1e3);
+		if (left_ms < 1)
+			left_ms = 1;	/* 0 would mean no timeout at all */
+		(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
+		(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+		    hub->connect_timeout_ms < left_ms ?
+		    hub->connect_timeout_ms : left_ms);
+		(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, run[u].errbuf);
+		(void)curl_easy_setopt(h, CURLOPT_PRIVATE, &run[u]);
+		run[u].cc = CURLE_OPERATION_TIMEDOUT;
+		if (hub->nep == 1) {
+			/* One hub: the blocking call, measurably cheaper
+			 * per publish than driving the multi handle
+			 * (docs/benchmarks.md), on the handle's own
+			 * connection cache. */
+			run[u].cc = curl_easy_perform(h);
+			if (run[u].cc == CURLE_OK)
+				(void)curl_easy_getinfo(h,
+				    CURLINFO_RESPONSE_CODE, &run[u].status);
+			run[u].done = 1;
+			run[u].t1 = VTIM_mono();
+			continue;
+		}
+		if (curl_multi_add_handle(sl->multi, h) != CURLM_OK) {
+			run[u].cc = CURLE_OUT_OF_MEMORY;
+			run[u].done = 1;
+			run[u].t1 = VTIM_mono();
+			continue;
+		}
+		pending++;
+	}
+	while (pending > 0) {
+		mc = curl_multi_perform(sl->multi, &running);
+		if (mc != CURLM_OK)
+			break;
+		while ((msg = curl_multi_info_read(sl->multi, &q)) != NULL) {
+			struct ep_run *r = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			(void)curl_easy_getinfo(msg->easy_handle,
+			    CURLINFO_PRIVATE, (char **)&r);
+			AN(r);
+			r->cc = msg->data.result;
+			if (r->cc == CURLE_OK)
+				(void)curl_easy_getinfo(msg->easy_handle,
+				    CURLINFO_RESPONSE_CODE, &r->status);
+			r->done = 1;
+			r->t1 = VTIM_mono();
+			pending--;
+		}
+		if (pending == 0 || running == 0)
+			break;
+		/* libcurl ends each transfer by its CURLOPT_TIMEOUT_MS;
+		 * this bound only guards against a transfer it forgot. */
+		left_ms = (long)((deadline - VTIM_mono()) * 1e3) + 100;
+		if (left_ms <= 0)
+			break;
+		(void)curl_multi_poll(sl->multi, NULL, 0,
+		    (int)(left_ms < 1000 ? left_ms : 1000), NULL);
+	}
+	for (u = 0; u < hub->nep; u++) {
+		if (!run[u].tried)
+			continue;
+		h = sl->easy[u];
+		if (hub->nep > 1)
+			(void)curl_multi_remove_handle(sl->multi, h);
+		/* The easy handle must not keep pointers to our buffers. */
+		(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+		(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+		(void)curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
+		if (!run[u].done) {
+			run[u].t1 = VTIM_mono();
+			snprintf(run[u].errbuf, sizeof run[u].errbuf,
+			    "no answer within timeout%s",
+			    mc != CURLM_OK ? " (transfer error)" : "");
+		}
+	}
+}
+
+/*
+ * Count one hub's outcome, log it when there are several hubs, feed its
+ * breaker.  Returns 1 when the hub accepted the event.
+ */
+static int
+hub_outcome(VRT_CTX, struct vmod_broadcast_hub *hub, unsigned u,
+    struct ep_run *r, size_t flen, vtim_mono t0)
+{
+	struct hub_ep *ep = &hub->ep[u];
+	int ok = 0, opened;
+
+	if (r->cc != CURLE_OK) {
+		if (hb_curl_tls_failed(r->cc, r->errbuf)) {
+			__atomic_add_fetch(&hub->vsc->tls_failed, 1,
+			    __ATOMIC_RELAXED);
+			__atomic_add_fetch(&ep->vsc->tls_failed, 1,
+			    __ATOMIC_RELAXED);
+		}
+		snprintf(r->why, sizeof r->why, "hub unreachable: %s",
+		    r->errbuf[0] != '\0' ? r->errbuf :
+		    curl_easy_strerror(r->cc));
+	} else {
+		__atomic_add_fetch(&hub->vsc->bytes, flen, __ATOMIC_RELAXED);
+		if (r->status < 200 || r->status > 299)
+			snprintf(r->why, sizeof r->why,
+			    "hub answered HTTP %ld", r->status);
+		else
+			ok = 1;
+	}
+	__atomic_add_fetch(ok ? &ep->vsc->published : &ep->vsc->failed, 1,
+	    __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ep->vsc->publish_usec,
+	    (uint64_t)((r->t1 - t0) * 1e6), __ATOMIC_RELAXED);
+	if (ok)
+		hb_publish_id_clean(&r->rep);
+	Lck_Lock(&hub->mtx);
+	opened = hb_breaker_done(&ep->brk, &hub->breaker, ok, VTIM_mono());
+	Lck_Unlock(&hub->mtx);
+	if (opened)
+		__atomic_add_fetch(&ep->vsc->opened, 1, __ATOMIC_RELAXED);
+	if (hub->nep > 1 && ok)
+		VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: hub %u (%s) "
+		    "accepted id=%s status=%ld time=%.3fms", hub->vcl_name,
+		    u + 1, ep->name, r->rep.buf, r->status, (r->t1 - t0) * 1e3);
+	else if (hub->nep > 1)
+		VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: hub %u (%s) "
+		    "failed: %s", hub->vcl_name, u + 1, ep->name, r->why);
+	if (opened)
+		VSLb(ctx->vsl, SLT_VCL_Error, "broadcast: %s: hub %u (%s) "
+		    "skipped for %.3fs: circuit breaker open after %u "
+		    "consecutive failures", hub->vcl_name, u + 1, ep->name,
+		    hub->breaker.open_for, ep->brk.fails);
+	return (ok);
+}
+
 VCL_BOOL
 vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 {
 	struct task_state *ts;
 	struct curl_slist *hdrs;
-	struct hb_publish_reply rep;
-	char errbuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE + 64];
-	char *json, *form;
+	struct ep_run *run;
+	struct vsb *vsb;
+	char *json, *form, eid[HB_EVENT_ID_LEN + 1];
 	const char *cause = NULL, *renew_warning = NULL, *auth;
+	const char *id = NULL;
 	size_t jlen = 0, flen;
-	long status = 0, left_ms;
-	CURLcode cc;
-	CURL *h;
+	long status = 0;
+	struct pub_slot *sl;
 	vtim_mono t0, deadline;
 	vtim_dur took;
-	VCL_BOOL ok = 0;
+	unsigned u, nok = 0;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
 	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
@@ -862,6 +1252,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	if (ts == NULL)
 		return (0);
 	ts->rejected = 0;
+	ts->event_id = "";
 	/* Any guard, not only ours: a replay from a helper whose
 	 * HUB_GUARD_TOKEN differs from our guard_token, or one that the
 	 * VCL's ACLs let through to here, must not go round again. */
@@ -880,7 +1271,18 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	t0 = VTIM_mono();
 	/* One bound for all of it: the wait for a connection included. */
 	deadline = t0 + hub->timeout_ms * 1e-3;
-	json = event_from_req(ctx, hub, &jlen, &cause, &ts->rejected);
+	/* Our id of the event, in it and as the Mercure id: the same on
+	 * every hub, whatever id a hub answers. */
+	if (hb_event_id_new(eid) != 0)
+		return (publish_failed(ctx, hub, ts, "no randomness for the "
+		    "event id (getrandom failed)", t0));
+	ts->event_id = WS_Copy(ctx->ws, eid, -1);
+	if (ts->event_id == NULL) {
+		ts->event_id = "";
+		return (publish_failed(ctx, hub, ts, ws_overflow(ctx, hub),
+		    t0));
+	}
+	json = event_from_req(ctx, hub, eid, &jlen, &cause, &ts->rejected);
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 
@@ -893,78 +1295,91 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		return (publish_failed(ctx, hub, ts, "workspace overflow", t0));
 	}
 
-	/* The form, built before a connection is taken. */
-	form = hb_publish_form(hub->form_prefix, json, jlen,
+	/* The form, built before a connection is taken: the same bytes,
+	 * EventID included, go to every hub. */
+	form = hb_publish_form(hub->form_prefix, json, jlen, eid,
 	    hub->private_update, &flen);
 	free(json);
 	hdrs = form != NULL ? hb_publish_headers(auth) : NULL;
-	if (hdrs == NULL) {
+	run = hdrs != NULL ? calloc(hub->nep, sizeof *run) : NULL;
+	if (run == NULL) {
+		curl_slist_free_all(hdrs);
 		free(form);
 		return (publish_failed(ctx, hub, ts, "out of memory", t0));
 	}
 
-	h = handle_get(hub, deadline, &cause);
-	if (h == NULL) {
+	sl = handle_get(hub, deadline, &cause);
+	if (sl == NULL) {
+		free(run);
 		curl_slist_free_all(hdrs);
 		free(form);
 		return (publish_failed(ctx, hub, ts, cause, t0));
 	}
-	curl_easy_reset(h);
-
-	errbuf[0] = '\0';
-	hb_publish_setopts(h, hub->url, form, flen, hdrs, &rep,
-	    "vmod-broadcast/" PACKAGE_VERSION);
-	hb_curl_hub(h, &hub->tls);
-	if (hub->proxy != NULL)
-		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
-	left_ms = (long)((deadline - VTIM_mono()) * 1e3);
-	if (left_ms < 1)
-		left_ms = 1;	/* 0 would mean no timeout at all */
-	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
-	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    hub->connect_timeout_ms < left_ms ? hub->connect_timeout_ms :
-	    left_ms);
-	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-
-	cc = curl_easy_perform(h);
-	if (cc == CURLE_OK)
-		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	/* The easy handle must not keep pointers to our buffers. */
-	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	handle_put(hub, h, 1);
+	plan_hubs(ctx, hub, run, VTIM_mono());
+	run_transfers(hub, sl, run, form, flen, hdrs, deadline);
+	handle_put(hub, sl, 1);
 	curl_slist_free_all(hdrs);
 	free(form);
 
-	if (cc != CURLE_OK) {
-		if (hb_curl_tls_failed(cc, errbuf))
-			__atomic_add_fetch(&hub->vsc->tls_failed, 1,
-			    __ATOMIC_RELAXED);
-		snprintf(why, sizeof why, "hub unreachable: %s",
-		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
-		return (publish_failed(ctx, hub, ts, why, t0));
+	for (u = 0; u < hub->nep; u++) {
+		if (!run[u].tried || !hub_outcome(ctx, hub, u, &run[u], flen,
+		    t0))
+			continue;
+		if (nok++ == 0) {
+			id = run[u].rep.buf;
+			status = run[u].status;
+		}
 	}
-	__atomic_add_fetch(&hub->vsc->bytes, flen, __ATOMIC_RELAXED);
-	if (status < 200 || status > 299) {
-		snprintf(why, sizeof why, "hub answered HTTP %ld", status);
-		return (publish_failed(ctx, hub, ts, why, t0));
+
+	if (!hb_policy_met(&hub->policy, hub->nep, nok)) {
+		if (hub->nep == 1) {
+			cause = run[0].why;
+		} else {
+			/* Which hubs failed, and why, in the one line. */
+			vsb = VSB_new_auto();
+			AN(vsb);
+			VSB_printf(vsb, "%u of %u hubs accepted the event, "
+			    "policy %s needs %u", nok, hub->nep,
+			    hub->policy.kind == HB_POLICY_ANY ? "any" :
+			    hub->policy.kind == HB_POLICY_ALL ? "all" :
+			    "quorum", hb_policy_need(&hub->policy, hub->nep));
+			for (u = 0; u < hub->nep; u++)
+				if (run[u].why[0] != '\0')
+					VSB_printf(vsb, "; hub %u (%s): %s",
+					    u + 1, hub->ep[u].name,
+					    run[u].why);
+			AZ(VSB_finish(vsb));
+			cause = WS_Copy(ctx->ws, VSB_data(vsb), -1);
+			VSB_destroy(&vsb);
+			if (cause == NULL)
+				cause = "publish failed (policy not met)";
+		}
+		(void)publish_failed(ctx, hub, ts, cause, t0);
+		free(run);
+		return (0);
 	}
-	hb_publish_id_clean(&rep);
-	ts->id = WS_Copy(ctx->ws, rep.buf, (int)rep.len + 1);
+	AN(id);
+	ts->id = WS_Copy(ctx->ws, id, -1);
 	if (ts->id == NULL) {
 		ts->id = "";
 		(void)ws_overflow(ctx, hub);
 	}
 	ts->error = "";
-	ok = 1;
 	took = VTIM_mono() - t0;
 	__atomic_add_fetch(&hub->vsc->published, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&hub->vsc->publish_usec, (uint64_t)(took * 1e6),
 	    __ATOMIC_RELAXED);
-	VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: published id=%s "
-	    "status=%ld bytes=%zu time=%.3fms", hub->vcl_name, ts->id,
-	    status, flen, took * 1e3);
-	return (ok);
+	if (hub->nep == 1)
+		VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: published id=%s "
+		    "status=%ld bytes=%zu time=%.3fms event=%s",
+		    hub->vcl_name, ts->id, status, flen, took * 1e3, eid);
+	else
+		VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: published id=%s "
+		    "status=%ld bytes=%zu time=%.3fms event=%s hubs=%u/%u",
+		    hub->vcl_name, ts->id, status, flen, took * 1e3, eid, nok,
+		    hub->nep);
+	free(run);
+	return (1);
 }
 
 VCL_STRING
@@ -998,4 +1413,15 @@ vmod_hub_error(VRT_CTX, struct vmod_broadcast_hub *hub)
 	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
 	ts = task_state(ctx, hub);
 	return (ts != NULL ? ts->error : "");
+}
+
+VCL_STRING
+vmod_hub_event_id(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	struct task_state *ts;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	ts = task_state(ctx, hub);
+	return (ts != NULL ? ts->event_id : "");
 }
