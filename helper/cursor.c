@@ -325,9 +325,17 @@ cursor_save(const char *path, const char *id, char *err, size_t errlen)
  * holds no space, the id may).
  */
 
+static void
+seen_line(void *priv, const char *id)
+{
+
+	fprintf(priv, "seen %s\n", id);
+}
+
 int
 cursor_save_all(const char *path, size_t n, const char * const *keys,
-    const char * const *ids, char *err, size_t errlen)
+    const char * const *ids, const struct cursor_seen *seen, char *err,
+    size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0, i;
@@ -346,6 +354,8 @@ cursor_save_all(const char *path, size_t n, const char * const *keys,
 	for (i = 0; i < n; i++)
 		if (ids[i] != NULL)
 			fprintf(f, "%s %s\n", keys[i], ids[i]);
+	if (seen != NULL)
+		seen->each(seen->priv, seen_line, f);
 	if (fclose(f) != 0 || text == NULL) {
 		free(text);
 		snprintf(err, errlen, "out of memory");
@@ -358,7 +368,8 @@ cursor_save_all(const char *path, size_t n, const char * const *keys,
 
 static int
 load_v2(const char *path, FILE *f, size_t n, const char * const *keys,
-    char **ids, char *err, size_t errlen)
+    char **ids, void (*seen_fn)(void *priv, const char *id), void *priv,
+    char *err, size_t errlen)
 {
 	char *line = NULL, *sp;
 	size_t cap = 0, i, lineno = 1;
@@ -380,6 +391,12 @@ load_v2(const char *path, FILE *f, size_t n, const char * const *keys,
 			break;
 		}
 		*sp++ = '\0';
+		if (strcmp(line, "seen") == 0) {
+			/* A hub key is an http(s) URL: never "seen". */
+			if (seen_fn != NULL && *sp != '\0')
+				seen_fn(priv, sp);
+			continue;
+		}
 		if ((why = cursor_id_check(sp)) != NULL) {
 			snprintf(err, errlen, "%s line %zu does not hold a "
 			    "usable cursor: %s", path, lineno, why);
@@ -413,7 +430,8 @@ load_v2(const char *path, FILE *f, size_t n, const char * const *keys,
 
 int
 cursor_load_all(const char *path, size_t n, const char * const *keys,
-    char **ids, char *err, size_t errlen)
+    char **ids, void (*seen_fn)(void *priv, const char *id), void *priv,
+    char *err, size_t errlen)
 {
 	char head[sizeof CURSOR_FILE_V2 + 2];
 	size_t i;
@@ -427,7 +445,7 @@ cursor_load_all(const char *path, size_t n, const char * const *keys,
 	    strncmp(head, CURSOR_FILE_V2, strlen(CURSOR_FILE_V2)) == 0 &&
 	    strchr("\r\n", head[strlen(CURSOR_FILE_V2)]) != NULL &&
 	    head[strlen(CURSOR_FILE_V2)] != '\0') {
-		r = load_v2(path, f, n, keys, ids, err, errlen);
+		r = load_v2(path, f, n, keys, ids, seen_fn, priv, err, errlen);
 		fclose(f);
 		return (r);
 	}

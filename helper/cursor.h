@@ -71,10 +71,22 @@ int cursor_save(const char *path, const char *id, char *err, size_t errlen);
  * gives its id to the first hub.  ids[i] malloc'ed or NULL.
  */
 #define CURSOR_FILE_V2	"http-broadcast-cursor 2"
+/*
+ * Format 2 may also hold "seen <EventID>" lines: the EventIDs applied
+ * lately, written at a clean stop (seen_fn not NULL) so that the next
+ * run does not apply again what a lagging hub delivers a second time.
+ * Loading hands each one to seen_fn (may be NULL).
+ */
+struct cursor_seen {
+	void	(*each)(void *priv, void (*fn)(void *, const char *), void *);
+	void	*priv;
+};
 int cursor_load_all(const char *path, size_t n, const char * const *keys,
-    char **ids, char *err, size_t errlen);
+    char **ids, void (*seen_fn)(void *priv, const char *id), void *priv,
+    char *err, size_t errlen);
 int cursor_save_all(const char *path, size_t n, const char * const *keys,
-    const char * const *ids, char *err, size_t errlen);
+    const char * const *ids, const struct cursor_seen *seen, char *err,
+    size_t errlen);
 /* Can files be created beside path?  0, or -1 with a reason. */
 int cursor_check_dir(const char *path, char *err, size_t errlen);
 /* Make the missing directories above path (mode 0700).  0, or -1 with

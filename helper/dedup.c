@@ -117,3 +117,17 @@ dedup_claim(struct dedup *d, const char *id, void *owner, uint64_t seq,
 		d->used++;
 	return (0);
 }
+
+void
+dedup_each(const struct dedup *d, void (*fn)(void *priv, const char *id),
+    void *priv)
+{
+	size_t i, s;
+
+	/* Full: the oldest is at next; else the ring starts at 0. */
+	for (i = 0; i < d->used; i++) {
+		s = d->used < d->window ? i : (d->next + i) % d->window;
+		if (d->slots[s].id != NULL)
+			fn(priv, d->slots[s].id);
+	}
+}

@@ -27,4 +27,8 @@ int dedup_seen(struct dedup *d, const char *id);
 int dedup_claim(struct dedup *d, const char *id, void *owner, uint64_t seq,
     void **found_owner, uint64_t *found_seq);
 
+/* Each id of the window, oldest first. */
+void dedup_each(const struct dedup *d, void (*fn)(void *priv, const char *id),
+    void *priv);
+
 #endif /* HB_DEDUP_H */

@@ -107,16 +107,37 @@ cursors_shown(const struct daemon_state *d)
 	return (buf);
 }
 
-static int
-save_cursor(struct daemon_state *d)
+static void
+seen_each(void *priv, void (*fn)(void *, const char *), void *fpriv)
 {
+
+	dedup_each(priv, fn, fpriv);
+}
+
+/* An EventID applied before the last clean stop. */
+static void
+seen_load(void *priv, const char *id)
+{
+
+	(void)dedup_claim(priv, id, NULL, 0, NULL, NULL);
+}
+
+/* Write the cursors if they moved; final (the stop, several hubs): also
+ * the EventIDs of the window, and even if no cursor moved.  0, or -1 when
+ * the write failed (the cursors stay "moved", so a later call tries
+ * again). */
+static int
+save_cursor(struct daemon_state *d, int final)
+{
+	struct cursor_seen seen;
 	char err[512];
 	const char **ids;
 	int64_t now = clock_ms();
 	size_t i;
 	int r;
 
-	if (!cursors_moved(d))
+	final = final && d->streams.events != NULL;
+	if (!cursors_moved(d) && !final)
 		return (0);
 	d->next_save_ms = now + CURSOR_SAVE_MS;
 	if (*d->cfg.state_file == '\0') {
@@ -130,8 +151,10 @@ save_cursor(struct daemon_state *d)
 	} else {
 		for (i = 0; i < d->cfg.nhubs; i++)
 			ids[i] = d->cur[i].value;
+		seen.each = seen_each;
+		seen.priv = &d->events;
 		r = cursor_save_all(d->cfg.state_file, d->cfg.nhubs, d->keys,
-		    ids, err, sizeof err);
+		    ids, final ? &seen : NULL, err, sizeof err);
 		free(ids);
 	}
 	if (r != 0) {
@@ -249,6 +272,12 @@ setup(struct daemon_state *d, int argc, char **argv)
 	}
 	d->m.hubs = d->hubm;
 	d->m.nhubs = d->cfg.nhubs;
+	if (d->cfg.nhubs > 1 && d->cfg.agent_endpoint != NULL &&
+	    dedup_init(&d->events, d->cfg.hub_dedup_window) != 0) {
+		free(ids);
+		fprintf(stderr, "http-broadcast: out of memory\n");
+		return (1);
+	}
 	if (d->cfg.agent_endpoint == NULL) {
 		/* Server mode only: no cursor to keep. */
 	} else if (*d->cfg.state_file == '\0') {
@@ -271,7 +300,8 @@ setup(struct daemon_state *d, int argc, char **argv)
 		    (d->lockfd = cursor_lock(d->cfg.state_file, err,
 		    sizeof err)) < 0 ||
 		    (r = cursor_load_all(d->cfg.state_file, d->cfg.nhubs,
-		    d->keys, ids, err, sizeof err)) < 0) {
+		    d->keys, ids, d->cfg.nhubs > 1 ? seen_load : NULL,
+		    &d->events, err, sizeof err)) < 0) {
 			free(ids);
 			fprintf(stderr, "http-broadcast: STATE_FILE: %s\n", err);
 			return (2);
@@ -324,8 +354,7 @@ setup(struct daemon_state *d, int argc, char **argv)
 	    (d->cfg.server_addr != NULL ? 32 : 0));
 	if (d->cfg.agent_endpoint != NULL) {
 		d->replay = replay_new(d->multi, &d->cfg, &d->m);
-		if (d->replay == NULL || (d->cfg.nhubs > 1 &&
-		    dedup_init(&d->events, d->cfg.hub_dedup_window) != 0)) {
+		if (d->replay == NULL) {
 			fprintf(stderr, "http-broadcast: out of memory\n");
 			return (1);
 		}
@@ -438,7 +467,7 @@ run(struct daemon_state *d)
 		if (cursors_moved(d)) {
 			/* Batched: one write for many events. */
 			if (now >= d->next_save_ms)
-				(void)save_cursor(d);
+				(void)save_cursor(d, 0);
 			if (cursors_moved(d) && d->next_save_ms < timeout)
 				timeout = d->next_save_ms;
 		}
@@ -466,7 +495,7 @@ run(struct daemon_state *d)
 			deadline = clock_ms() + d->cfg.shutdown_timeout_ms;
 		}
 	}
-	if (save_cursor(d) != 0) {
+	if (save_cursor(d, 1) != 0) {
 		log_msg(LOG_ERROR, "STATE_FILE: the cursor could not be saved "
 		    "at shutdown: the next start resumes from an older one "
 		    "(events replayed twice, none lost)");

@@ -248,25 +248,25 @@ test_file_v2(void)
 	CHECK(fd >= 0);
 	close(fd);
 	CHECK(cursor_save(path, "urn:old", err, sizeof err) == 0);
-	CHECK(cursor_load_all(path, 2, keys, ids, err, sizeof err) == 0);
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == 0);
 	CHECK_STR(ids[0], "urn:old");		/* format 1: the first hub */
 	CHECK(ids[1] == NULL);
 	free(ids[0]);
-	CHECK(cursor_save_all(path, 2, keys, two, err, sizeof err) == 0);
+	CHECK(cursor_save_all(path, 2, keys, two, NULL, err, sizeof err) == 0);
 	f = fopen(path, "r");
 	CHECK(f != NULL && fgets(line, sizeof line, f) != NULL);
 	CHECK_STR(line, CURSOR_FILE_V2 "\n");
 	fclose(f);
-	CHECK(cursor_load_all(path, 2, keys, ids, err, sizeof err) == 0);
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == 0);
 	CHECK_STR(ids[0], "urn:a 1");
 	CHECK_STR(ids[1], "urn:b");
 	free(ids[0]);
 	free(ids[1]);
-	CHECK(cursor_save_all(path, 2, keys, one, err, sizeof err) == 0);
+	CHECK(cursor_save_all(path, 2, keys, one, NULL, err, sizeof err) == 0);
 	/* The order of HUB_ENDPOINT does not matter. */
 	keys[0] = "http://b/hub";
 	keys[1] = "http://a/hub";
-	CHECK(cursor_load_all(path, 2, keys, ids, err, sizeof err) == 0);
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == 0);
 	CHECK_STR(ids[0], "urn:b2");
 	CHECK(ids[1] == NULL);
 	free(ids[0]);
@@ -274,7 +274,7 @@ test_file_v2(void)
 	CHECK(f != NULL);
 	fprintf(f, "%s\nnospace\n", CURSOR_FILE_V2);
 	fclose(f);
-	CHECK(cursor_load_all(path, 2, keys, ids, err, sizeof err) == -1);
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == -1);
 	unlink(path);
 }
 
