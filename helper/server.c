@@ -461,7 +461,7 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	struct hb_event ev;
 	struct hb_target tg;
 	struct hdr_walk w;
-	char why[256], *json;
+	char why[256], *json, eid[HB_EVENT_ID_LEN + 1];
 	const char *host;
 	size_t jlen = 0;
 	int n;
@@ -510,6 +510,14 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	ev.nhdrs = w.n + 1;
 	ev.body = p->body;
 	ev.body_len = p->body_len;
+	/* Our own id of the event, in it and as the Mercure id: the same
+	 * on every hub whatever id a hub gives it (as the VMOD does). */
+	if (hb_event_id_new(eid) != 0) {
+		hb_target_free(&tg);
+		free(w.h);
+		return (MHD_NO);
+	}
+	ev.event_id = eid;
 	/* What a helper would refuse is refused here, as the VMOD does. */
 	if (hb_event_check(&ev, why, sizeof why) != 0) {
 		hb_target_free(&tg);
@@ -532,7 +540,8 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 
 	/* Private, as the VMOD's default: only subscribers granted the
 	 * topic receive it. */
-	p->form = hb_publish_form(s->form_prefix, json, jlen, 1, &p->flen);
+	p->form = hb_publish_form(s->form_prefix, json, jlen, eid, 1,
+	    &p->flen);
 	free(json);
 	p->hdrs = p->form != NULL ? hb_publish_headers(auth_line(s)) : NULL;
 	if (p->hdrs == NULL)

@@ -65,30 +65,48 @@ hb_publish_form_prefix(const char *topic)
 
 char *
 hb_publish_form(const char *prefix, const char *json, size_t len,
-    int private_update, size_t *flen)
+    const char *id, int private_update, size_t *flen)
 {
 	static const char priv[] = "&private=on";
-	size_t pl, el;
-	char *e, *r;
+	static const char idf[] = "&id=";
+	size_t pl, el, il = 0;
+	char *e, *ie = NULL, *r;
 
 	e = curl_easy_escape(NULL, json, (int)len);
 	if (e == NULL)
 		return (NULL);
+	/* An EventID is "urn:uuid:..." (hb_event_check() bounds what a
+	 * caller may give): escaped all the same, the colons included. */
+	if (id != NULL) {
+		ie = curl_easy_escape(NULL, id, 0);
+		if (ie == NULL) {
+			curl_free(e);
+			return (NULL);
+		}
+		il = strlen(ie);
+	}
 	pl = strlen(prefix);
 	el = strlen(e);
-	r = malloc(pl + el + sizeof priv);
+	r = malloc(pl + el + (sizeof idf - 1) + il + sizeof priv);
 	if (r != NULL) {
 		memcpy(r, prefix, pl);
 		memcpy(r + pl, e, el);
 		*flen = pl + el;
-		if (private_update) {
-			memcpy(r + *flen, priv, sizeof priv);
-			*flen += sizeof priv - 1;
-		} else {
-			r[*flen] = '\0';
+		if (ie != NULL) {
+			memcpy(r + *flen, idf, sizeof idf - 1);
+			*flen += sizeof idf - 1;
+			memcpy(r + *flen, ie, il);
+			*flen += il;
 		}
+		if (private_update) {
+			memcpy(r + *flen, priv, sizeof priv - 1);
+			*flen += sizeof priv - 1;
+		}
+		r[*flen] = '\0';
 	}
 	curl_free(e);
+	if (ie != NULL)
+		curl_free(ie);
 	return (r);
 }
 

@@ -40,11 +40,12 @@ void hb_target_free(struct hb_target *t);
 /* "topic=<topic, form-encoded>&data=", the same for every publish to a
  * topic; malloc'ed, NULL when out of memory. */
 char *hb_publish_form_prefix(const char *topic);
-/* The form body: prefix, the form-encoded event, "&private=on" for a
- * private update.  malloc'ed (its length in *flen), NULL when out of
- * memory. */
+/* The form body: prefix, the form-encoded event, "&id=<id>" when id is
+ * not NULL (the event's EventID, so that a hub that honours the field
+ * gives it the same id on every hub), "&private=on" for a private update.
+ * malloc'ed (its length in *flen), NULL when out of memory. */
 char *hb_publish_form(const char *prefix, const char *json, size_t len,
-    int private_update, size_t *flen);
+    const char *id, int private_update, size_t *flen);
 /* Content-Type of the form, the bearer line when auth is not NULL, and no
  * "Expect: 100-continue" (a round trip for nothing).  NULL when out of
  * memory. */

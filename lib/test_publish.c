@@ -51,13 +51,25 @@ main(void)
 
 	p = hb_publish_form_prefix("my topic/1");
 	CHECK_STR(p, "topic=my%20topic%2F1&data=");
-	f = hb_publish_form(p, "{\"a\":\"b&c\"}", 11, 1, &len);
+	f = hb_publish_form(p, "{\"a\":\"b&c\"}", 11, NULL, 1, &len);
 	CHECK_STR(f, "topic=my%20topic%2F1&data=%7B%22a%22%3A%22b%26c%22%7D"
 	    "&private=on");
 	CHECK(f != NULL && len == strlen(f));
 	free(f);
-	f = hb_publish_form(p, "{}", 2, 0, &len);
+	f = hb_publish_form(p, "{}", 2, NULL, 0, &len);
 	CHECK_STR(f, "topic=my%20topic%2F1&data=%7B%7D");
+	CHECK(f != NULL && len == strlen(f));
+	free(f);
+	/* The EventID as the Mercure id, escaped, before private. */
+	f = hb_publish_form(p, "{}", 2,
+	    "urn:uuid:0d1f1c1e-0000-4000-8000-000000000001", 1, &len);
+	CHECK_STR(f, "topic=my%20topic%2F1&data=%7B%7D"
+	    "&id=urn%3Auuid%3A0d1f1c1e-0000-4000-8000-000000000001"
+	    "&private=on");
+	CHECK(f != NULL && len == strlen(f));
+	free(f);
+	f = hb_publish_form(p, "{}", 2, "urn:uuid:1", 0, &len);
+	CHECK_STR(f, "topic=my%20topic%2F1&data=%7B%7D&id=urn%3Auuid%3A1");
 	CHECK(f != NULL && len == strlen(f));
 	free(f);
 	free(p);

@@ -93,7 +93,8 @@ struct vmod_broadcast_hub {
 struct task_state {
 	unsigned		magic;
 #define TASK_STATE_MAGIC	0x2f1c77d4
-	const char		*id;
+	const char		*id;		/* the hub's answer */
+	const char		*event_id;	/* ours: the EventID */
 	const char		*error;
 	unsigned		rejected;	/* cannot travel: a 400 */
 };
@@ -478,6 +479,7 @@ task_state(VRT_CTX, const struct vmod_broadcast_hub *hub)
 		}
 		INIT_OBJ(ts, TASK_STATE_MAGIC);
 		ts->id = "";
+		ts->event_id = "";
 		ts->error = "";
 		p->priv = ts;
 	}
@@ -575,7 +577,7 @@ ws_overflow(VRT_CTX, const struct vmod_broadcast_hub *hub)
  */
 static char *
 event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
-    size_t *lenp, const char **why, unsigned *rejected)
+    const char *eid, size_t *lenp, const char **why, unsigned *rejected)
 {
 	const struct http *hp = ctx->http_req;
 	struct hb_event ev;
@@ -607,6 +609,7 @@ event_from_req(VRT_CTX, const struct vmod_broadcast_hub *hub,
 	}
 	ev.method = hp->hd[HTTP_HDR_METHOD].b;
 	ev.host = http_GetHdr(hp, H_Host, &host) ? host : "";
+	ev.event_id = eid;
 	ev.hdrs = hdrs;
 	for (u = HTTP_HDR_FIRST; u < hp->nhd; u++) {
 		t = &hp->hd[u];
@@ -841,7 +844,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	struct curl_slist *hdrs;
 	struct hb_publish_reply rep;
 	char errbuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE + 64];
-	char *json, *form;
+	char *json, *form, eid[HB_EVENT_ID_LEN + 1];
 	const char *cause = NULL, *renew_warning = NULL, *auth;
 	size_t jlen = 0, flen;
 	long status = 0, left_ms;
@@ -862,6 +865,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	if (ts == NULL)
 		return (0);
 	ts->rejected = 0;
+	ts->event_id = "";
 	/* Any guard, not only ours: a replay from a helper whose
 	 * HUB_GUARD_TOKEN differs from our guard_token, or one that the
 	 * VCL's ACLs let through to here, must not go round again. */
@@ -880,7 +884,18 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	t0 = VTIM_mono();
 	/* One bound for all of it: the wait for a connection included. */
 	deadline = t0 + hub->timeout_ms * 1e-3;
-	json = event_from_req(ctx, hub, &jlen, &cause, &ts->rejected);
+	/* Our id of the event, in it and as the Mercure id: the same on
+	 * every hub, whatever id a hub answers. */
+	if (hb_event_id_new(eid) != 0)
+		return (publish_failed(ctx, hub, ts, "no randomness for the "
+		    "event id (getrandom failed)", t0));
+	ts->event_id = WS_Copy(ctx->ws, eid, -1);
+	if (ts->event_id == NULL) {
+		ts->event_id = "";
+		return (publish_failed(ctx, hub, ts, ws_overflow(ctx, hub),
+		    t0));
+	}
+	json = event_from_req(ctx, hub, eid, &jlen, &cause, &ts->rejected);
 	if (json == NULL)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 
@@ -894,7 +909,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	}
 
 	/* The form, built before a connection is taken. */
-	form = hb_publish_form(hub->form_prefix, json, jlen,
+	form = hb_publish_form(hub->form_prefix, json, jlen, eid,
 	    hub->private_update, &flen);
 	free(json);
 	hdrs = form != NULL ? hb_publish_headers(auth) : NULL;
@@ -998,4 +1013,15 @@ vmod_hub_error(VRT_CTX, struct vmod_broadcast_hub *hub)
 	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
 	ts = task_state(ctx, hub);
 	return (ts != NULL ? ts->error : "");
+}
+
+VCL_STRING
+vmod_hub_event_id(VRT_CTX, struct vmod_broadcast_hub *hub)
+{
+	struct task_state *ts;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CHECK_OBJ_NOTNULL(hub, BROADCAST_HUB_MAGIC);
+	ts = task_state(ctx, hub);
+	return (ts != NULL ? ts->event_id : "");
 }
