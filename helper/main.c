@@ -91,7 +91,8 @@ cursors_shown(const struct daemon_state *d)
 	size_t len = 0, i;
 	FILE *f;
 
-	if (d->cfg.nhubs == 1 || d->cur == NULL)
+	if (d->cfg.nhubs == 1 || d->cur == NULL ||
+	    d->cfg.agent_endpoint == NULL)
 		return (strdup(d->cur != NULL && d->cur[0].value != NULL ?
 		    d->cur[0].value : "(none)"));
 	f = open_memstream(&buf, &len);
