@@ -299,13 +299,6 @@ static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
  */
 
 /*
- * The hub could not resume from our cursor: events were missed, and this
- * node may serve objects they invalidated.  With HUB_GAP_ACTION=ban, one
- * guarded request asks varnishd to ban everything cached so far; it takes
- * its place on the cursor before the events of this connection, so the
- * cursor cannot pass it before it is applied.
- */
-/*
  * The rule for a gap with several hubs: another hub covers it when it is
  * subscribed now, not suspected of a stall, and has delivered without a
  * gap since before this one lost its connection (with a margin for
@@ -330,6 +323,13 @@ gap_cover(const struct stream *s)
 	return (NULL);
 }
 
+/*
+ * The hub could not resume from our cursor: events were missed, and this
+ * node may serve objects they invalidated.  With HUB_GAP_ACTION=ban, one
+ * guarded request asks varnishd to ban everything cached so far; it takes
+ * its place on the cursor before the events of this connection, so the
+ * cursor cannot pass it before it is applied.
+ */
 static void
 gap_found(struct stream *s)
 {
