@@ -71,6 +71,18 @@ typedef enum MHD_Result MHD_RESULT;
  * many connections, not one per client.  The next ones wait for a free
  * slot, within their HUB_TIMEOUT. */
 #define PUBLISH_MAX	64
+/*
+ * Several hubs: a hub that failed BREAKER_FAILURES publishes in a row is
+ * skipped for BREAKER_OPEN_S seconds, then one publish tries it (lib's
+ * hb_breaker), so that a dead or hanging hub costs neither latency nor
+ * connections.  The answer never waits for a skipped hub; if every hub is
+ * skipped, all are tried (hb_policy_plan()).  Publishes already answered
+ * (another hub took them) whose other POSTs still run hold no slot of
+ * PUBLISH_MAX, but at most PUBLISH_MAX of them may run: beyond, the
+ * oldest one's unfinished POSTs are ended, as failures of their hubs.
+ */
+#define BREAKER_FAILURES	3
+#define BREAKER_OPEN_S		10.0
 /* Easy handles kept for the next publishes (their connections live in
  * the multi handle's cache). */
 #define POOL_MAX	32
@@ -108,6 +120,7 @@ struct pub {
 	int			concluded;	/* the answer is decided */
 	int			orphan;		/* the client is gone: free
 						 * when the last leg ends */
+	int			trailing;	/* answered, legs still run */
 	struct curl_slist	*hdrs;
 	char			*form;
 	size_t			flen;
@@ -139,6 +152,8 @@ struct server {
 	char			*tls_key, *tls_cert;
 	struct pub		*flying;	/* publishes in flight */
 	size_t			nflying;
+	size_t			ntrailing;	/* of them, answered already */
+	struct hb_breaker	*breakers;	/* one per hub */
 	struct pub		*waiting, **wtail;	/* FIFO, for a slot */
 	size_t			nwaiting;
 	CURL			*pool[POOL_MAX];
@@ -418,14 +433,34 @@ launch_leg(struct server *s, struct pub *p, size_t i, long left)
 static void
 launch(struct server *s, struct pub *p, int64_t now)
 {
+	static const struct hb_breaker_rule rule = {
+		BREAKER_FAILURES, BREAKER_OPEN_S
+	};
+	struct hb_policy any = { HB_POLICY_ANY, 0 };
+	unsigned char try[64];
 	long left = (long)(p->deadline - now);
+	unsigned n = (unsigned)s->cfg->nhubs;
 	size_t i;
 
 	if (left < 1)
 		left = 1;	/* 0 would mean no limit at all */
-	for (i = 0; i < s->cfg->nhubs; i++)
+	if (n > sizeof try)
+		n = sizeof try;
+	for (i = 0; i < n; i++)
+		try[i] = n == 1 || hb_breaker_allow(&s->breakers[i], &rule,
+		    (double)now / 1000.0);
+	(void)hb_policy_plan(&any, n, try);
+	for (i = 0; i < n; i++) {
+		if (!try[i]) {
+			p->nfail++;
+			log_msg(LOG_DEBUG, "server: %.200s from %s: hub %s "
+			    "skipped (its breaker is open)", p->target,
+			    p->client, s->cfg->hubs[i].url_shown);
+			continue;
+		}
 		if (launch_leg(s, p, i, left) != 0)
 			p->nfail++;
+	}
 	if (p->nlegs == 0) {
 		s->m->server_failed++;
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -453,7 +488,8 @@ waiting_run(struct server *s, int64_t now)
 	char why[160];
 
 	while ((p = s->waiting) != NULL &&
-	    (s->nflying < PUBLISH_MAX || now >= p->deadline)) {
+	    (s->nflying - s->ntrailing < PUBLISH_MAX ||
+	    now >= p->deadline)) {
 		s->waiting = p->wnext;
 		if (s->waiting == NULL)
 			s->wtail = &s->waiting;
@@ -580,7 +616,7 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	p->state = P_HUB;
 	p->deadline = p->t0 + c->hub_timeout_ms;
 	MHD_suspend_connection(conn);
-	if (s->nflying < PUBLISH_MAX) {
+	if (s->nflying - s->ntrailing < PUBLISH_MAX) {
 		launch(s, p, p->t0);
 	} else {
 		p->wnext = NULL;
@@ -759,6 +795,10 @@ unfly(struct server *s, struct pub *p)
 		p->next->prev = p->prev;
 	p->next = p->prev = NULL;
 	s->nflying--;
+	if (p->trailing) {
+		p->trailing = 0;
+		s->ntrailing--;
+	}
 	publishing(s);
 }
 
@@ -782,6 +822,24 @@ conclude(struct server *s, struct pub *p, unsigned code, const char *msg)
  * 503 once every hub failed.  The publishes to the other hubs go on
  * after the answer, to their end, and each failure is logged.
  */
+/* A hub's publish ended: its breaker learns the outcome (several hubs). */
+static void
+breaker_note(struct server *s, size_t i, int ok)
+{
+	static const struct hb_breaker_rule rule = {
+		BREAKER_FAILURES, BREAKER_OPEN_S
+	};
+
+	if (s->cfg->nhubs < 2)
+		return;
+	if (hb_breaker_done(&s->breakers[i], &rule, ok,
+	    (double)clock_ms() / 1000.0))
+		log_msg(LOG_WARN, "server: hub %s failed %u publishes in a "
+		    "row: skipped for %.0fs, then tried by one publish",
+		    s->cfg->hubs[i].url_shown, BREAKER_FAILURES,
+		    BREAKER_OPEN_S);
+}
+
 static void
 leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
     long status, int64_t took)
@@ -808,6 +866,7 @@ leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
 		    "HTTP %ld", n > 1 ? " " : "", hub, status);
 	} else {
 		hb_publish_id_clean(&l->rep);
+		breaker_note(s, (size_t)(l - p->legs), 1);
 		p->nok++;
 		log_msg(LOG_DEBUG, "server: published %.200s from %s: %s%sid=%s "
 		    "status=%ld bytes=%zu time=%lldms", p->target, p->client,
@@ -819,6 +878,7 @@ leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
 		}
 		return;
 	}
+	breaker_note(s, (size_t)(l - p->legs), 0);
 	p->nfail++;
 	if (p->concluded || p->nfail < n) {
 		/* Another hub took it, or may still. */
@@ -830,6 +890,44 @@ leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
 	log_msg(LOG_WARN, "server: %.200s from %s answered 503: %s "
 	    "(after %lldms)", p->target, p->client, why, (long long)took);
 	conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+}
+
+/*
+ * More than PUBLISH_MAX answered publishes still wait for other hubs: end
+ * the oldest one's POSTs (the list is newest first), as failures of their
+ * hubs, which opens their breakers.
+ */
+static void
+trim_trailing(struct server *s)
+{
+	struct pub *p, *old = NULL;
+	struct leg *l;
+	size_t i;
+
+	if (s->ntrailing <= PUBLISH_MAX)
+		return;
+	for (p = s->flying; p != NULL; p = p->next)
+		if (p->trailing)
+			old = p;
+	if (old == NULL)
+		return;
+	for (i = 0; i < s->cfg->nhubs; i++) {
+		l = &old->legs[i];
+		if (l->easy == NULL)
+			continue;
+		(void)curl_multi_remove_handle(s->multi, l->easy);
+		curl_easy_cleanup(l->easy);
+		l->easy = NULL;
+		old->nlegs--;
+		breaker_note(s, i, 0);
+		log_msg(LOG_WARN, "server: %.200s from %s: publish to hub %s "
+		    "given up: %d answered publishes were waiting for other "
+		    "hubs", old->target, old->client, s->cfg->hubs[i].url_shown,
+		    PUBLISH_MAX);
+	}
+	unfly(s, old);
+	if (old->orphan)
+		pub_free(old);
 }
 
 int
@@ -861,8 +959,14 @@ server_finished(struct server *s, CURL *easy, CURLcode res)
 	l->easy = NULL;
 	p->nlegs--;
 	leg_outcome(s, p, l, res, status, clock_ms() - p->t0);
-	if (p->nlegs > 0)
+	if (p->nlegs > 0) {
+		if (p->concluded && !p->trailing) {
+			p->trailing = 1;
+			s->ntrailing++;
+			trim_trailing(s);
+		}
 		return (1);
+	}
 	unfly(s, p);
 	if (p->orphan)
 		pub_free(p);
@@ -1133,6 +1237,12 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	}
 	s->lfd = -1;
 	s->wtail = &s->waiting;
+	s->breakers = calloc(cfg->nhubs, sizeof *s->breakers);
+	if (s->breakers == NULL) {
+		free(s);
+		snprintf(err, errlen, "SERVER_ADDR: out of memory");
+		return (NULL);
+	}
 	s->cfg = cfg;
 	s->m = m;
 	s->multi = multi;
@@ -1275,5 +1385,6 @@ server_free(struct server *s)
 		explicit_bzero(s->tls_key, strlen(s->tls_key));
 	free(s->tls_key);
 	free(s->tls_cert);
+	free(s->breakers);
 	free(s);
 }

@@ -247,6 +247,8 @@ get_hub(struct settings *cfg, const char *endpoint, const char *topic,
 	if (n == 0)
 		FAIL(S_HUB_ENDPOINT, "is required (e.g. "
 		    "https://hub.example.com/.well-known/mercure)");
+	if (n > 64)
+		FAIL(S_HUB_ENDPOINT, "lists %zu hubs: 64 at most", n);
 	cfg->hubs = calloc(n, sizeof *cfg->hubs);
 	if (cfg->hubs == NULL)
 		FAIL(S_HUB_ENDPOINT, "out of memory");
