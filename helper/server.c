@@ -82,7 +82,7 @@ typedef enum MHD_Result MHD_RESULT;
  * oldest one's unfinished POSTs are ended, as failures of their hubs.
  */
 #define BREAKER_FAILURES	3
-#define BREAKER_OPEN_S		10.0
+#define BREAKER_OPEN_S		5.0
 /* Easy handles kept for the next publishes (their connections live in
  * the multi handle's cache). */
 #define POOL_MAX	32
