@@ -15,10 +15,13 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "log.h"
 
 struct cursor_entry {
-	char	*id;		/* NULL when the event had no id */
-	int	done;
+	char		*id;		/* NULL when the event had no id */
+	int		done;
+	struct cursor	*fcur;		/* a copy waiting on this one */
+	uint64_t	fseq;
 };
 
 void
@@ -86,19 +89,52 @@ cursor_push(struct cursor *c, const char *id)
 	e = &c->ring[c->next & (c->cap - 1)];
 	e->done = 0;
 	e->id = NULL;
+	e->fcur = NULL;
 	if (*id != '\0' && (e->id = strdup(id)) == NULL)
 		return (UINT64_MAX);
 	return (c->next++);
 }
 
 void
-cursor_done(struct cursor *c, uint64_t seq)
+cursor_follow(struct cursor *c, uint64_t seq, struct cursor *o,
+    uint64_t oseq)
 {
 	struct cursor_entry *e;
 
+	/* Down the chain of copies (one per hub at most) to its end. */
+	for (;;) {
+		if (o == NULL || oseq < o->head || oseq >= o->next) {
+			cursor_done(c, seq);
+			return;
+		}
+		e = &o->ring[oseq & (o->cap - 1)];
+		if (e->done) {
+			cursor_done(c, seq);
+			return;
+		}
+		if (e->fcur == NULL)
+			break;
+		o = e->fcur;
+		oseq = e->fseq;
+	}
+	e->fcur = c;
+	e->fseq = seq;
+}
+
+void
+cursor_done(struct cursor *c, uint64_t seq)
+{
+	struct cursor_entry *e;
+	struct cursor *fc;
+
 	if (seq < c->head || seq >= c->next)
 		return;
-	c->ring[seq & (c->cap - 1)].done = 1;
+	e = &c->ring[seq & (c->cap - 1)];
+	e->done = 1;
+	fc = e->fcur;
+	e->fcur = NULL;
+	if (fc != NULL)
+		cursor_done(fc, e->fseq);
 	while (c->head < c->next) {
 		e = &c->ring[c->head & (c->cap - 1)];
 		if (!e->done)
@@ -229,18 +265,17 @@ temp_beside(const char *path, char **tmp, char *err, size_t errlen)
 	return (fd);
 }
 
-int
-cursor_save(const char *path, const char *id, char *err, size_t errlen)
+static int
+save_text(const char *path, const char *text, char *err, size_t errlen)
 {
 	char *tmp, *dir;
-	size_t len = strlen(id);
+	size_t len = strlen(text);
 	int fd, dfd;
 
 	fd = temp_beside(path, &tmp, err, errlen);
 	if (fd < 0)
 		return (-1);
-	if (write(fd, id, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
-	    fsync(fd) != 0) {
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		close(fd);
@@ -267,6 +302,158 @@ cursor_save(const char *path, const char *id, char *err, size_t errlen)
 		free(dir);
 	}
 	return (0);
+}
+
+int
+cursor_save(const char *path, const char *id, char *err, size_t errlen)
+{
+	char *text;
+	int r;
+
+	if (asprintf(&text, "%s\n", id) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	r = save_text(path, text, err, errlen);
+	free(text);
+	return (r);
+}
+
+/*--------------------------------------------------------------------
+ * Format 2, several hubs: the header line, then one line per hub that
+ * has a cursor, "<hub URL> <id>" (the URL redacted as in the logs: it
+ * holds no space, the id may).
+ */
+
+static void
+seen_line(void *priv, const char *id)
+{
+
+	fprintf(priv, "seen %s\n", id);
+}
+
+int
+cursor_save_all(const char *path, size_t n, const char * const *keys,
+    const char * const *ids, const struct cursor_seen *seen, char *err,
+    size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+	int r;
+
+	if (n == 1)
+		return (ids[0] == NULL ? 0 : cursor_save(path, ids[0], err,
+		    errlen));
+	f = open_memstream(&text, &len);
+	if (f == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	fprintf(f, "%s\n", CURSOR_FILE_V2);
+	for (i = 0; i < n; i++)
+		if (ids[i] != NULL)
+			fprintf(f, "%s %s\n", keys[i], ids[i]);
+	if (seen != NULL)
+		seen->each(seen->priv, seen_line, f);
+	if (fclose(f) != 0 || text == NULL) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	r = save_text(path, text, err, errlen);
+	free(text);
+	return (r);
+}
+
+static int
+load_v2(const char *path, FILE *f, size_t n, const char * const *keys,
+    char **ids, void (*seen_fn)(void *priv, const char *id), void *priv,
+    char *err, size_t errlen)
+{
+	char *line = NULL, *sp;
+	size_t cap = 0, i, lineno = 1;
+	const char *why;
+	ssize_t l;
+	int r = 0;
+
+	while (r == 0 && (l = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+			line[--l] = '\0';
+		if (l == 0)
+			continue;
+		sp = strchr(line, ' ');
+		if (sp == NULL || memchr(line, '\0', (size_t)l) != NULL) {
+			snprintf(err, errlen, "%s line %zu: \"<hub URL> <id>\" "
+			    "expected", path, lineno);
+			r = -1;
+			break;
+		}
+		*sp++ = '\0';
+		if (strcmp(line, "seen") == 0) {
+			/* A hub key is an http(s) URL: never "seen". */
+			if (seen_fn != NULL && *sp != '\0')
+				seen_fn(priv, sp);
+			continue;
+		}
+		if ((why = cursor_id_check(sp)) != NULL) {
+			snprintf(err, errlen, "%s line %zu does not hold a "
+			    "usable cursor: %s", path, lineno, why);
+			r = -1;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(keys[i], line) == 0)
+				break;
+		if (i == n) {
+			/* A hub no longer in HUB_ENDPOINT: said, then
+			 * forgotten at the next save. */
+			log_msg(LOG_WARN, "STATE_FILE %s: cursor of %s "
+			    "ignored: not in HUB_ENDPOINT", path, line);
+			continue;
+		}
+		free(ids[i]);
+		if ((ids[i] = strdup(sp)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			r = -1;
+		}
+	}
+	free(line);
+	if (r != 0)
+		for (i = 0; i < n; i++) {
+			free(ids[i]);
+			ids[i] = NULL;
+		}
+	return (r);
+}
+
+int
+cursor_load_all(const char *path, size_t n, const char * const *keys,
+    char **ids, void (*seen_fn)(void *priv, const char *id), void *priv,
+    char *err, size_t errlen)
+{
+	char head[sizeof CURSOR_FILE_V2 + 2];
+	size_t i;
+	FILE *f;
+	int r;
+
+	for (i = 0; i < n; i++)
+		ids[i] = NULL;
+	f = fopen(path, "r");
+	if (f != NULL && fgets(head, sizeof head, f) != NULL &&
+	    strncmp(head, CURSOR_FILE_V2, strlen(CURSOR_FILE_V2)) == 0 &&
+	    strchr("\r\n", head[strlen(CURSOR_FILE_V2)]) != NULL &&
+	    head[strlen(CURSOR_FILE_V2)] != '\0') {
+		r = load_v2(path, f, n, keys, ids, seen_fn, priv, err, errlen);
+		fclose(f);
+		return (r);
+	}
+	if (f != NULL)
+		fclose(f);
+	/* Format 1, one id: the cursor of the first hub (the only one
+	 * before several were possible). */
+	return (cursor_load(path, &ids[0], err, errlen));
 }
 
 int

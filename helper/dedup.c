@@ -14,6 +14,8 @@ struct dedup_slot {
 	char		*id;
 	uint32_t	hash;
 	int32_t		chain;		/* next slot in the bucket, or -1 */
+	void		*owner;		/* dedup_claim()'s */
+	uint64_t	seq;
 };
 
 static uint32_t
@@ -78,13 +80,26 @@ unlink_slot(struct dedup *d, int32_t s)
 int
 dedup_seen(struct dedup *d, const char *id)
 {
+
+	return (dedup_claim(d, id, NULL, 0, NULL, NULL));
+}
+
+int
+dedup_claim(struct dedup *d, const char *id, void *owner, uint64_t seq,
+    void **found_owner, uint64_t *found_seq)
+{
 	uint32_t h = hash_id(id);
 	int32_t s, *bucket = &d->buckets[h & (d->nbuckets - 1)];
 	char *copy;
 
 	for (s = *bucket; s != -1; s = d->slots[s].chain)
-		if (d->slots[s].hash == h && strcmp(d->slots[s].id, id) == 0)
+		if (d->slots[s].hash == h && strcmp(d->slots[s].id, id) == 0) {
+			if (found_owner != NULL)
+				*found_owner = d->slots[s].owner;
+			if (found_seq != NULL)
+				*found_seq = d->slots[s].seq;
 			return (1);
+		}
 	copy = strdup(id);
 	if (copy == NULL)
 		return (-1);
@@ -93,10 +108,26 @@ dedup_seen(struct dedup *d, const char *id)
 		unlink_slot(d, s);	/* the oldest id leaves the window */
 	d->slots[s].id = copy;
 	d->slots[s].hash = h;
+	d->slots[s].owner = owner;
+	d->slots[s].seq = seq;
 	d->slots[s].chain = *bucket;
 	*bucket = s;
 	d->next = (d->next + 1) % d->window;
 	if (d->used < d->window)
 		d->used++;
 	return (0);
+}
+
+void
+dedup_each(const struct dedup *d, void (*fn)(void *priv, const char *id),
+    void *priv)
+{
+	size_t i, s;
+
+	/* Full: the oldest is at next; else the ring starts at 0. */
+	for (i = 0; i < d->used; i++) {
+		s = d->used < d->window ? i : (d->next + i) % d->window;
+		if (d->slots[s].id != NULL)
+			fn(priv, d->slots[s].id);
+	}
 }

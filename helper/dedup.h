@@ -22,5 +22,13 @@ int dedup_init(struct dedup *d, size_t window);
 void dedup_fini(struct dedup *d);
 /* 1 if id is in the window; else adds it and returns 0 (-1: no memory). */
 int dedup_seen(struct dedup *d, const char *id);
+/* The same, keeping (owner, seq) with an id added, and giving back those
+ * of the id found (the first to claim it). */
+int dedup_claim(struct dedup *d, const char *id, void *owner, uint64_t seq,
+    void **found_owner, uint64_t *found_seq);
+
+/* Each id of the window, oldest first. */
+void dedup_each(const struct dedup *d, void (*fn)(void *priv, const char *id),
+    void *priv);
 
 #endif /* HB_DEDUP_H */

@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "cursor.h"
+#include "dedup.h"
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
@@ -45,10 +46,13 @@
 struct daemon_state {
 	struct settings		cfg;
 	struct metrics		m;
-	struct cursor		cur;
+	struct cursor		*cur;		/* one per hub */
+	struct hub_metrics	*hubm;		/* one per hub */
+	const char		**keys;		/* the hubs' names */
 	CURLM			*multi;
 	struct replay		*replay;
-	struct stream		*stream;
+	struct streams		streams;	/* one per hub */
+	struct dedup		events;		/* EventIDs, several hubs */
 	struct status		*status;
 	struct server		*server;	/* NULL: no server mode */
 	int			sigfd;
@@ -60,19 +64,101 @@ struct daemon_state {
 /* Write the cursor if it moved: 0, or -1 when the write failed (the
  * cursor stays "moved", so a later call tries again). */
 static int
-save_cursor(struct daemon_state *d)
+cursors_moved(const struct daemon_state *d)
 {
-	char err[512];
-	int64_t now = clock_ms();
+	size_t i;
 
-	if (!d->cur.moved || d->cur.value == NULL)
+	for (i = 0; d->cur != NULL && i < d->cfg.nhubs; i++)
+		if (d->cur[i].moved)
+			return (1);
+	return (0);
+}
+
+static void
+cursors_saved(struct daemon_state *d)
+{
+	size_t i;
+
+	for (i = 0; d->cur != NULL && i < d->cfg.nhubs; i++)
+		d->cur[i].moved = 0;
+}
+
+/* The cursors for the logs: the one hub's, or hub=id of each. */
+static char *
+cursors_shown(const struct daemon_state *d)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if (d->cfg.nhubs == 1 || d->cur == NULL ||
+	    d->cfg.agent_endpoint == NULL)
+		return (strdup(d->cur != NULL && d->cur[0].value != NULL ?
+		    d->cur[0].value : "(none)"));
+	f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return (NULL);
+	for (i = 0; i < d->cfg.nhubs; i++)
+		fprintf(f, "%s%s=%s", i > 0 ? "," : "", d->keys[i],
+		    d->cur[i].value != NULL ? d->cur[i].value : "(none)");
+	if (fclose(f) != 0) {
+		free(buf);
+		return (NULL);
+	}
+	return (buf);
+}
+
+static void
+seen_each(void *priv, void (*fn)(void *, const char *), void *fpriv)
+{
+
+	dedup_each(priv, fn, fpriv);
+}
+
+/* An EventID applied before the last clean stop. */
+static void
+seen_load(void *priv, const char *id)
+{
+
+	(void)dedup_claim(priv, id, NULL, 0, NULL, NULL);
+}
+
+/* Write the cursors if they moved; final (the stop, several hubs): also
+ * the EventIDs of the window, and even if no cursor moved.  0, or -1 when
+ * the write failed (the cursors stay "moved", so a later call tries
+ * again). */
+static int
+save_cursor(struct daemon_state *d, int final)
+{
+	struct cursor_seen seen;
+	char err[512];
+	const char **ids;
+	int64_t now = clock_ms();
+	size_t i;
+	int r;
+
+	final = final && d->streams.events != NULL;
+	if (!cursors_moved(d) && !final)
 		return (0);
 	d->next_save_ms = now + CURSOR_SAVE_MS;
 	if (*d->cfg.state_file == '\0') {
-		d->cur.moved = 0;
+		cursors_saved(d);
 		return (0);
 	}
-	if (cursor_save(d->cfg.state_file, d->cur.value, err, sizeof err) != 0) {
+	ids = calloc(d->cfg.nhubs, sizeof *ids);
+	if (ids == NULL) {
+		snprintf(err, sizeof err, "out of memory");
+		r = -1;
+	} else {
+		for (i = 0; i < d->cfg.nhubs; i++)
+			ids[i] = d->cur[i].value;
+		seen.each = seen_each;
+		seen.priv = &d->events;
+		r = cursor_save_all(d->cfg.state_file, d->cfg.nhubs, d->keys,
+		    ids, final ? &seen : NULL, err, sizeof err);
+		free(ids);
+	}
+	if (r != 0) {
 		d->m.cursor_save_failures++;
 		d->save_failures++;
 		d->next_save_ms = now + CURSOR_RETRY_MS;
@@ -80,12 +166,18 @@ save_cursor(struct daemon_state *d)
 		    "%dms)", err, d->save_failures, CURSOR_RETRY_MS);
 		return (-1);
 	}
-	d->cur.moved = 0;
+	cursors_saved(d);
 	if (d->save_failures > 0)
 		log_msg(LOG_INFO, "STATE_FILE: cursor saved again after %u "
 		    "failed attempts", d->save_failures);
 	d->save_failures = 0;
-	log_msg(LOG_TRACE, "cursor saved: %s", d->cur.value);
+	if (log_enabled(LOG_TRACE)) {
+		char *shown = cursors_shown(d);
+
+		log_msg(LOG_TRACE, "cursor saved: %s", shown != NULL ? shown :
+		    "");
+		free(shown);
+	}
 	return (0);
 }
 
@@ -93,6 +185,7 @@ static void
 log_startup(const struct daemon_state *d)
 {
 	const struct settings *c = &d->cfg;
+	char *cursors = cursors_shown(d);
 	const char *auth = c->hub_jwt_key != NULL ? "minted JWT" :
 	    c->hub_token_file != NULL ? "token file" :
 	    c->hub_token != NULL ? "static token" : "anonymous";
@@ -117,7 +210,12 @@ log_startup(const struct daemon_state *d)
 	    c->agent_endpoint == NULL ? "(not used)" :
 	    *c->state_file != '\0' ? c->state_file : "(memory)",
 	    c->status_addr != NULL ? c->status_addr : "(none)",
-	    d->cur.value != NULL ? d->cur.value : "(none)");
+	    cursors != NULL ? cursors : "(none)");
+	free(cursors);
+	if (c->nhubs > 1 && c->agent_endpoint != NULL)
+		log_msg(LOG_INFO, "%zu hubs: each event is applied once, "
+		    "whichever hub delivers it first (EventIDs remembered: "
+		    "%zu)", c->nhubs, c->hub_dedup_window);
 	if (d->server != NULL)
 		log_msg(LOG_INFO, "server mode on port %u%s: publish_auth=%s "
 		    "methods=%s hub_timeout=%lldms max_body=%zu cors=%s "
@@ -144,8 +242,9 @@ static int
 setup(struct daemon_state *d, int argc, char **argv)
 {
 	char err[512];
-	char *id = NULL;
+	char **ids;
 	sigset_t set;
+	size_t i;
 	int r;
 
 	r = settings_load(&d->cfg, argc, argv, err, sizeof err);
@@ -156,7 +255,30 @@ setup(struct daemon_state *d, int argc, char **argv)
 	}
 	log_setup(d->cfg.log_format, d->cfg.log_level);
 	settings_warn(&d->cfg);
-	cursor_init(&d->cur);
+	d->cur = calloc(d->cfg.nhubs, sizeof *d->cur);
+	d->hubm = calloc(d->cfg.nhubs, sizeof *d->hubm);
+	d->keys = calloc(d->cfg.nhubs, sizeof *d->keys);
+	ids = calloc(d->cfg.nhubs, sizeof *ids);
+	d->streams.v = calloc(d->cfg.nhubs, sizeof *d->streams.v);
+	if (d->cur == NULL || d->hubm == NULL || d->keys == NULL ||
+	    ids == NULL || d->streams.v == NULL) {
+		free(ids);
+		fprintf(stderr, "http-broadcast: out of memory\n");
+		return (1);
+	}
+	for (i = 0; i < d->cfg.nhubs; i++) {
+		cursor_init(&d->cur[i]);
+		d->keys[i] = d->cfg.hubs[i].url_shown;
+		d->hubm[i].name = d->keys[i];
+	}
+	d->m.hubs = d->hubm;
+	d->m.nhubs = d->cfg.nhubs;
+	if (d->cfg.nhubs > 1 && d->cfg.agent_endpoint != NULL &&
+	    dedup_init(&d->events, d->cfg.hub_dedup_window) != 0) {
+		free(ids);
+		fprintf(stderr, "http-broadcast: out of memory\n");
+		return (1);
+	}
 	if (d->cfg.agent_endpoint == NULL) {
 		/* Server mode only: no cursor to keep. */
 	} else if (*d->cfg.state_file == '\0') {
@@ -178,8 +300,10 @@ setup(struct daemon_state *d, int argc, char **argv)
 		if (cursor_check_dir(d->cfg.state_file, err, sizeof err) != 0 ||
 		    (d->lockfd = cursor_lock(d->cfg.state_file, err,
 		    sizeof err)) < 0 ||
-		    (r = cursor_load(d->cfg.state_file, &id, err,
-		    sizeof err)) < 0) {
+		    (r = cursor_load_all(d->cfg.state_file, d->cfg.nhubs,
+		    d->keys, ids, d->cfg.nhubs > 1 ? seen_load : NULL,
+		    &d->events, err, sizeof err)) < 0) {
+			free(ids);
 			fprintf(stderr, "http-broadcast: STATE_FILE: %s\n", err);
 			return (2);
 		}
@@ -187,13 +311,18 @@ setup(struct daemon_state *d, int argc, char **argv)
 			log_msg(LOG_WARN, "STATE_FILE %s is empty: starting from "
 			    "the hub's next event; events published before "
 			    "are not replayed", d->cfg.state_file);
-		if (id != NULL && cursor_set(&d->cur, id) != 0) {
-			free(id);
+		for (i = 0, r = 0; i < d->cfg.nhubs; i++) {
+			if (ids[i] != NULL && cursor_set(&d->cur[i], ids[i]) != 0)
+				r = 1;
+			free(ids[i]);
+		}
+		if (r != 0) {
+			free(ids);
 			fprintf(stderr, "http-broadcast: out of memory\n");
 			return (1);
 		}
-		free(id);
 	}
+	free(ids);
 	if (d->cfg.status_addr != NULL) {
 		d->status = status_start(d->cfg.status_addr, &d->m,
 		    d->cfg.agent_endpoint != NULL, err, sizeof err);
@@ -222,15 +351,25 @@ setup(struct daemon_state *d, int argc, char **argv)
 	/* Keep a warm connection per concurrent replay, plus the stream,
 	 * and in server mode some to the hub for the publishes. */
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
-	    d->cfg.agent_max_concurrency + 2 +
+	    d->cfg.agent_max_concurrency + 1 + (long)d->cfg.nhubs +
 	    (d->cfg.server_addr != NULL ? 32 : 0));
 	if (d->cfg.agent_endpoint != NULL) {
-		d->replay = replay_new(d->multi, &d->cfg, &d->m, &d->cur);
-		d->stream = d->replay == NULL ? NULL :
-		    stream_new(d->multi, &d->cfg, &d->m, &d->cur, d->replay);
-		if (d->stream == NULL) {
+		d->replay = replay_new(d->multi, &d->cfg, &d->m);
+		if (d->replay == NULL) {
 			fprintf(stderr, "http-broadcast: out of memory\n");
 			return (1);
+		}
+		if (d->cfg.nhubs > 1)
+			d->streams.events = &d->events;
+		for (i = 0; i < d->cfg.nhubs; i++) {
+			d->streams.v[i] = stream_new(d->multi, &d->cfg, i,
+			    &d->m, &d->cur[i], d->replay, &d->streams);
+			if (d->streams.v[i] == NULL) {
+				fprintf(stderr, "http-broadcast: out of "
+				    "memory\n");
+				return (1);
+			}
+			d->streams.n = i + 1;
 		}
 	}
 	if (d->cfg.server_addr != NULL) {
@@ -258,6 +397,17 @@ signalled(struct daemon_state *d, const struct curl_waitfd *fd)
 	return (1);
 }
 
+static int
+streams_finished(struct daemon_state *d, CURL *easy, CURLcode res)
+{
+	size_t i;
+
+	for (i = 0; i < d->streams.n; i++)
+		if (stream_finished(d->streams.v[i], easy, res))
+			return (1);
+	return (0);
+}
+
 /* The event loop, until a signal and the drain: 0, or 1 on failure. */
 static int
 run(struct daemon_state *d)
@@ -266,6 +416,7 @@ run(struct daemon_state *d)
 	int64_t now, timeout, t, deadline = INT64_MAX;
 	unsigned nfds;
 	CURLMsg *msg;
+	size_t i;
 	int running, left, stopping = 0, r = 0;
 
 	for (;;) {
@@ -273,8 +424,8 @@ run(struct daemon_state *d)
 		while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			if ((d->stream == NULL || !stream_finished(d->stream,
-			    msg->easy_handle, msg->data.result)) &&
+			if (!streams_finished(d, msg->easy_handle,
+			    msg->data.result) &&
 			    !server_finished(d->server, msg->easy_handle,
 			    msg->data.result) && d->replay != NULL)
 				(void)replay_finished(d->replay,
@@ -302,21 +453,23 @@ run(struct daemon_state *d)
 			}
 			if (deadline < timeout)
 				timeout = deadline;
-		} else if (d->stream != NULL) {
-			t = stream_tick(d->stream, now);
-			if (t < timeout)
-				timeout = t;
+		} else {
+			for (i = 0; i < d->streams.n; i++) {
+				t = stream_tick(d->streams.v[i], now);
+				if (t < timeout)
+					timeout = t;
+			}
 		}
 		if (d->replay != NULL) {
 			t = replay_tick(d->replay, now);
 			if (t < timeout)
 				timeout = t;
 		}
-		if (d->cur.moved) {
+		if (cursors_moved(d)) {
 			/* Batched: one write for many events. */
 			if (now >= d->next_save_ms)
-				(void)save_cursor(d);
-			if (d->cur.moved && d->next_save_ms < timeout)
+				(void)save_cursor(d, 0);
+			if (cursors_moved(d) && d->next_save_ms < timeout)
 				timeout = d->next_save_ms;
 		}
 
@@ -337,13 +490,13 @@ run(struct daemon_state *d)
 		}
 		if (!stopping && signalled(d, &fds[nfds])) {
 			stopping = 1;
-			if (d->stream != NULL)
-				stream_stop(d->stream);
+			for (i = 0; i < d->streams.n; i++)
+				stream_stop(d->streams.v[i]);
 			server_stop_accepting(d->server);
 			deadline = clock_ms() + d->cfg.shutdown_timeout_ms;
 		}
 	}
-	if (save_cursor(d) != 0) {
+	if (save_cursor(d, 1) != 0) {
 		log_msg(LOG_ERROR, "STATE_FILE: the cursor could not be saved "
 		    "at shutdown: the next start resumes from an older one "
 		    "(events replayed twice, none lost)");
@@ -357,6 +510,8 @@ main(int argc, char **argv)
 {
 	struct daemon_state d;
 	char counts[512];
+	char *cursors;
+	size_t i;
 	int r;
 
 	memset(&d, 0, sizeof d);
@@ -373,18 +528,28 @@ main(int argc, char **argv)
 			    "replayed here (AGENT_ENDPOINT is not set)");
 		r = run(&d);
 		(void)metrics_logged(&d.m, counts, sizeof counts);
+		cursors = cursors_shown(&d);
 		log_msg(r == 0 ? LOG_INFO : LOG_ERROR, "stopped: %s cursor=%s",
-		    counts, d.cur.value != NULL ? d.cur.value : "(none)");
+		    counts, cursors != NULL ? cursors : "(none)");
+		free(cursors);
 	}
 	server_free(d.server);
-	stream_free(d.stream);
+	for (i = 0; i < d.streams.n; i++)
+		stream_free(d.streams.v[i]);
+	free(d.streams.v);
 	replay_free(d.replay);
+	if (d.events.slots != NULL)
+		dedup_fini(&d.events);
 	if (d.multi != NULL) {
 		curl_multi_cleanup(d.multi);
 		curl_global_cleanup();
 	}
 	status_stop(d.status);
-	cursor_fini(&d.cur);
+	for (i = 0; d.cur != NULL && i < d.cfg.nhubs; i++)
+		cursor_fini(&d.cur[i]);
+	free(d.cur);
+	free(d.hubm);
+	free(d.keys);
 	settings_free(&d.cfg);
 	if (d.sigfd >= 0)
 		close(d.sigfd);

@@ -21,6 +21,71 @@
 	used += (size_t)n_;						\
 } while (0)
 
+/* A label value as Prometheus takes it: \\, \" and \\n escaped. */
+static void
+label(char *out, size_t len, const char *v)
+{
+	size_t o = 0;
+
+	for (; *v != '\0' && o + 3 < len; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			out[o++] = '\\';
+		out[o++] = *v == '\n' ? 'n' : *v;
+	}
+	out[o] = '\0';
+}
+
+/* The per-hub series, one line per hub each. */
+static int
+hubs_text(const struct metrics *m, char *buf, size_t len, size_t *usedp)
+{
+	static const struct {
+		const char	*name, *type, *help;
+	} series[] = {
+		{ "hub_connected", "gauge", "1 while subscribed to this hub." },
+		{ "hub_stalled", "gauge",
+		    "1 while a stall of this hub's stream is suspected." },
+		{ "hub_gap", "gauge", "1 when this hub's last resumption "
+		    "did not know our cursor." },
+		{ "hub_events_received_total", "counter",
+		    "Events received from this hub." },
+		{ "hub_events_duplicate_total", "counter", "Events from this "
+		    "hub skipped as already received (from it or another)." },
+		{ "hub_gaps_total", "counter",
+		    "Resumptions where this hub did not know our cursor." },
+		{ "hub_gaps_covered_total", "counter", "Gaps of this hub not "
+		    "acted on: another hub delivered everything meanwhile." },
+	};
+	const struct hub_metrics *h;
+	size_t used = *usedp, i, k;
+	char name[512];
+	uint64_t v;
+
+	for (k = 0; m->nhubs > 0 && k < sizeof series / sizeof series[0];
+	    k++) {
+		APPEND("# HELP http_broadcast_%s %s\n# TYPE http_broadcast_%s "
+		    "%s\n", series[k].name, series[k].help, series[k].name,
+		    series[k].type);
+		for (i = 0; i < m->nhubs; i++) {
+			h = &m->hubs[i];
+			switch (k) {
+			case 0: v = (uint64_t)h->connected; break;
+			case 1: v = (uint64_t)h->stalled; break;
+			case 2: v = (uint64_t)h->gap; break;
+			case 3: v = h->received; break;
+			case 4: v = h->duplicate; break;
+			case 5: v = h->gaps; break;
+			default: v = h->gaps_covered; break;
+			}
+			label(name, sizeof name, h->name);
+			APPEND("http_broadcast_%s{hub=\"%s\"} %" PRIu64 "\n",
+			    series[k].name, name, v);
+		}
+	}
+	*usedp = used;
+	return (0);
+}
+
 int
 metrics_text(const struct metrics *m, char *buf, size_t len)
 {
@@ -37,7 +102,21 @@ metrics_text(const struct metrics *m, char *buf, size_t len)
 #include "tbl/metrics.h"
 #undef HB_COUNTER
 #undef HB_GAUGE
+	if (hubs_text(m, buf, len, &used) != 0)
+		return (-1);
 	return ((int)used);
+}
+
+void
+metrics_hubs_sum(struct metrics *m)
+{
+	size_t i;
+
+	m->connected = m->stalled = 0;
+	for (i = 0; i < m->nhubs; i++) {
+		m->connected |= m->hubs[i].connected;
+		m->stalled |= m->hubs[i].stalled;
+	}
 }
 
 int

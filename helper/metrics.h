@@ -11,13 +11,30 @@
 #include <stdint.h>
 #include <time.h>
 
+/* One hub's part, shown with a label hub="<its redacted URL>". */
+struct hub_metrics {
+	const char	*name;
+	int		connected;	/* subscribed now */
+	int		stalled;	/* a stall is suspected */
+	int		gap;		/* its last resumption was a gap */
+	uint64_t	received;
+	uint64_t	duplicate;	/* already had (this or another hub) */
+	uint64_t	gaps;
+	uint64_t	gaps_covered;	/* another hub had it all */
+};
+
 struct metrics {
 #define HB_COUNTER(field, help, logged)	uint64_t field;
 #define HB_GAUGE(type, field, help)	type field;
 #include "tbl/metrics.h"
 #undef HB_COUNTER
 #undef HB_GAUGE
+	struct hub_metrics	*hubs;	/* owned by main */
+	size_t			nhubs;
 };
+
+/* Recompute connected and stalled from the hubs'. */
+void metrics_hubs_sum(struct metrics *m);
 
 /* The Prometheus text of /metrics, as snprintf: the length it needs. */
 int metrics_text(const struct metrics *m, char *buf, size_t len);

@@ -43,6 +43,7 @@
 
 struct job {
 	struct job		*next;		/* in the waiting list */
+	struct cursor		*cur;		/* its hub's */
 	uint64_t		seq;
 	char			*id;
 	struct hb_event		ev;
@@ -60,7 +61,6 @@ struct replay {
 	CURLM			*multi;
 	const struct settings	*cfg;
 	struct metrics		*m;
-	struct cursor		*cur;
 	char			*url;		/* AGENT_ENDPOINT's root */
 	char			*guard;		/* "X-HttpBroadcast-Guard: ..." */
 	struct job		*head, **tailp;	/* waiting, FIFO */
@@ -71,8 +71,7 @@ struct replay {
 };
 
 struct replay *
-replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
-    struct cursor *cur)
+replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 {
 	struct replay *r = calloc(1, sizeof *r);
 	char why[256];
@@ -99,7 +98,6 @@ replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	r->multi = multi;
 	r->cfg = cfg;
 	r->m = m;
-	r->cur = cur;
 	r->tailp = &r->head;
 	return (r);
 }
@@ -120,7 +118,7 @@ job_free(struct job *j)
 static void
 job_finish(struct replay *r, struct job *j)
 {
-	cursor_done(r->cur, j->seq);
+	cursor_done(j->cur, j->seq);
 	job_free(j);
 }
 
@@ -243,8 +241,8 @@ job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 }
 
 static void
-submit(struct replay *r, uint64_t seq, const char *id, const char *json,
-    size_t len, const char *methods, int own)
+submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
+    const char *json, size_t len, const char *methods, int own)
 {
 	char why[256];
 	struct job *j;
@@ -255,9 +253,10 @@ submit(struct replay *r, uint64_t seq, const char *id, const char *json,
 		/* Better a loud refusal than a silent stall of the cursor. */
 		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
 		r->m->events_refused++;
-		cursor_done(r->cur, seq);
+		cursor_done(cur, seq);
 		return;
 	}
+	j->cur = cur;
 	j->seq = seq;
 	j->own = own;
 	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0 ||
@@ -275,10 +274,10 @@ submit(struct replay *r, uint64_t seq, const char *id, const char *json,
 }
 
 void
-replay_submit(struct replay *r, uint64_t seq, const char *id,
-    const char *json, size_t len)
+replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
+    const char *id, const char *json, size_t len)
 {
-	submit(r, seq, id, json, len, r->cfg->agent_allowed_methods, 0);
+	submit(r, cur, seq, id, json, len, r->cfg->agent_allowed_methods, 0);
 }
 
 static size_t
@@ -516,7 +515,7 @@ replay_free(struct replay *r)
  * job_build() adds both headers.
  */
 void
-replay_submit_gap(struct replay *r, uint64_t seq)
+replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 {
 	struct hb_event ev;
 	size_t len;
@@ -531,9 +530,9 @@ replay_submit_gap(struct replay *r, uint64_t seq)
 	if (json == NULL) {
 		log_msg(LOG_ERROR, "cannot ban after the gap: out of memory");
 		r->m->events_refused++;
-		cursor_done(r->cur, seq);
+		cursor_done(cur, seq);
 		return;
 	}
-	submit(r, seq, "gap-ban", json, len, "BAN", 1);
+	submit(r, cur, seq, "gap-ban", json, len, "BAN", 1);
 	free(json);
 }

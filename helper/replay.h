@@ -20,16 +20,17 @@ struct cursor;
 struct replay;
 
 struct replay *replay_new(CURLM *multi, const struct settings *cfg,
-    struct metrics *m, struct cursor *cur);
+    struct metrics *m);
 void replay_free(struct replay *r);
 
-/* Take one event (its JSON) for sequence seq of the cursor.  Never sends
- * from here (this runs inside libcurl callbacks): replay_tick() does. */
-void replay_submit(struct replay *r, uint64_t seq, const char *id,
-    const char *json, size_t len);
+/* Take one event (its JSON) for sequence seq of cursor cur (its hub's).
+ * Never sends from here (this runs inside libcurl callbacks):
+ * replay_tick() does. */
+void replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
+    const char *id, const char *json, size_t len);
 /* The request that bans everything cached after a gap (see stream.c),
  * for sequence seq of the cursor. */
-void replay_submit_gap(struct replay *r, uint64_t seq);
+void replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq);
 /* Start what is due.  Returns the time of the next retry (INT64_MAX: no
  * retry is waiting). */
 int64_t replay_tick(struct replay *r, int64_t now);

@@ -40,6 +40,7 @@
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
+#include "hb_policy.h"
 #include "hb_publish.h"
 
 #include "addr.h"
@@ -70,6 +71,18 @@ typedef enum MHD_Result MHD_RESULT;
  * many connections, not one per client.  The next ones wait for a free
  * slot, within their HUB_TIMEOUT. */
 #define PUBLISH_MAX	64
+/*
+ * Several hubs: a hub that failed BREAKER_FAILURES publishes in a row is
+ * skipped for BREAKER_OPEN_S seconds, then one publish tries it (lib's
+ * hb_breaker), so that a dead or hanging hub costs neither latency nor
+ * connections.  The answer never waits for a skipped hub; if every hub is
+ * skipped, all are tried (hb_policy_plan()).  Publishes already answered
+ * (another hub took them) whose other POSTs still run hold no slot of
+ * PUBLISH_MAX, but at most PUBLISH_MAX of them may run: beyond, the
+ * oldest one's unfinished POSTs are ended, as failures of their hubs.
+ */
+#define BREAKER_FAILURES	3
+#define BREAKER_OPEN_S		5.0
 /* Easy handles kept for the next publishes (their connections live in
  * the multi handle's cache). */
 #define POOL_MAX	32
@@ -80,6 +93,13 @@ static const char * const excluded[] = {
 };
 
 enum pub_state { P_NEW, P_BODY, P_HUB, P_DONE };
+
+/* The publish of one event to one hub of HUB_ENDPOINT. */
+struct leg {
+	CURL			*easy;		/* while in flight */
+	struct hb_publish_reply	rep;
+	char			errbuf[CURL_ERROR_SIZE];
+};
 
 struct pub {
 	unsigned		magic;
@@ -94,12 +114,16 @@ struct pub {
 	unsigned char		*body;
 	size_t			body_len;
 	int			too_large;
-	CURL			*easy;
+	struct leg		*legs;		/* one per hub */
+	unsigned		nlegs;		/* in flight */
+	unsigned		nok, nfail;	/* hubs that took it, not */
+	int			concluded;	/* the answer is decided */
+	int			orphan;		/* the client is gone: free
+						 * when the last leg ends */
+	int			trailing;	/* answered, legs still run */
 	struct curl_slist	*hdrs;
 	char			*form;
 	size_t			flen;
-	struct hb_publish_reply	rep;
-	char			errbuf[CURL_ERROR_SIZE];
 	int64_t			t0;
 	int64_t			deadline;	/* t0 + HUB_TIMEOUT */
 	unsigned		code;		/* the answer, once known */
@@ -128,6 +152,8 @@ struct server {
 	char			*tls_key, *tls_cert;
 	struct pub		*flying;	/* publishes in flight */
 	size_t			nflying;
+	size_t			ntrailing;	/* of them, answered already */
+	struct hb_breaker	*breakers;	/* one per hub */
 	struct pub		*waiting, **wtail;	/* FIFO, for a slot */
 	size_t			nwaiting;
 	CURL			*pool[POOL_MAX];
@@ -145,6 +171,7 @@ pub_free(struct pub *p)
 {
 	if (p == NULL)
 		return;
+	free(p->legs);
 	curl_slist_free_all(p->hdrs);
 	free(p->form);
 	free(p->body);
@@ -369,36 +396,72 @@ publishing(struct server *s)
 	s->m->server_publishing = (int)(s->nflying + s->nwaiting);
 }
 
-/* Put p's POST on the multi handle, bounded by what is left of its
- * HUB_TIMEOUT. */
+/* One hub's POST on the multi handle: 0, or -1 when it cannot start. */
+static int
+launch_leg(struct server *s, struct pub *p, size_t i, long left)
+{
+	const struct settings *c = s->cfg;
+	struct leg *l = &p->legs[i];
+
+	l->easy = easy_get(s);
+	if (l->easy == NULL)
+		return (-1);
+	hb_publish_setopts(l->easy, c->hubs[i].url, p->form, p->flen, p->hdrs,
+	    &l->rep, PACKAGE_NAME "/" PACKAGE_VERSION);
+	/* The hub's TLS settings, as for the subscription. */
+	hb_curl_hub(l->easy, &c->hub_tls);
+	if (c->hub_proxy != NULL)
+		(void)curl_easy_setopt(l->easy, CURLOPT_PROXY, c->hub_proxy);
+	(void)curl_easy_setopt(l->easy, CURLOPT_TIMEOUT_MS, left);
+	(void)curl_easy_setopt(l->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
+	(void)curl_easy_setopt(l->easy, CURLOPT_ERRORBUFFER, l->errbuf);
+	(void)curl_easy_setopt(l->easy, CURLOPT_PRIVATE, p);
+	if (curl_multi_add_handle(s->multi, l->easy) != CURLM_OK) {
+		easy_put(s, l->easy);
+		l->easy = NULL;
+		return (-1);
+	}
+	p->nlegs++;
+	return (0);
+}
+
+/*
+ * Put p's POSTs on the multi handle, one per hub, in parallel, bounded by
+ * what is left of its HUB_TIMEOUT.  A slot (PUBLISH_MAX) is per event,
+ * whatever the number of hubs.
+ */
 static void
 launch(struct server *s, struct pub *p, int64_t now)
 {
-	const struct settings *c = s->cfg;
+	static const struct hb_breaker_rule rule = {
+		BREAKER_FAILURES, BREAKER_OPEN_S
+	};
+	struct hb_policy any = { HB_POLICY_ANY, 0 };
+	unsigned char try[64];
 	long left = (long)(p->deadline - now);
+	unsigned n = (unsigned)s->cfg->nhubs;
+	size_t i;
 
 	if (left < 1)
 		left = 1;	/* 0 would mean no limit at all */
-	p->easy = easy_get(s);
-	if (p->easy == NULL) {
-		s->m->server_failed++;
-		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "not published: out of memory");
-		return;
+	if (n > sizeof try)
+		n = sizeof try;
+	for (i = 0; i < n; i++)
+		try[i] = n == 1 || hb_breaker_allow(&s->breakers[i], &rule,
+		    (double)now / 1000.0);
+	(void)hb_policy_plan(&any, n, try);
+	for (i = 0; i < n; i++) {
+		if (!try[i]) {
+			p->nfail++;
+			log_msg(LOG_DEBUG, "server: %.200s from %s: hub %s "
+			    "skipped (its breaker is open)", p->target,
+			    p->client, s->cfg->hubs[i].url_shown);
+			continue;
+		}
+		if (launch_leg(s, p, i, left) != 0)
+			p->nfail++;
 	}
-	hb_publish_setopts(p->easy, c->hub_url, p->form, p->flen, p->hdrs,
-	    &p->rep, PACKAGE_NAME "/" PACKAGE_VERSION);
-	/* The hub's TLS settings, as for the subscription. */
-	hb_curl_hub(p->easy, &c->hub_tls);
-	if (c->hub_proxy != NULL)
-		(void)curl_easy_setopt(p->easy, CURLOPT_PROXY, c->hub_proxy);
-	(void)curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, left);
-	(void)curl_easy_setopt(p->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
-	(void)curl_easy_setopt(p->easy, CURLOPT_ERRORBUFFER, p->errbuf);
-	(void)curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
-	if (curl_multi_add_handle(s->multi, p->easy) != CURLM_OK) {
-		easy_put(s, p->easy);
-		p->easy = NULL;
+	if (p->nlegs == 0) {
 		s->m->server_failed++;
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "not published: cannot start the transfer");
@@ -425,7 +488,8 @@ waiting_run(struct server *s, int64_t now)
 	char why[160];
 
 	while ((p = s->waiting) != NULL &&
-	    (s->nflying < PUBLISH_MAX || now >= p->deadline)) {
+	    (s->nflying - s->ntrailing < PUBLISH_MAX ||
+	    now >= p->deadline)) {
 		s->waiting = p->wnext;
 		if (s->waiting == NULL)
 			s->wtail = &s->waiting;
@@ -546,10 +610,13 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	p->hdrs = p->form != NULL ? hb_publish_headers(auth_line(s)) : NULL;
 	if (p->hdrs == NULL)
 		return (MHD_NO);
+	p->legs = calloc(c->nhubs, sizeof *p->legs);
+	if (p->legs == NULL)
+		return (MHD_NO);
 	p->state = P_HUB;
 	p->deadline = p->t0 + c->hub_timeout_ms;
 	MHD_suspend_connection(conn);
-	if (s->nflying < PUBLISH_MAX) {
+	if (s->nflying - s->ntrailing < PUBLISH_MAX) {
 		launch(s, p, p->t0);
 	} else {
 		p->wnext = NULL;
@@ -689,8 +756,14 @@ completed(void *priv, struct MHD_Connection *conn, void **con_cls,
 	/* Never while in flight: a suspended connection is not closed. */
 	if (p->state == P_HUB)
 		return;
-	pub_free(p);
 	*con_cls = NULL;
+	/* Answered while the other hubs' publishes go on: the last one to
+	 * end frees it. */
+	if (p->nlegs > 0) {
+		p->orphan = 1;
+		return;
+	}
+	pub_free(p);
 }
 
 static void
@@ -722,6 +795,10 @@ unfly(struct server *s, struct pub *p)
 		p->next->prev = p->prev;
 	p->next = p->prev = NULL;
 	s->nflying--;
+	if (p->trailing) {
+		p->trailing = 0;
+		s->ntrailing--;
+	}
 	publishing(s);
 }
 
@@ -730,61 +807,169 @@ static void
 conclude(struct server *s, struct pub *p, unsigned code, const char *msg)
 {
 	(void)s;
+	if (p->concluded)
+		return;
+	p->concluded = 1;
 	snprintf(p->msg, sizeof p->msg, "%s", msg);
 	p->code = code;
 	p->state = P_DONE;
 	MHD_resume_connection(p->conn);
 }
 
+/*
+ * With several hubs the answer is decided by the policy "any" (lib's
+ * hb_policy): 202 as soon as one hub took the event, with that hub's id;
+ * 503 once every hub failed.  The publishes to the other hubs go on
+ * after the answer, to their end, and each failure is logged.
+ */
+/* A hub's publish ended: its breaker learns the outcome (several hubs). */
+static void
+breaker_note(struct server *s, size_t i, int ok)
+{
+	static const struct hb_breaker_rule rule = {
+		BREAKER_FAILURES, BREAKER_OPEN_S
+	};
+
+	if (s->cfg->nhubs < 2)
+		return;
+	if (hb_breaker_done(&s->breakers[i], &rule, ok,
+	    (double)clock_ms() / 1000.0))
+		log_msg(LOG_WARN, "server: hub %s failed %u publishes in a "
+		    "row: skipped for %.0fs, then tried by one publish",
+		    s->cfg->hubs[i].url_shown, BREAKER_FAILURES,
+		    BREAKER_OPEN_S);
+}
+
+static void
+leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
+    long status, int64_t took)
+{
+	struct hb_policy any = { HB_POLICY_ANY, 0 };
+	const char *hub = "";
+	char why[CURL_ERROR_SIZE + 256];
+	unsigned n = (unsigned)s->cfg->nhubs;
+
+	if (n > 1)
+		hub = s->cfg->hubs[l - p->legs].url_shown;
+	if (res == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(why, sizeof why, "not published: the hub%s%s did not "
+		    "answer within HUB_TIMEOUT (%lldms)", n > 1 ? " " : "",
+		    hub, (long long)s->cfg->hub_timeout_ms);
+	} else if (res != CURLE_OK) {
+		if (hb_curl_tls_failed(res, l->errbuf))
+			s->m->hub_tls_failures++;
+		snprintf(why, sizeof why, "not published: hub%s%s unreachable: "
+		    "%s", n > 1 ? " " : "", hub, l->errbuf[0] != '\0' ?
+		    l->errbuf : curl_easy_strerror(res));
+	} else if (status < 200 || status > 299) {
+		snprintf(why, sizeof why, "not published: the hub%s%s answered "
+		    "HTTP %ld", n > 1 ? " " : "", hub, status);
+	} else {
+		hb_publish_id_clean(&l->rep);
+		breaker_note(s, (size_t)(l - p->legs), 1);
+		p->nok++;
+		log_msg(LOG_DEBUG, "server: published %.200s from %s: %s%sid=%s "
+		    "status=%ld bytes=%zu time=%lldms", p->target, p->client,
+		    hub, n > 1 ? " " : "", l->rep.buf, status, p->flen,
+		    (long long)took);
+		if (!p->concluded && hb_policy_met(&any, n, p->nok)) {
+			s->m->server_published++;
+			conclude(s, p, MHD_HTTP_ACCEPTED, l->rep.buf);
+		}
+		return;
+	}
+	breaker_note(s, (size_t)(l - p->legs), 0);
+	p->nfail++;
+	if (p->concluded || p->nfail < n) {
+		/* Another hub took it, or may still. */
+		log_msg(LOG_WARN, "server: %.200s from %s: %s (after %lldms)",
+		    p->target, p->client, why, (long long)took);
+		return;
+	}
+	s->m->server_failed++;
+	log_msg(LOG_WARN, "server: %.200s from %s answered 503: %s "
+	    "(after %lldms)", p->target, p->client, why, (long long)took);
+	conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+}
+
+/*
+ * More than PUBLISH_MAX answered publishes still wait for other hubs: end
+ * the oldest one's POSTs (the list is newest first), as failures of their
+ * hubs, which opens their breakers.
+ */
+static void
+trim_trailing(struct server *s)
+{
+	struct pub *p, *old = NULL;
+	struct leg *l;
+	size_t i;
+
+	if (s->ntrailing <= PUBLISH_MAX)
+		return;
+	for (p = s->flying; p != NULL; p = p->next)
+		if (p->trailing)
+			old = p;
+	if (old == NULL)
+		return;
+	for (i = 0; i < s->cfg->nhubs; i++) {
+		l = &old->legs[i];
+		if (l->easy == NULL)
+			continue;
+		(void)curl_multi_remove_handle(s->multi, l->easy);
+		curl_easy_cleanup(l->easy);
+		l->easy = NULL;
+		old->nlegs--;
+		breaker_note(s, i, 0);
+		log_msg(LOG_WARN, "server: %.200s from %s: publish to hub %s "
+		    "given up: %d answered publishes were waiting for other "
+		    "hubs", old->target, old->client, s->cfg->hubs[i].url_shown,
+		    PUBLISH_MAX);
+	}
+	unfly(s, old);
+	if (old->orphan)
+		pub_free(old);
+}
+
 int
 server_finished(struct server *s, CURL *easy, CURLcode res)
 {
 	struct pub *p;
-	char why[CURL_ERROR_SIZE + 128];
+	struct leg *l = NULL;
 	long status = 0;
-	int64_t took;
+	size_t i;
 
 	if (s == NULL)
 		return (0);
-	for (p = s->flying; p != NULL && p->easy != easy; p = p->next)
-		continue;
-	if (p == NULL)
+	for (p = s->flying; p != NULL; p = p->next) {
+		for (i = 0; i < s->cfg->nhubs && p->legs[i].easy != easy; i++)
+			continue;
+		if (i < s->cfg->nhubs) {
+			l = &p->legs[i];
+			break;
+		}
+	}
+	if (p == NULL || easy == NULL)
 		return (0);
-	unfly(s, p);
 	(void)curl_multi_remove_handle(s->multi, easy);
 	if (res == CURLE_OK)
 		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	(void)curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
 	(void)curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
 	easy_put(s, easy);
-	p->easy = NULL;
-	took = clock_ms() - p->t0;
-
-	if (res == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(why, sizeof why, "not published: the hub did not "
-		    "answer within HUB_TIMEOUT (%lldms)",
-		    (long long)s->cfg->hub_timeout_ms);
-	} else if (res != CURLE_OK) {
-		if (hb_curl_tls_failed(res, p->errbuf))
-			s->m->hub_tls_failures++;
-		snprintf(why, sizeof why, "not published: hub unreachable: %s",
-		    p->errbuf[0] != '\0' ? p->errbuf : curl_easy_strerror(res));
-	} else if (status < 200 || status > 299) {
-		snprintf(why, sizeof why, "not published: the hub answered "
-		    "HTTP %ld", status);
-	} else {
-		hb_publish_id_clean(&p->rep);
-		s->m->server_published++;
-		log_msg(LOG_DEBUG, "server: published %.200s from %s: id=%s "
-		    "status=%ld bytes=%zu time=%lldms", p->target, p->client,
-		    p->rep.buf, status, p->flen, (long long)took);
-		conclude(s, p, MHD_HTTP_ACCEPTED, p->rep.buf);
+	l->easy = NULL;
+	p->nlegs--;
+	leg_outcome(s, p, l, res, status, clock_ms() - p->t0);
+	if (p->nlegs > 0) {
+		if (p->concluded && !p->trailing) {
+			p->trailing = 1;
+			s->ntrailing++;
+			trim_trailing(s);
+		}
 		return (1);
 	}
-	s->m->server_failed++;
-	log_msg(LOG_WARN, "server: %.200s from %s answered 503: %s "
-	    "(after %lldms)", p->target, p->client, why, (long long)took);
-	conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+	unfly(s, p);
+	if (p->orphan)
+		pub_free(p);
 	return (1);
 }
 
@@ -1052,6 +1237,12 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	}
 	s->lfd = -1;
 	s->wtail = &s->waiting;
+	s->breakers = calloc(cfg->nhubs, sizeof *s->breakers);
+	if (s->breakers == NULL) {
+		free(s);
+		snprintf(err, errlen, "SERVER_ADDR: out of memory");
+		return (NULL);
+	}
 	s->cfg = cfg;
 	s->m = m;
 	s->multi = multi;
@@ -1147,6 +1338,7 @@ void
 server_free(struct server *s)
 {
 	struct pub *p;
+	size_t i;
 
 	if (s == NULL)
 		return;
@@ -1155,10 +1347,21 @@ server_free(struct server *s)
 	 * first. */
 	while ((p = s->flying) != NULL) {
 		unfly(s, p);
-		(void)curl_multi_remove_handle(s->multi, p->easy);
-		curl_easy_cleanup(p->easy);
-		p->easy = NULL;
-		s->m->server_failed++;
+		for (i = 0; i < s->cfg->nhubs; i++) {
+			if (p->legs[i].easy == NULL)
+				continue;
+			(void)curl_multi_remove_handle(s->multi,
+			    p->legs[i].easy);
+			curl_easy_cleanup(p->legs[i].easy);
+			p->legs[i].easy = NULL;
+		}
+		p->nlegs = 0;
+		if (p->orphan) {
+			pub_free(p);
+			continue;
+		}
+		if (!p->concluded)
+			s->m->server_failed++;
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
 		    "the daemon is stopping");
 	}
@@ -1182,5 +1385,6 @@ server_free(struct server *s)
 		explicit_bzero(s->tls_key, strlen(s->tls_key));
 	free(s->tls_key);
 	free(s->tls_cert);
+	free(s->breakers);
 	free(s);
 }

@@ -211,36 +211,109 @@ get_agent(struct settings *cfg, const char *v, char *err, size_t errlen)
 	return (0);
 }
 
+/* One URL of HUB_ENDPOINT into h; *qtopic gets its ?topic= if any. */
+static int
+get_one_hub(struct hub_cfg *h, const char *endpoint, char **qtopic,
+    char *err, size_t errlen)
+{
+	char why[256];
+
+	if (hb_endpoint_parse(endpoint, &h->url, qtopic, why,
+	    sizeof why) != 0)
+		FAIL(S_HUB_ENDPOINT, "%s", why);
+	h->url_shown = hb_url_redact(h->url);
+	if (h->url_shown == NULL)
+		FAIL(S_HUB_ENDPOINT, "out of memory");
+	return (0);
+}
+
+/*
+ * HUB_ENDPOINT: one hub URL, or several as a comma list (the project's
+ * rule, hb_list_next(); a comma inside a URL is written %2C).  Each
+ * one's ?topic= must agree with the others and with HUB_TOPIC.
+ */
 static int
 get_hub(struct settings *cfg, const char *endpoint, const char *topic,
     char *err, size_t errlen)
 {
-	char why[256];
-	char *qtopic = NULL;
+	const char *p = endpoint, *e;
+	char *one, *qtopic, *joined;
+	struct hub_cfg *h;
+	size_t len, i, j, n = 0;
+	int r;
 
-	if (hb_endpoint_parse(endpoint, &cfg->hub_url, &qtopic, why,
-	    sizeof why) != 0)
-		FAIL(S_HUB_ENDPOINT, "%s", why);
-	if (qtopic != NULL && topic != NULL && strcmp(qtopic, topic) != 0) {
-		free(qtopic);
-		FAIL(S_HUB_TOPIC, "differs from the ?topic= of HUB_ENDPOINT");
+	while (hb_list_next(&p, endpoint + strlen(endpoint), &e, &len))
+		n++;
+	if (n == 0)
+		FAIL(S_HUB_ENDPOINT, "is required (e.g. "
+		    "https://hub.example.com/.well-known/mercure)");
+	if (n > 64)
+		FAIL(S_HUB_ENDPOINT, "lists %zu hubs: 64 at most", n);
+	cfg->hubs = calloc(n, sizeof *cfg->hubs);
+	if (cfg->hubs == NULL)
+		FAIL(S_HUB_ENDPOINT, "out of memory");
+	cfg->nhubs = n;
+	p = endpoint;
+	for (i = 0; i < n; i++) {
+		(void)hb_list_next(&p, endpoint + strlen(endpoint), &e, &len);
+		h = &cfg->hubs[i];
+		one = strndup(e, len);
+		if (one == NULL)
+			FAIL(S_HUB_ENDPOINT, "out of memory");
+		qtopic = NULL;
+		r = get_one_hub(h, one, &qtopic, err, errlen);
+		free(one);
+		if (r != 0)
+			return (r);
+		if (qtopic != NULL && topic != NULL &&
+		    strcmp(qtopic, topic) != 0) {
+			free(qtopic);
+			if (n == 1)
+				FAIL(S_HUB_TOPIC, "differs from the ?topic= of "
+				    "HUB_ENDPOINT");
+			FAIL(S_HUB_TOPIC, "differs from the ?topic= of hub "
+			    "%zu of HUB_ENDPOINT", i + 1);
+		}
+		if (qtopic != NULL && cfg->hub_topic == NULL)
+			cfg->hub_topic = qtopic;
+		else
+			free(qtopic);
+		if (qtopic != NULL)
+			topic = cfg->hub_topic;
+		for (j = 0; j < i; j++)
+			/* The redacted URL names the hub in the state file
+			 * and /metrics: it must tell hubs apart. */
+			if (strcmp(cfg->hubs[j].url_shown, h->url_shown) == 0)
+				FAIL(S_HUB_ENDPOINT, "lists %s twice",
+				    h->url_shown);
 	}
-	if (qtopic != NULL)
-		cfg->hub_topic = qtopic;
-	else
+	if (cfg->hub_topic == NULL)
 		cfg->hub_topic = strdup(topic != NULL ? topic :
 		    settings[S_HUB_TOPIC].def);
 	if (cfg->hub_topic == NULL || *cfg->hub_topic == '\0')
 		FAIL(S_HUB_TOPIC, "is empty");
-	cfg->hub_subscribe_url = hb_url_add_query(cfg->hub_url, "topic",
-	    cfg->hub_topic);
-	if (cfg->hub_subscribe_url == NULL)
-		FAIL(S_HUB_ENDPOINT, "cannot add the topic to the URL");
-	/* Credentials in the URL (userinfo, ?authorization=) stay out of
-	 * the logs. */
-	cfg->hub_url_shown = hb_url_redact(cfg->hub_url);
-	cfg->hub_subscribe_url_shown = hb_url_redact(cfg->hub_subscribe_url);
-	if (cfg->hub_url_shown == NULL || cfg->hub_subscribe_url_shown == NULL)
+	for (i = 0; i < n; i++) {
+		h = &cfg->hubs[i];
+		h->subscribe_url = hb_url_add_query(h->url, "topic",
+		    cfg->hub_topic);
+		if (h->subscribe_url == NULL)
+			FAIL(S_HUB_ENDPOINT, "cannot add the topic to the URL");
+		/* Credentials in the URL (userinfo, ?authorization=) stay
+		 * out of the logs. */
+		h->subscribe_url_shown = hb_url_redact(h->subscribe_url);
+		if (h->subscribe_url_shown == NULL)
+			FAIL(S_HUB_ENDPOINT, "out of memory");
+	}
+	cfg->hub_url = strdup(cfg->hubs[0].url);
+	joined = strdup(cfg->hubs[0].url_shown);
+	for (i = 1; i < n && joined != NULL; i++) {
+		one = joined;
+		if (asprintf(&joined, "%s,%s", one, cfg->hubs[i].url_shown) < 0)
+			joined = NULL;
+		free(one);
+	}
+	cfg->hub_url_shown = joined;
+	if (cfg->hub_url == NULL || cfg->hub_url_shown == NULL)
 		FAIL(S_HUB_ENDPOINT, "out of memory");
 	return (0);
 }
@@ -298,7 +371,7 @@ static const int agent_only[] = {
 	S_AGENT_RETRY_DELAY, S_AGENT_TIMEOUT, S_AGENT_MAX_CONCURRENCY,
 	S_AGENT_MAX_BACKLOG, S_AGENT_ALLOWED_METHODS, S_HUB_SUBSCRIBE_TOKEN,
 	S_HUB_SUBSCRIBE_TOKEN_FILE, S_HUB_IDLE_TIMEOUT, S_HUB_RECONNECT_MAX,
-	S_HUB_GAP_ACTION, S_STATE_FILE, -1
+	S_HUB_GAP_ACTION, S_HUB_DEDUP_WINDOW, S_STATE_FILE, -1
 };
 
 /* "A, B" of the settings given that the roles which run do not read. */
@@ -584,6 +657,16 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 } while (0)
 	NUM(S_AGENT_MAX_CONCURRENCY, agent_max_concurrency, 1, 1024);
 	NUM(S_AGENT_MAX_BACKLOG, agent_max_backlog, 1, 10000000);
+	{
+		long w;
+
+		v = val[S_HUB_DEDUP_WINDOW] != NULL ? val[S_HUB_DEDUP_WINDOW] :
+		    settings[S_HUB_DEDUP_WINDOW].def;
+		if ((r = get_number(v, S_HUB_DEDUP_WINDOW, 1000, 10000000, &w,
+		    err, errlen)) != 0)
+			return (r);
+		cfg->hub_dedup_window = (size_t)w;
+	}
 #undef NUM
 	v = val[S_AGENT_ALLOWED_METHODS] != NULL ?
 	    val[S_AGENT_ALLOWED_METHODS] : settings[S_AGENT_ALLOWED_METHODS].def;
@@ -746,13 +829,20 @@ settings_warn(const struct settings *cfg)
 void
 settings_free(struct settings *cfg)
 {
+	size_t i;
+
 	free(cfg->agent_endpoint);
 	free(cfg->agent_allowed_methods);
+	for (i = 0; i < cfg->nhubs; i++) {
+		free(cfg->hubs[i].url);
+		free(cfg->hubs[i].subscribe_url);
+		free(cfg->hubs[i].url_shown);
+		free(cfg->hubs[i].subscribe_url_shown);
+	}
+	free(cfg->hubs);
 	free(cfg->hub_url);
 	free(cfg->hub_topic);
-	free(cfg->hub_subscribe_url);
 	free(cfg->hub_url_shown);
-	free(cfg->hub_subscribe_url_shown);
 	if (cfg->hub_token != NULL)
 		explicit_bzero(cfg->hub_token, strlen(cfg->hub_token));
 	free(cfg->hub_token);

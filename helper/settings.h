@@ -18,6 +18,15 @@
 
 struct cidr;
 
+/* One hub of HUB_ENDPOINT. */
+struct hub_cfg {
+	char		*url;			/* without ?topic= */
+	char		*subscribe_url;		/* url + ?topic= */
+	char		*url_shown;		/* the two, for the logs, the */
+	char		*subscribe_url_shown;	/* state file and /metrics:
+						 * secrets redacted */
+};
+
 struct settings {
 	char		*agent_endpoint;	/* "http://host:port", no '/';
 						 * NULL: server mode only */
@@ -48,11 +57,12 @@ struct settings {
 	char		*unused;		/* set settings of a role that
 						 * does not run, for a warning */
 
-	char		*hub_url;		/* without ?topic= */
+	struct hub_cfg	*hubs;			/* HUB_ENDPOINT, in order */
+	size_t		nhubs;			/* at least 1 */
+	char		*hub_url;		/* hubs[0]'s (server mode) */
 	char		*hub_topic;
-	char		*hub_subscribe_url;	/* hub_url + ?topic= */
-	char		*hub_url_shown;		/* the two, for the logs: */
-	char		*hub_subscribe_url_shown; /* secrets redacted */
+	char		*hub_url_shown;		/* every hub's, comma list */
+	size_t		hub_dedup_window;	/* EventIDs kept (>1 hub) */
 	char		*hub_token;		/* static token, or NULL */
 	char		*hub_token_file;	/* or NULL */
 	char		*hub_jwt_key;		/* or NULL */

@@ -27,6 +27,35 @@ struct status {
 	int			agent;	/* the agent role runs */
 };
 
+/*
+ * Several hubs: healthy (200) while at least one delivers (subscribed,
+ * not stalled).  The first line is "ok" when all do, "degraded" when only
+ * some do, else "not subscribed"; then one line per hub.
+ */
+static const char *
+health_hubs(const struct metrics *m, char *buf, size_t len, unsigned *code)
+{
+	size_t i, good = 0, used = 0;
+	const struct hub_metrics *h;
+	int n;
+
+	for (i = 0; i < m->nhubs; i++)
+		good += m->hubs[i].connected && !m->hubs[i].stalled;
+	n = snprintf(buf, len, "%s\n", good == m->nhubs ? "ok" : good > 0 ?
+	    "degraded" : "not subscribed");
+	for (i = 0; n > 0 && i < m->nhubs; i++) {
+		used += (size_t)n;
+		if (used >= len)
+			break;
+		h = &m->hubs[i];
+		n = snprintf(buf + used, len - used, "hub %s %s\n", h->name,
+		    h->stalled ? "stalled" : h->connected ? "ok" :
+		    "not subscribed");
+	}
+	*code = good > 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+	return (buf);
+}
+
 static MHD_RESULT
 answer(void *priv, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -34,7 +63,7 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 {
 	struct status *st = priv;
 	struct MHD_Response *resp;
-	char buf[8192];
+	char buf[65536];
 	const char *body, *ctype = "text/plain; charset=utf-8";
 	unsigned code = MHD_HTTP_OK;
 	MHD_RESULT ret;
@@ -50,6 +79,8 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	} else if (strcmp(url, "/healthz") == 0 && !st->agent) {
 		/* Server mode only: answering is being healthy. */
 		body = "ok\n";
+	} else if (strcmp(url, "/healthz") == 0 && st->m->nhubs > 1) {
+		body = health_hubs(st->m, buf, sizeof buf, &code);
 	} else if (strcmp(url, "/healthz") == 0) {
 		body = st->m->stalled ? "stalled\n" : st->m->connected ?
 		    "ok\n" : "not subscribed\n";

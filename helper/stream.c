@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "hb_curl.h"
+#include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_url.h"
@@ -63,11 +64,24 @@
 #define STALL_QUIET_MAX_MS	2000
 #define STALL_CONFIRM_MS	1000
 
+/* A gap on one hub is covered by another that has delivered without a
+ * break since at least this long before the first lost its connection. */
+#define GAP_COVER_MARGIN_MS	1000
+
 struct stream {
 	CURLM			*multi;
 	const struct settings	*cfg;
+	const struct hub_cfg	*hub;
 	struct metrics		*m;
-	struct cursor		*cur;
+	struct hub_metrics	*hm;		/* this hub's part of m */
+	struct cursor		*cur;		/* this hub's */
+	struct streams		*all;		/* every hub's, shared */
+	/* Continuity, for the gap rule: since when every event published
+	 * reaches us through this hub (0: since before this run; INT64_MAX:
+	 * not known yet), and since when it may not (its last good
+	 * connection ended; 0: before this run). */
+	int64_t			cont_since;
+	int64_t			lost_at;
 	struct replay		*r;
 	struct sse_parser	parser;
 	struct dedup		dedup;
@@ -180,6 +194,41 @@ event_accept(struct stream *s, const char *id)
 	return (seq);
 }
 
+/*
+ * Several hubs: is this event (on our cursor as seq) one another hub (or
+ * this one, under another SSE id) delivered first?  The publisher's
+ * EventID says; an event without one (a Go publisher's) is never a copy.
+ * A copy is not replayed: its place on our cursor is finished when the
+ * first one is, so neither cursor passes an event before it is applied.
+ */
+static int
+copy_of_known(struct stream *s, uint64_t seq, const char *data, size_t len)
+{
+	struct hb_event ev;
+	char why[128];
+	void *owner;
+	uint64_t oseq;
+	int r;
+
+	if (hb_event_decode(data, len, &ev, why, sizeof why) != 0)
+		return (0);	/* the replayer refuses it, and says why */
+	if (ev.event_id == NULL) {
+		hb_event_free(&ev);
+		return (0);
+	}
+	r = dedup_claim(s->all->events, ev.event_id, s->cur, seq, &owner,
+	    &oseq);
+	if (r == 1) {
+		s->m->events_duplicate++;
+		s->hm->duplicate++;
+		log_msg(LOG_DEBUG, "skipped event EventID=%s from %s: already "
+		    "received", ev.event_id, s->hub->url_shown);
+		cursor_follow(s->cur, seq, owner, oseq);
+	}
+	hb_event_free(&ev);
+	return (r == 1);
+}
+
 static void
 on_event(void *priv, const char *type, const char *data, size_t len,
     const char *id)
@@ -192,9 +241,11 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 	s->m->events_received++;
 	s->m->last_event_timestamp_seconds = time(NULL);
 	flow_note(s);
+	s->hm->received++;
 	rid = event_id(s, id);
 	if (rid != NULL && dedup_seen(&s->dedup, rid) == 1) {
 		s->m->events_duplicate++;
+		s->hm->duplicate++;
 		log_msg(LOG_DEBUG, "skipped event id=%s: duplicate", rid);
 		return;
 	}
@@ -206,7 +257,9 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 		    rid != NULL ? rid : "");
 		return;
 	}
-	replay_submit(s->r, seq, rid != NULL ? rid : "", data, len);
+	if (s->all->events != NULL && copy_of_known(s, seq, data, len))
+		return;
+	replay_submit(s->r, s->cur, seq, rid != NULL ? rid : "", data, len);
 }
 
 static void
@@ -246,6 +299,31 @@ static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
  */
 
 /*
+ * The rule for a gap with several hubs: another hub covers it when it is
+ * subscribed now, not suspected of a stall, and has delivered without a
+ * gap since before this one lost its connection (with a margin for
+ * events in flight then): every event this hub missed reaches us through
+ * that one.  Otherwise HUB_GAP_ACTION applies, as with one hub.
+ */
+static const struct stream *
+gap_cover(const struct stream *s)
+{
+	const struct stream *o;
+	size_t i;
+
+	for (i = 0; i < s->all->n; i++) {
+		o = s->all->v[i];
+		if (o == s || o == NULL || !o->hm->connected || o->hm->stalled ||
+		    o->cont_since == INT64_MAX)
+			continue;
+		if (o->cont_since == 0 ||
+		    o->cont_since + GAP_COVER_MARGIN_MS <= s->lost_at)
+			return (o);
+	}
+	return (NULL);
+}
+
+/*
  * The hub could not resume from our cursor: events were missed, and this
  * node may serve objects they invalidated.  With HUB_GAP_ACTION=ban, one
  * guarded request asks varnishd to ban everything cached so far; it takes
@@ -255,10 +333,24 @@ static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
 static void
 gap_found(struct stream *s)
 {
+	const struct stream *cover;
 	uint64_t seq;
 	int ban = s->cfg->hub_gap_action == GAP_BAN;
 
 	s->m->gaps++;
+	s->hm->gaps++;
+	s->hm->gap = 1;
+	s->cont_since = clock_ms();
+	cover = gap_cover(s);
+	if (cover != NULL) {
+		s->hm->gaps_covered++;
+		log_msg(LOG_WARN, "events may have been missed on %s: resumed "
+		    "from %s but it answered Last-Event-ID %s; %s delivered "
+		    "every event meanwhile, so nothing is missing "
+		    "(HUB_GAP_ACTION not applied)", s->hub->url_shown,
+		    s->sent_id, s->reply.last_id, cover->hub->url_shown);
+		return;
+	}
 	log_msg(LOG_WARN, "events may have been missed: resumed from %s but "
 	    "the hub answered Last-Event-ID %s (unknown or expired in its "
 	    "history); %s", s->sent_id, s->reply.last_id, ban ?
@@ -272,7 +364,7 @@ gap_found(struct stream *s)
 		return;
 	}
 	s->m->gap_bans++;
-	replay_submit_gap(s->r, seq);
+	replay_submit_gap(s->r, s->cur, seq);
 }
 
 /* The hub's reply is judged once its headers are complete. */
@@ -287,16 +379,22 @@ headers_done(struct stream *s)
 	if (r != 0)
 		return (r < 0 ? -1 : 0);	/* 1: an interim reply */
 	s->ok = 1;
-	s->m->connected = 1;
-	s->m->stalled = 0;
+	s->hm->connected = 1;
+	s->hm->stalled = 0;
+	metrics_hubs_sum(s->m);
 	if (s->checking)
 		s->check_until = clock_ms() + STALL_CONFIRM_MS;
 	log_msg(s->checking ? LOG_DEBUG : LOG_INFO, "subscribed to %s%s%s",
-	    s->cfg->hub_subscribe_url_shown,
+	    s->hub->subscribe_url_shown,
 	    s->sent_id != NULL ? " from Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
-	if (hubreply_gap(&s->reply, s->sent_id))
+	if (hubreply_gap(&s->reply, s->sent_id)) {
 		gap_found(s);
+	} else {
+		s->hm->gap = 0;
+		if (s->cont_since == INT64_MAX)
+			s->cont_since = clock_ms();
+	}
 	return (0);
 }
 
@@ -428,7 +526,10 @@ stream_end(struct stream *s, enum log_level lvl, const char *why)
 		curl_slist_free_all(s->hdrs);
 		s->hdrs = NULL;
 	}
-	s->m->connected = 0;
+	if (s->ok)
+		s->lost_at = clock_ms();
+	s->hm->connected = 0;
+	metrics_hubs_sum(s->m);
 	if (s->ok && s->got_data)
 		s->failures = 0;
 	else
@@ -491,7 +592,7 @@ stream_connect(struct stream *s, int64_t now)
 		log_msg(LOG_ERROR, "cannot start a subscription: out of memory");
 		return (-1);
 	}
-	curl_easy_setopt(e, CURLOPT_URL, s->cfg->hub_subscribe_url);
+	curl_easy_setopt(e, CURLOPT_URL, s->hub->subscribe_url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
@@ -523,7 +624,7 @@ stream_connect(struct stream *s, int64_t now)
 	if (s->connections++ > 0)
 		s->m->reconnects++;
 	log_msg(LOG_DEBUG, "connecting to %s%s%s",
-	    s->cfg->hub_subscribe_url_shown,
+	    s->hub->subscribe_url_shown,
 	    s->sent_id != NULL ? " with Last-Event-ID " : "",
 	    s->sent_id != NULL ? s->sent_id : "");
 	return (0);
@@ -534,8 +635,9 @@ stream_connect(struct stream *s, int64_t now)
  */
 
 struct stream *
-stream_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
-    struct cursor *cur, struct replay *r)
+stream_new(CURLM *multi, const struct settings *cfg, size_t hub,
+    struct metrics *m, struct cursor *cur, struct replay *r,
+    struct streams *all)
 {
 	struct stream *s = calloc(1, sizeof *s);
 
@@ -552,7 +654,15 @@ stream_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	}
 	s->multi = multi;
 	s->cfg = cfg;
+	s->hub = &cfg->hubs[hub];
 	s->m = m;
+	s->hm = &m->hubs[hub];
+	s->hm->name = s->hub->url_shown;
+	s->all = all;
+	/* A cursor kept from before: delivering since then, unless its
+	 * first resumption says otherwise. */
+	s->cont_since = cur->value != NULL ? 0 : INT64_MAX;
+	s->lost_at = 0;
 	s->cur = cur;
 	s->r = r;
 	s->retry_ms = RETRY_DEFAULT_MS;
@@ -587,7 +697,8 @@ stall_check(struct stream *s, int64_t now)
 	if (now - s->last_event_ms < quiet)
 		return (s->last_event_ms + quiet);
 	s->m->stall_checks++;
-	s->m->stalled = 1;
+	s->hm->stalled = 1;
+	metrics_hubs_sum(s->m);
 	s->checking = 1;
 	s->check_until = 0;
 	s->suspect_events = s->conn_events;

@@ -19,8 +19,20 @@ struct cursor;
 struct replay;
 struct stream;
 
+struct dedup;
+
+/* Every hub's stream (one per URL of HUB_ENDPOINT), and the window of
+ * EventIDs they share (NULL with one hub). */
+struct streams {
+	struct stream		**v;
+	size_t			n;
+	struct dedup		*events;
+};
+
+/* The stream of cfg->hubs[hub], resuming from cur, its own cursor. */
 struct stream *stream_new(CURLM *multi, const struct settings *cfg,
-    struct metrics *m, struct cursor *cur, struct replay *r);
+    size_t hub, struct metrics *m, struct cursor *cur, struct replay *r,
+    struct streams *all);
 void stream_free(struct stream *s);
 
 /* Connect when due, detect idleness, resume a paused transfer when the

@@ -200,9 +200,89 @@ test_dedup(void)
 	dedup_fini(&d);
 }
 
+/* Copies of an event from other hubs wait for the first one. */
+static void
+test_follow(void)
+{
+	struct cursor a, b, c;
+	uint64_t a1, b1, c1, b0;
+
+	cursor_init(&a);
+	cursor_init(&b);
+	cursor_init(&c);
+	a1 = cursor_push(&a, "a1");
+	b0 = cursor_push(&b, "b0");
+	b1 = cursor_push(&b, "b1");		/* copy of a1 */
+	c1 = cursor_push(&c, "c1");		/* another copy */
+	cursor_follow(&b, b1, &a, a1);
+	cursor_follow(&c, c1, &a, a1);
+	cursor_done(&b, b0);
+	CHECK_STR(b.value, "b0");		/* b1 waits for a1 */
+	CHECK(c.value == NULL);
+	cursor_done(&a, a1);
+	CHECK_STR(a.value, "a1");
+	CHECK_STR(b.value, "b1");
+	CHECK_STR(c.value, "c1");
+	/* A copy of an event already finished is finished at once. */
+	b1 = cursor_push(&b, "b2");
+	cursor_follow(&b, b1, &a, a1);
+	CHECK_STR(b.value, "b2");
+	cursor_fini(&a);
+	cursor_fini(&b);
+	cursor_fini(&c);
+}
+
+/* The state file of several hubs, and an old one-id file. */
+static void
+test_file_v2(void)
+{
+	const char *keys[2] = { "http://a/hub", "http://b/hub" };
+	const char *two[2] = { "urn:a 1", "urn:b" };
+	const char *one[2] = { NULL, "urn:b2" };
+	char path[] = "/tmp/test_cursor2.XXXXXX", err[256], line[128];
+	char *ids[2];
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(cursor_save(path, "urn:old", err, sizeof err) == 0);
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == 0);
+	CHECK_STR(ids[0], "urn:old");		/* format 1: the first hub */
+	CHECK(ids[1] == NULL);
+	free(ids[0]);
+	CHECK(cursor_save_all(path, 2, keys, two, NULL, err, sizeof err) == 0);
+	f = fopen(path, "r");
+	CHECK(f != NULL && fgets(line, sizeof line, f) != NULL);
+	CHECK_STR(line, CURSOR_FILE_V2 "\n");
+	fclose(f);
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == 0);
+	CHECK_STR(ids[0], "urn:a 1");
+	CHECK_STR(ids[1], "urn:b");
+	free(ids[0]);
+	free(ids[1]);
+	CHECK(cursor_save_all(path, 2, keys, one, NULL, err, sizeof err) == 0);
+	/* The order of HUB_ENDPOINT does not matter. */
+	keys[0] = "http://b/hub";
+	keys[1] = "http://a/hub";
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == 0);
+	CHECK_STR(ids[0], "urn:b2");
+	CHECK(ids[1] == NULL);
+	free(ids[0]);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fprintf(f, "%s\nnospace\n", CURSOR_FILE_V2);
+	fclose(f);
+	CHECK(cursor_load_all(path, 2, keys, ids, NULL, NULL, err, sizeof err) == -1);
+	unlink(path);
+}
+
 int
 main(void)
 {
+	test_follow();
+	test_file_v2();
 	test_ordering();
 	test_file();
 	test_id_round_trip();

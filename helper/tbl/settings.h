@@ -55,7 +55,9 @@ HB_SETTING(HUB_PUBLISH_JWT_KEY, NULL,
 HB_SETTING(HUB_TIMEOUT, "5s", "time limit of one publish to the hub")
 
 /* Subscription */
-HB_SETTING(HUB_ENDPOINT, NULL, "Mercure hub URL, ?topic= allowed (required)")
+HB_SETTING(HUB_ENDPOINT, NULL,
+    "Mercure hub URL, ?topic= allowed, or several as a comma list "
+    "(required)")
 HB_SETTING(HUB_TOPIC, "http-broadcast", "topic to subscribe to")
 HB_SETTING(HUB_SUBSCRIBE_TOKEN, NULL, "subscriber JWT")
 HB_SETTING(HUB_TOKEN, NULL, "JWT used when HUB_SUBSCRIBE_TOKEN is unset")
@@ -74,6 +76,9 @@ HB_SETTING(HUB_GUARD_TOKEN, NULL,
     "as the VMOD's guard_token)")
 HB_SETTING(HUB_GAP_ACTION, "ban",
     "when events were missed: ban (everything cached) or warn")
+HB_SETTING(HUB_DEDUP_WINDOW, "50000",
+    "with several hubs, EventIDs remembered to apply each event once "
+    "(about 100 bytes each)")
 HB_SETTING(HUB_CA_FILE, NULL,
     "PEM file of the CAs the hub's certificate must chain to "
     "(default the system's), re-read at each reconnect")
