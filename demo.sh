@@ -34,8 +34,12 @@ if [ -n "$missing" ]; then
 	# installed.
 	case " $(echo $missing) " in
 	*" nghttp2-proxy "*)
-		if command -v systemctl >/dev/null; then
+		if [ -d /run/systemd/system ]; then
 			$sudo systemctl disable --now nghttpx.service >/dev/null 2>&1 || true
+		elif [ -x /etc/init.d/nghttpx ]; then
+			# no systemd (a container): the init script started it
+			$sudo /etc/init.d/nghttpx stop >/dev/null 2>&1 || true
+			$sudo update-rc.d nghttpx disable >/dev/null 2>&1 || true
 		fi ;;
 	esac
 fi
