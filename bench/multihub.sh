@@ -28,22 +28,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/stub-hub.sh"
 a_port=$(free_port)
 b_port=$(free_port)
 v_port=$(free_port)
 vmoddir=$(pkg-config --variable=vmoddir varnishapi)
 
-cat >"$work/hub.vcl" <<VCL
-vcl 4.1;
-backend none none;
-sub vcl_recv { return (synth(200)); }
-sub vcl_synth {
-	set resp.http.content-type = "text/plain";
-	set resp.body = "urn:uuid:6a4f0e0c-1f7e-4e7b-9a55-0c5a1d2b3c4d";
-	return (deliver);
-}
-VCL
+stub_hub_vcl "$work/hub.vcl"
 a_url="http://127.0.0.1:$a_port/.well-known/mercure"
 b_url="http://127.0.0.1:$b_port/.well-known/mercure"
 cat >"$work/node.vcl" <<VCL

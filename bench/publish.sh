@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/stub-hub.sh"
 hub_port=$(free_port)
 v_port=$(free_port)
 b_port=$(free_port)
@@ -46,28 +46,10 @@ if [ "$hub" = stub ]; then
 else
 	auth="jwt_key = \"$key\""
 	# The bare POSTs carry a token the hub accepts, minted as the VMOD does.
-	bearer=$(python3 - "$key" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
-h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-p = b(json.dumps({"exp": int(time.time()) + 3600,
-                  "mercure": {"publish": ["http-broadcast"]}}).encode())
-s = b(hmac.new(sys.argv[1].encode(), (h + "." + p).encode(), hashlib.sha256).digest())
-print(h + "." + p + "." + s)
-PY
-)
+	bearer=$(publisher_jwt "$key")
 fi
 
-cat >"$work/hub.vcl" <<VCL
-vcl 4.1;
-backend none none;
-sub vcl_recv { return (synth(200)); }
-sub vcl_synth {
-	set resp.http.content-type = "text/plain";
-	set resp.body = "urn:uuid:6a4f0e0c-1f7e-4e7b-9a55-0c5a1d2b3c4d";
-	return (deliver);
-}
-VCL
+stub_hub_vcl "$work/hub.vcl"
 cat >"$work/node.vcl" <<VCL
 vcl 4.1;
 import broadcast;

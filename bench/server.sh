@@ -34,33 +34,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/stub-hub.sh"
 hub_port=$(free_port)
 srv_port=$(free_port)
 status_port=$(free_port)
 v_port=$(free_port)
 
-bearer=$(python3 - "$key" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=").decode()
-h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-p = b(json.dumps({"exp": int(time.time()) + 3600,
-                  "mercure": {"publish": ["http-broadcast"]}}).encode())
-s = b(hmac.new(sys.argv[1].encode(), (h + "." + p).encode(), hashlib.sha256).digest())
-print(h + "." + p + "." + s)
-PY
-)
+bearer=$(publisher_jwt "$key")
 
-cat >"$work/stub.vcl" <<VCL
-vcl 4.1;
-backend none none;
-sub vcl_recv { return (synth(200)); }
-sub vcl_synth {
-	set resp.http.content-type = "text/plain";
-	set resp.body = "urn:uuid:6a4f0e0c-1f7e-4e7b-9a55-0c5a1d2b3c4d";
-	return (deliver);
-}
-VCL
+stub_hub_vcl "$work/stub.vcl"
 start_varnishd() { # name port vcl
 	varnishd -F -j none -n "$work/$1" -a "127.0.0.1:$2" -f "$3" \
 	    -s malloc,64m -p thread_pool_min=50 >"$work/$1.log" 2>&1 &
