@@ -512,6 +512,118 @@ static const char * const tls_names[4] = {
 	"HUB_CA_FILE", "HUB_CA_DIR", "HUB_CLIENT_CERT", "HUB_CLIENT_KEY"
 };
 
+/* A node name goes into JSON, /metrics labels and log lines as it is. */
+static int
+node_name_valid(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (!isalnum((unsigned char)v[i]) && strchr("._:@-", v[i]) == NULL)
+			return (0);
+	return (i > 0 && i <= 128);
+}
+
+/*
+ * The reports' settings (docs/reports.md).  Off without
+ * REPORT_HUB_ENDPOINT: reports need a hub of their own, or they would eat
+ * the history that catch-up depends on.
+ */
+static int
+get_reports(struct settings *cfg, const char * const *val, char *err,
+    size_t errlen)
+{
+	const char *v;
+	char host[256], why[256], *qtopic = NULL, *tok;
+	int r;
+
+	v = val[S_NODE_NAME];
+	if (v != NULL && *v != '\0') {
+		cfg->node_name = strdup(v);
+	} else {
+		if (gethostname(host, sizeof host) != 0)
+			FAIL(S_NODE_NAME, "is not set and the host name is "
+			    "unknown: %s", strerror(errno));
+		host[sizeof host - 1] = '\0';
+		cfg->node_name = strdup(host);
+	}
+	if (cfg->node_name == NULL)
+		FAIL(S_NODE_NAME, "out of memory");
+	if (!node_name_valid(cfg->node_name))
+		FAIL(S_NODE_NAME, "\"%.64s\" is not a node name (1 to 128 of "
+		    "A-Z a-z 0-9 . _ : @ -)", cfg->node_name);
+	if ((r = get_duration(val[S_REPORT_INTERVAL] != NULL ?
+	    val[S_REPORT_INTERVAL] : settings[S_REPORT_INTERVAL].def,
+	    S_REPORT_INTERVAL, 10, &cfg->report_interval_ms, err,
+	    errlen)) != 0)
+		return (r);
+	if ((r = get_duration(val[S_REPORT_IDLE_INTERVAL] != NULL ?
+	    val[S_REPORT_IDLE_INTERVAL] : settings[S_REPORT_IDLE_INTERVAL].def,
+	    S_REPORT_IDLE_INTERVAL, 100, &cfg->report_idle_ms, err,
+	    errlen)) != 0)
+		return (r);
+	if (cfg->report_idle_ms < cfg->report_interval_ms)
+		FAIL(S_REPORT_IDLE_INTERVAL, "is shorter than REPORT_INTERVAL");
+	v = val[S_REPORT_LISTEN] != NULL && *val[S_REPORT_LISTEN] != '\0' ?
+	    val[S_REPORT_LISTEN] : settings[S_REPORT_LISTEN].def;
+	if (strcmp(v, "1") == 0)
+		cfg->report_listen = 1;
+	else if (strcmp(v, "0") != 0)
+		FAIL(S_REPORT_LISTEN, "\"%.32s\" is not 0 or 1", v);
+
+	v = val[S_REPORT_HUB_ENDPOINT];
+	if (v == NULL || *v == '\0') {
+		if (cfg->report_listen)
+			FAIL(S_REPORT_LISTEN, "needs REPORT_HUB_ENDPOINT");
+		return (0);
+	}
+	if (hb_endpoint_parse(v, &cfg->report_hub.url, &qtopic, why,
+	    sizeof why) != 0)
+		FAIL(S_REPORT_HUB_ENDPOINT, "%s", why);
+	v = val[S_REPORT_TOPIC];
+	if (v != NULL && *v != '\0' && qtopic != NULL && strcmp(v, qtopic) != 0) {
+		free(qtopic);
+		FAIL(S_REPORT_TOPIC, "differs from the ?topic= of "
+		    "REPORT_HUB_ENDPOINT");
+	}
+	if (v != NULL && *v != '\0') {
+		cfg->report_topic = strdup(v);
+		free(qtopic);
+	} else if (qtopic != NULL) {
+		cfg->report_topic = qtopic;
+	} else if (asprintf(&cfg->report_topic, "%s/nodes",
+	    cfg->hub_topic) < 0) {
+		cfg->report_topic = NULL;
+	}
+	if (cfg->report_topic == NULL)
+		FAIL(S_REPORT_TOPIC, "out of memory");
+	if (strcmp(cfg->report_topic, cfg->hub_topic) == 0)
+		FAIL(S_REPORT_TOPIC, "is HUB_TOPIC: every node would replay "
+		    "the reports");
+	cfg->report_hub.url_shown = hb_url_redact(cfg->report_hub.url);
+	cfg->report_hub.subscribe_url = hb_url_add_query(cfg->report_hub.url,
+	    "topic", cfg->report_topic);
+	if (cfg->report_hub.url_shown == NULL ||
+	    cfg->report_hub.subscribe_url == NULL ||
+	    (cfg->report_hub.subscribe_url_shown =
+	    hb_url_redact(cfg->report_hub.subscribe_url)) == NULL)
+		FAIL(S_REPORT_HUB_ENDPOINT, "out of memory");
+	cfg->report_token = dup_or_null(val[S_REPORT_TOKEN]);
+	if (cfg->report_token == NULL && cfg->hub_jwt_key != NULL) {
+		/* The minted tokens grant the report topic only. */
+		tok = hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key,
+		    "publish", cfg->report_topic, 60, 0, why, sizeof why);
+		if (tok == NULL)
+			FAIL(S_HUB_JWT_KEY, "%s", why);
+		free(tok);
+	}
+	if (cfg->report_listen && cfg->status_addr == NULL)
+		FAIL(S_REPORT_LISTEN, "needs STATUS_ADDR: the answers are "
+		    "served there");
+	cfg->report_publish = cfg->agent_endpoint != NULL;
+	return (0);
+}
+
 static void
 usage(void)
 {
@@ -788,6 +900,8 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	if (cfg->hub_proxy != NULL && !proxy_valid(cfg->hub_proxy))
 		FAIL(S_HUB_PROXY, "must be a URL such as http://proxy:3128 "
 		    "(http, https, socks4, socks4a, socks5 or socks5h)");
+	if ((r = get_reports(cfg, val, err, errlen)) != 0)
+		return (r);
 	if (cfg->agent_allowed_methods == NULL)
 		FAIL(S_AGENT_ENDPOINT, "out of memory");
 	return (0);
@@ -797,6 +911,7 @@ void
 settings_warn(const struct settings *cfg)
 {
 	struct stat st;
+	size_t i;
 
 	if (cfg->unused != NULL)
 		log_msg(LOG_WARN, "%s: not used, %s", cfg->unused,
@@ -820,6 +935,21 @@ settings_warn(const struct settings *cfg)
 		log_msg(LOG_WARN, "HUB_JWT_KEY: an HMAC key of %zu bytes can be "
 		    "guessed from any token it signed: use %d bytes or more",
 		    strlen(cfg->hub_jwt_key), HB_HMAC_KEY_MIN);
+	for (i = 0; cfg->report_hub.url != NULL && i < cfg->nhubs; i++)
+		if (strcmp(cfg->report_hub.url, cfg->hubs[i].url) == 0)
+			log_msg(LOG_WARN, "REPORT_HUB_ENDPOINT is a hub of "
+			    "HUB_ENDPOINT: reports take room in the history "
+			    "that catch-up depends on (docs/reports.md)");
+	if (cfg->report_hub.url != NULL && !cfg->report_publish &&
+	    !cfg->report_listen)
+		log_msg(LOG_WARN, "REPORT_HUB_ENDPOINT: not used, this node "
+		    "neither reports (AGENT_ENDPOINT is not set) nor listens "
+		    "(REPORT_LISTEN=0)");
+	if (cfg->report_hub.url != NULL && cfg->report_token == NULL &&
+	    cfg->hub_jwt_key == NULL && cfg->report_publish)
+		log_msg(LOG_WARN, "REPORT_TOKEN and HUB_JWT_KEY are not set: "
+		    "reports are published without a token, most hubs will "
+		    "refuse them");
 	if (cfg->hub_token_file != NULL &&
 	    stat(cfg->hub_token_file, &st) == 0 && (st.st_mode & S_IROTH))
 		log_msg(LOG_WARN, "HUB_SUBSCRIBE_TOKEN_FILE: %s is readable by "
@@ -871,6 +1001,15 @@ settings_free(struct settings *cfg)
 		    strlen(cfg->hub_publish_jwt_key));
 	free(cfg->hub_publish_jwt_key);
 	free(cfg->unused);
+	free(cfg->node_name);
+	free(cfg->report_hub.url);
+	free(cfg->report_hub.subscribe_url);
+	free(cfg->report_hub.url_shown);
+	free(cfg->report_hub.subscribe_url_shown);
+	free(cfg->report_topic);
+	if (cfg->report_token != NULL)
+		explicit_bzero(cfg->report_token, strlen(cfg->report_token));
+	free(cfg->report_token);
 	hb_tls_free(&cfg->hub_tls);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -77,6 +77,18 @@ struct settings {
 						 * environment says */
 	int		hub_gap_action;		/* GAP_* */
 
+	/* Reports (docs/reports.md); report_hub.url NULL: none. */
+	char		*node_name;
+	struct hub_cfg	report_hub;		/* REPORT_HUB_ENDPOINT */
+	char		*report_topic;
+	int64_t		report_interval_ms;	/* while events flow */
+	int64_t		report_idle_ms;		/* heartbeat */
+	char		*report_token;		/* static, or NULL: minted
+						 * from hub_jwt_key, if any */
+	int		report_publish;		/* this node reports (the
+						 * agent role runs) */
+	int		report_listen;		/* REPORT_LISTEN */
+
 	char		*state_file;		/* "" = memory only */
 	int		state_file_home;	/* the per-user fallback:
 						 * make its directory */

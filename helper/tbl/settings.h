@@ -92,6 +92,26 @@ HB_SETTING(HUB_PROXY, NULL,
     "proxy URL for the hub connection (replays never use one; proxy "
     "variables of the environment are ignored)")
 
+/* Reports: per-node confirmation (docs/reports.md) */
+HB_SETTING(NODE_NAME, NULL,
+    "this node's name in reports (default the host name)")
+HB_SETTING(REPORT_HUB_ENDPOINT, NULL,
+    "hub URL that reports go to, best one without history "
+    "(unset: no reports)")
+HB_SETTING(REPORT_TOPIC, NULL,
+    "topic of the reports (default HUB_TOPIC followed by /nodes)")
+HB_SETTING(REPORT_INTERVAL, "1s",
+    "one report per this at most while events are applied")
+HB_SETTING(REPORT_IDLE_INTERVAL, "30s",
+    "report this often when idle; a node not heard for twice this is "
+    "gone")
+HB_SETTING(REPORT_TOKEN, NULL,
+    "JWT for the report hub (default: minted from HUB_JWT_KEY for the "
+    "report topic only)")
+HB_SETTING(REPORT_LISTEN, "0",
+    "1: subscribe to the reports and answer /events/<id> and /fleet on "
+    "STATUS_ADDR")
+
 /* State, status, shutdown, logs */
 HB_SETTING(STATE_FILE, NULL,
     "cursor file (default $STATE_DIRECTORY/cursor, else "
