@@ -4,8 +4,14 @@
     reports.py listen HUB_URL HMAC_KEY TOPIC OUTFILE
         Subscribe to TOPIC (a subscriber JWT minted with the key, so that
         the private updates come) and append each report's data to
-        OUTFILE, one JSON a line.  Reconnects while the hub is down; exits
-        0 on TERM.
+        OUTFILE, one JSON a line.  Reconnects while the hub is down, from
+        the start of the hub's history (none for a report hub without
+        history; a hub restarted with history gives what was published
+        before the reader reconnected); exits 0 on TERM.
+    reports.py capture PORTFILE OUTFILE
+        A report hub that takes every publish (200) and writes the
+        Authorization header of each to OUTFILE, a line each; exits 0 on
+        TERM.
     reports.py wait OUTFILE EXPR
         Until the Python expression EXPR is true of the reports (30 s at
         most, E2E_TIMEOUT), then exit 0; else print the reports' summary
@@ -17,11 +23,14 @@
         The same, once.
     reports.py count OUTFILE
         How many reports came.
+    reports.py show OUTFILE
+        A line per report, for the test's log.
 """
 import base64
 import hashlib
 import hmac
 import http.client
+import http.server
 import json
 import os
 import signal
@@ -54,6 +63,7 @@ def listen(hub, key, topic, out):
             conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
             conn.request("GET", path, headers={
                 "Authorization": "Bearer " + token,
+                "Last-Event-ID": "earliest",
                 "Accept": "text/event-stream"})
             r = conn.getresponse()
             if r.status != 200:
@@ -73,6 +83,31 @@ def listen(hub, key, topic, out):
         except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.1)
+
+
+def capture(portfile, out):
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with open(out, "a") as f:
+                f.write("%s\n" % self.headers.get("Authorization", "-"))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"id")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % server.server_address[1])
+    os.rename(portfile + ".tmp", portfile)
+    server.serve_forever()
 
 
 def load(out):
@@ -103,9 +138,9 @@ def holds(out, expr):
 
 def summary(reports):
     for r in reports:
-        print("Seq=%s Node=%s Applied=%d Failed=%d More=%s Backlog=%s "
+        print("Seq=%s Time=%s Node=%s Applied=%d Failed=%d More=%s Backlog=%s "
               "Subscribed=%s Totals=%s" % (
-                  r.get("Seq"), r.get("Node"), len(r.get("Applied", [])),
+                  r.get("Seq"), r.get("Time"), r.get("Node"), len(r.get("Applied", [])),
                   len(r.get("Failed", [])), r.get("More"), r.get("Backlog"),
                   r.get("Subscribed"), r.get("Totals")))
 
@@ -114,6 +149,11 @@ def main():
     cmd = sys.argv[1]
     if cmd == "listen":
         listen(*sys.argv[2:6])
+    if cmd == "capture":
+        capture(*sys.argv[2:4])
+    if cmd == "show":
+        summary(load(sys.argv[2]))
+        return 0
     if cmd == "count":
         print(len(load(sys.argv[2])))
         return 0
