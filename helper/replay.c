@@ -58,7 +58,7 @@ struct job {
 	unsigned		attempts;
 	long			last_status;	/* 0: none came back */
 	int			own;		/* ours, not an event */
-	int			checked;	/* ev passed hb_event_check() */
+	int			eid_ok;		/* ev.event_id is valid */
 };
 
 struct replay {
@@ -139,8 +139,8 @@ job_report(struct replay *r, const struct job *j,
 {
 	if (j->own)
 		return;
-	report_result(r->rep, j->checked && j->ev.event_id != NULL ?
-	    j->ev.event_id : j->id, outcome, code);
+	report_result(r->rep, j->eid_ok ? j->ev.event_id : j->id, outcome,
+	    code);
 }
 
 /* The event's fate is sealed: let the cursor move over it. */
@@ -327,11 +327,12 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	if (hb_event_validate(&j->ev, methods, why, sizeof why) != 0 ||
 	    job_build(r, j, why, sizeof why) != 0) {
 		/* Its EventID names it in the report if that is valid. */
-		j->checked = hb_event_check(&j->ev, NULL, 0) == 0;
+		j->eid_ok = j->ev.event_id != NULL &&
+		    hb_event_id_valid(j->ev.event_id);
 		refuse(r, j, why);
 		return;
 	}
-	j->checked = 1;
+	j->eid_ok = j->ev.event_id != NULL;
 	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
 	    j->target);
 	j->backoff_ms = RETRY_FIRST_MS;
