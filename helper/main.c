@@ -233,12 +233,14 @@ log_startup(const struct daemon_state *d)
 		    c->server_ntrusted > 0 ? "SERVER_TRUSTED_IPS" : "(none)");
 	if (d->report != NULL)
 		log_msg(LOG_INFO, "reports go to %s topic %s as node %s: "
-		    "auth=%s interval=%lldms idle_interval=%lldms",
+		    "auth=%s interval=%lldms idle_interval=%lldms "
+		    "hub_timeout=%lldms",
 		    c->report_hub.url_shown, c->report_topic, c->node_name,
 		    c->report_token != NULL ? "static token" :
 		    c->hub_jwt_key != NULL ? "minted JWT" : "anonymous",
 		    (long long)c->report_interval_ms,
-		    (long long)c->report_idle_ms);
+		    (long long)c->report_idle_ms,
+		    (long long)c->hub_timeout_ms);
 }
 
 /* setup() after --help or --version: nothing more to do, exit status 0. */

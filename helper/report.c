@@ -34,8 +34,6 @@
 
 #define REPORT_VERSION		1
 #define RING_FIRST		1024
-/* Without HUB_TIMEOUT (an agent-only node has it too: its default). */
-#define CONNECT_TIMEOUT_MS	5000L
 
 struct result {
 	char			*id;
@@ -356,8 +354,7 @@ static int
 report_launch(struct report *rep)
 {
 	const struct settings *c = rep->cfg;
-	long limit = c->hub_timeout_ms > 0 ? (long)c->hub_timeout_ms :
-	    CONNECT_TIMEOUT_MS;
+	long limit = (long)c->hub_timeout_ms;
 
 	if (rep->easy == NULL && (rep->easy = curl_easy_init()) == NULL)
 		return (-1);
@@ -395,6 +392,7 @@ publish_failed(struct report *rep, const char *why)
 {
 	int64_t now = clock_ms(), wait;
 	unsigned shift;
+	char kept[64] = "";
 
 	rep->m->reports_failed++;
 	rep->failures++;
@@ -403,10 +401,12 @@ publish_failed(struct report *rep, const char *why)
 	if (wait > rep->cfg->report_idle_ms)
 		wait = rep->cfg->report_idle_ms;
 	rep->not_before = now + wait;
+	if (rep->nsent > 0)
+		snprintf(kept, sizeof kept, "; its %zu results go with the "
+		    "next one", rep->nsent);
 	log_msg(LOG_WARN, "reports: report %" PRIu64 " not published to %s: "
-	    "%s (%u in a row; its %zu results go with the next one)",
-	    rep->seq, rep->cfg->report_hub.url_shown, why, rep->failures,
-	    rep->nsent);
+	    "%s (%u in a row%s)", rep->seq, rep->cfg->report_hub.url_shown,
+	    why, rep->failures, kept);
 	sent_put_back(rep);
 	if (rep->stopping)
 		rep->final_failed = 1;
