@@ -245,7 +245,19 @@ report_json(struct report *rep, int64_t now)
 	failed = json_array();
 	for (i = 0; applied != NULL && failed != NULL && i < rep->nsent;
 	    i++) {
+		if (rep->sent[i].id == NULL)
+			continue;
 		e = entry_json(&rep->sent[i]);
+		if (e == NULL) {
+			/* Never again: it would stop every report. */
+			log_msg(LOG_ERROR, "reports: a result of event id=%s "
+			    "cannot be written in a report: dropped",
+			    rep->sent[i].id);
+			rep->m->report_results_dropped++;
+			free(rep->sent[i].id);
+			rep->sent[i].id = NULL;
+			continue;
+		}
 		bad |= json_array_append_new(rep->sent[i].outcome ==
 		    REPORT_APPLIED ? applied : failed, e);
 	}
