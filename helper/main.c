@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
+#include "report.h"
 #include "server.h"
 #include "settings.h"
 #include "status.h"
@@ -51,6 +52,7 @@ struct daemon_state {
 	const char		**keys;		/* the hubs' names */
 	CURLM			*multi;
 	struct replay		*replay;
+	struct report		*report;	/* NULL: reports off */
 	struct streams		streams;	/* one per hub */
 	struct dedup		events;		/* EventIDs, several hubs */
 	struct status		*status;
@@ -229,6 +231,16 @@ log_startup(const struct daemon_state *d)
 		    c->server_cors_origins != NULL ? c->server_cors_origins :
 		    "(none)", c->server_insecure ? "every peer" :
 		    c->server_ntrusted > 0 ? "SERVER_TRUSTED_IPS" : "(none)");
+	if (d->report != NULL)
+		log_msg(LOG_INFO, "reports go to %s topic %s as node %s: "
+		    "auth=%s interval=%lldms idle_interval=%lldms "
+		    "hub_timeout=%lldms",
+		    c->report_hub.url_shown, c->report_topic, c->node_name,
+		    c->report_token != NULL ? "static token" :
+		    c->hub_jwt_key != NULL ? "minted JWT" : "anonymous",
+		    (long long)c->report_interval_ms,
+		    (long long)c->report_idle_ms,
+		    (long long)c->hub_timeout_ms);
 }
 
 /* setup() after --help or --version: nothing more to do, exit status 0. */
@@ -352,12 +364,23 @@ setup(struct daemon_state *d, int argc, char **argv)
 	 * and in server mode some to the hub for the publishes. */
 	curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
 	    d->cfg.agent_max_concurrency + 1 + (long)d->cfg.nhubs +
-	    (d->cfg.server_addr != NULL ? 32 : 0));
+	    (d->cfg.server_addr != NULL ? 32 : 0) +
+	    (d->cfg.report_publish ? 1 : 0));
 	if (d->cfg.agent_endpoint != NULL) {
 		d->replay = replay_new(d->multi, &d->cfg, &d->m);
 		if (d->replay == NULL) {
 			fprintf(stderr, "http-broadcast: out of memory\n");
 			return (1);
+		}
+		if (d->cfg.report_publish) {
+			d->report = report_new(d->multi, &d->cfg, &d->m,
+			    d->replay);
+			if (d->report == NULL) {
+				fprintf(stderr, "http-broadcast: out of "
+				    "memory\n");
+				return (1);
+			}
+			replay_set_report(d->replay, d->report);
 		}
 		if (d->cfg.nhubs > 1)
 			d->streams.events = &d->events;
@@ -427,6 +450,8 @@ run(struct daemon_state *d)
 			if (!streams_finished(d, msg->easy_handle,
 			    msg->data.result) &&
 			    !server_finished(d->server, msg->easy_handle,
+			    msg->data.result) &&
+			    !report_finished(d->report, msg->easy_handle,
 			    msg->data.result) && d->replay != NULL)
 				(void)replay_finished(d->replay,
 				    msg->easy_handle, msg->data.result);
@@ -437,16 +462,20 @@ run(struct daemon_state *d)
 		now = clock_ms();
 		timeout = now + POLL_MAX_MS;
 		if (stopping) {
+			/* The last report goes once the replays are done. */
 			if ((d->replay == NULL ||
 			    replay_backlog(d->replay) == 0) &&
-			    server_inflight(d->server) == 0)
+			    server_inflight(d->server) == 0 &&
+			    report_drained(d->report))
 				break;
 			if (now >= deadline) {
 				log_msg(LOG_WARN, "SHUTDOWN_TIMEOUT passed with "
-				    "%zu replays and %zu publishes unfinished",
+				    "%zu replays and %zu publishes unfinished%s",
 				    d->replay != NULL ?
 				    replay_backlog(d->replay) : 0,
-				    server_inflight(d->server));
+				    server_inflight(d->server),
+				    report_drained(d->report) ? "" :
+				    ", and the last report");
 				if (d->replay != NULL)
 					replay_abandon(d->replay);
 				break;
@@ -465,6 +494,9 @@ run(struct daemon_state *d)
 			if (t < timeout)
 				timeout = t;
 		}
+		t = report_tick(d->report, now);
+		if (t < timeout)
+			timeout = t;
 		if (cursors_moved(d)) {
 			/* Batched: one write for many events. */
 			if (now >= d->next_save_ms)
@@ -493,6 +525,7 @@ run(struct daemon_state *d)
 			for (i = 0; i < d->streams.n; i++)
 				stream_stop(d->streams.v[i]);
 			server_stop_accepting(d->server);
+			report_stop(d->report);
 			deadline = clock_ms() + d->cfg.shutdown_timeout_ms;
 		}
 	}
@@ -537,6 +570,7 @@ main(int argc, char **argv)
 	for (i = 0; i < d.streams.n; i++)
 		stream_free(d.streams.v[i]);
 	free(d.streams.v);
+	report_free(d.report);
 	replay_free(d.replay);
 	if (d.events.slots != NULL)
 		dedup_fini(&d.events);

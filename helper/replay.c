@@ -36,6 +36,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
+#include "report.h"
 #include "settings.h"
 
 #define RETRY_FIRST_MS	100
@@ -50,11 +51,14 @@ struct job {
 	char			*target;	/* path?query, exact */
 	struct curl_slist	*hdrs;
 	CURL			*easy;		/* while in flight */
+	int64_t			recv_ms;	/* received */
 	int64_t			first_ms;	/* first attempt */
 	int64_t			start_ms;	/* may start from then */
 	int64_t			backoff_ms;
 	unsigned		attempts;
+	long			last_status;	/* 0: none came back */
 	int			own;		/* ours, not an event */
+	int			eid_ok;		/* ev.event_id is valid */
 };
 
 struct replay {
@@ -68,6 +72,7 @@ struct replay {
 	struct job		**flying;	/* max_concurrency slots */
 	CURL			**pool;		/* idle easy handles */
 	size_t			npool;
+	struct report		*rep;		/* NULL: reports off */
 };
 
 struct replay *
@@ -114,6 +119,30 @@ job_free(struct job *j)
 	free(j);
 }
 
+void
+replay_set_report(struct replay *r, struct report *rep)
+{
+	r->rep = rep;
+}
+
+struct report *
+replay_reporter(const struct replay *r)
+{
+	return (r->rep);
+}
+
+/* The event's outcome for the reports: by its EventID when it has a
+ * valid one, else by the hub's id.  Our own gap ban is no event. */
+static void
+job_report(struct replay *r, const struct job *j,
+    enum report_outcome outcome, long code)
+{
+	if (j->own)
+		return;
+	report_result(r->rep, j->eid_ok ? j->ev.event_id : j->id, outcome,
+	    code);
+}
+
 /* The event's fate is sealed: let the cursor move over it. */
 static void
 job_finish(struct replay *r, struct job *j)
@@ -126,6 +155,25 @@ size_t
 replay_backlog(const struct replay *r)
 {
 	return (r->waiting + r->inflight);
+}
+
+/* Retries go back to the end of the list: any job may be the oldest. */
+int64_t
+replay_oldest_ms(const struct replay *r)
+{
+	const struct job *j;
+	int64_t oldest = 0;
+	size_t slot;
+
+	for (j = r->head; j != NULL; j = j->next)
+		if (oldest == 0 || j->recv_ms < oldest)
+			oldest = j->recv_ms;
+	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
+		j = r->flying[slot];
+		if (j != NULL && (oldest == 0 || j->recv_ms < oldest))
+			oldest = j->recv_ms;
+	}
+	return (oldest);
 }
 
 static void
@@ -241,6 +289,15 @@ job_build(struct replay *r, struct job *j, char *why, size_t whylen)
 }
 
 static void
+refuse(struct replay *r, struct job *j, const char *why)
+{
+	log_msg(LOG_WARN, "refused event id=%s: %s", j->id, why);
+	r->m->events_refused++;
+	job_report(r, j, REPORT_REFUSED, 0);
+	job_finish(r, j);
+}
+
+static void
 submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
     const char *json, size_t len, const char *methods, int own)
 {
@@ -253,20 +310,29 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 		/* Better a loud refusal than a silent stall of the cursor. */
 		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
 		r->m->events_refused++;
+		if (!own)
+			report_result(r->rep, id, REPORT_REFUSED, 0);
 		cursor_done(cur, seq);
 		return;
 	}
 	j->cur = cur;
 	j->seq = seq;
 	j->own = own;
-	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0 ||
-	    hb_event_validate(&j->ev, methods, why, sizeof why) != 0 ||
-	    job_build(r, j, why, sizeof why) != 0) {
-		log_msg(LOG_WARN, "refused event id=%s: %s", id, why);
-		r->m->events_refused++;
-		job_finish(r, j);
+	j->recv_ms = clock_ms();
+	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0) {
+		memset(&j->ev, 0, sizeof j->ev);
+		refuse(r, j, why);
 		return;
 	}
+	if (hb_event_validate(&j->ev, methods, why, sizeof why) != 0 ||
+	    job_build(r, j, why, sizeof why) != 0) {
+		/* Its EventID names it in the report if that is valid. */
+		j->eid_ok = j->ev.event_id != NULL &&
+		    hb_event_id_valid(j->ev.event_id);
+		refuse(r, j, why);
+		return;
+	}
+	j->eid_ok = j->ev.event_id != NULL;
 	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
 	    j->target);
 	j->backoff_ms = RETRY_FIRST_MS;
@@ -414,8 +480,10 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		return (0);
 	if (j->easy != easy)
 		return (0);
-	if (res == CURLE_OK)
+	if (res == CURLE_OK) {
 		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		j->last_status = status;
+	}
 	unfly(r, j);
 	now = clock_ms();
 	/* Nothing else to send: give the pooled handles back (easy is
@@ -430,6 +498,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    "attempts=%u", j->id, j->ev.method,
 		    j->target, status,
 		    j->attempts);
+		job_report(r, j, REPORT_APPLIED, status);
 		job_finish(r, j);
 		return (1);
 	}
@@ -442,6 +511,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		log_msg(LOG_ERROR, "failed event id=%s: %s %s: %s (not "
 		    "retried)", j->id, j->ev.method,
 		    j->target, why);
+		job_report(r, j, REPORT_FAILED, status);
 		job_finish(r, j);
 		return (1);
 	}
@@ -451,6 +521,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    "attempts in %lldms", j->id, j->ev.method,
 		    j->target, why, j->attempts,
 		    (long long)(now - j->first_ms));
+		job_report(r, j, REPORT_DROPPED, j->last_status);
 		job_finish(r, j);
 		return (1);
 	}

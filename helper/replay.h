@@ -18,6 +18,7 @@ struct settings;
 struct metrics;
 struct cursor;
 struct replay;
+struct report;
 
 struct replay *replay_new(CURLM *multi, const struct settings *cfg,
     struct metrics *m);
@@ -38,6 +39,12 @@ int64_t replay_tick(struct replay *r, int64_t now);
 int replay_finished(struct replay *r, CURL *easy, CURLcode res);
 /* Events accepted and not finished (queued, waiting, in flight). */
 size_t replay_backlog(const struct replay *r);
+/* When the oldest unfinished event was received (clock_ms()), 0 when
+ * none is. */
+int64_t replay_oldest_ms(const struct replay *r);
+/* Tell rep (NULL: reports off) each event's outcome. */
+void replay_set_report(struct replay *r, struct report *rep);
+struct report *replay_reporter(const struct replay *r);
 /* Give up on every unfinished event (shutdown deadline): they stay
  * ahead of the cursor, so the next run replays them. */
 void replay_abandon(struct replay *r);

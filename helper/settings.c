@@ -388,8 +388,12 @@ unused_list(const char * const *val, int agent, int server)
 
 		if (val[i] == NULL || *val[i] == '\0')
 			continue;
-		/* The server block of tbl/settings.h. */
-		if (!server && i > S_SERVER_ADDR && i <= S_HUB_TIMEOUT)
+		/* The server block of tbl/settings.h; HUB_TIMEOUT bounds
+		 * the reports' publishes too. */
+		if (!server && i > S_SERVER_ADDR && i <= S_HUB_TIMEOUT &&
+		    !(i == S_HUB_TIMEOUT && agent &&
+		    val[S_REPORT_HUB_ENDPOINT] != NULL &&
+		    *val[S_REPORT_HUB_ENDPOINT] != '\0'))
 			skip = 1;
 		for (a = agent_only; !agent && *a >= 0; a++)
 			if (*a == i)
@@ -472,12 +476,6 @@ get_server(struct settings *cfg, const char * const *val, char *err,
 	    S_SERVER_WRITE_TIMEOUT, 0, &cfg->server_write_timeout_ms, err,
 	    errlen)) != 0)
 		return (r);
-	if ((r = get_duration(VAL(S_HUB_TIMEOUT), S_HUB_TIMEOUT, 0,
-	    &cfg->hub_timeout_ms, err, errlen)) != 0)
-		return (r);
-	if (cfg->hub_timeout_ms == 0)
-		FAIL(S_HUB_TIMEOUT, "0s (no limit) is not allowed: a publish "
-		    "holds its client until the hub answers, so it must end");
 	cfg->server_tls_cert = dup_or_null(val[S_SERVER_TLS_CERT_FILE]);
 	cfg->server_tls_key = dup_or_null(val[S_SERVER_TLS_KEY_FILE]);
 	if ((cfg->server_tls_cert == NULL) != (cfg->server_tls_key == NULL))
@@ -745,6 +743,15 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	if (cfg->server_addr != NULL &&
 	    (r = get_server(cfg, val, err, errlen)) != 0)
 		return (r);
+	/* The server mode's publishes and the reports. */
+	if ((r = get_duration(val[S_HUB_TIMEOUT] != NULL &&
+	    *val[S_HUB_TIMEOUT] != '\0' ? val[S_HUB_TIMEOUT] :
+	    settings[S_HUB_TIMEOUT].def, S_HUB_TIMEOUT, 0,
+	    &cfg->hub_timeout_ms, err, errlen)) != 0)
+		return (r);
+	if (cfg->hub_timeout_ms == 0)
+		FAIL(S_HUB_TIMEOUT, "0s (no limit) is not allowed: a publish "
+		    "holds its client until the hub answers, so it must end");
 	cfg->unused = unused_list(val, cfg->agent_endpoint != NULL,
 	    cfg->server_addr != NULL);
 

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
+#include "report.h"
 #include "settings.h"
 #include "sse.h"
 #include "stream.h"
@@ -287,6 +288,8 @@ on_oversize(void *priv, const char *id)
 	    s->cfg->hub_max_event_size);
 	if (rid != NULL && dedup_seen(&s->dedup, rid) == 1)
 		return;
+	/* Its EventID went with its data: the hub's id names it. */
+	report_result(replay_reporter(s->r), rid, REPORT_REFUSED, 0);
 	seq = event_accept(s, rid);
 	if (seq != UINT64_MAX)
 		cursor_done(s->cur, seq);

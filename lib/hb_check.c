@@ -104,8 +104,8 @@ host_valid(const char *h)
 }
 
 /* A helper keeps EventIDs in its dedup window: short and plain. */
-static int
-event_id_valid(const char *id)
+int
+hb_event_id_valid(const char *id)
 {
 	size_t n;
 
@@ -142,7 +142,7 @@ hb_event_check(const struct hb_event *ev, char *err, size_t errlen)
 		ERR("query contains a space or a control character");
 		return (-1);
 	}
-	if (ev->event_id != NULL && !event_id_valid(ev->event_id)) {
+	if (ev->event_id != NULL && !hb_event_id_valid(ev->event_id)) {
 		ERR("EventID is empty, longer than %d bytes, or not visible "
 		    "ASCII", HB_EVENT_ID_MAX);
 		return (-1);

@@ -35,6 +35,9 @@ int hb_header_travels(const char *name, size_t len);
  * and values without CR/LF/NUL.  0, or -1 with a reason in err.
  */
 int hb_event_check(const struct hb_event *ev, char *err, size_t errlen);
+/* The EventID part of hb_event_check(): 1 to HB_EVENT_ID_MAX visible
+ * ASCII bytes. */
+int hb_event_id_valid(const char *id);
 /* hb_event_check() and the method in the comma separated allow-list
  * (case-sensitive, as HTTP methods are): what a helper replays. */
 int hb_event_validate(const struct hb_event *ev, const char *allowed_methods,

@@ -66,3 +66,9 @@ HB_COUNTER(server_failed,
     "Requests the hub did not accept within HUB_TIMEOUT (answered 503).",
     NULL)
 HB_GAUGE(int, server_publishing, "Publishes waiting for the hub's answer.")
+HB_COUNTER(reports_published, "Reports the report hub took.", NULL)
+HB_COUNTER(reports_failed,
+    "Reports the report hub did not take (unreachable, an answer other "
+    "than 2xx, HUB_TIMEOUT); their results go with the next one.", NULL)
+HB_COUNTER(report_results_dropped,
+    "Results never reported: more than 100000 were waiting.", NULL)

@@ -10,6 +10,7 @@ the next one.  An event counts as accepted when at least one hub took it.
 
     multipub.py HUB_URL[,HUB_URL...] HMAC_KEY COUNT PREFIX ACCEPTED_FILE
         [--rate N]   at most N events a second per hub (0: no limit)
+        [--ids FILE] the EventIDs of the accepted events, one a line
 
 Prints "sent=N accepted=A hub<i>=K ..." (K: events that hub took).
 """
@@ -32,6 +33,7 @@ ap.add_argument("prefix")
 ap.add_argument("accepted")
 ap.add_argument("--rate", type=float, default=0)
 ap.add_argument("--topic", default="http-broadcast")
+ap.add_argument("--ids")
 args = ap.parse_args()
 
 
@@ -51,10 +53,12 @@ def mint(key, topic):
 token = mint(args.key, args.topic)
 urls = [u for u in args.hubs.split(",") if u]
 events = []
+eids = []
 for i in range(args.count):
+    eids.append("urn:uuid:%s" % uuid.uuid4())
     data = json.dumps({"Method": "PURGE", "Host": "www.example.com",
                        "Path": "%s%d" % (args.prefix, i),
-                       "EventID": "urn:uuid:%s" % uuid.uuid4()})
+                       "EventID": eids[-1]})
     events.append(urllib.parse.urlencode(
         {"topic": args.topic, "data": data, "private": "on"}))
 took = [[False] * args.count for _ in urls]
@@ -96,5 +100,8 @@ for t in threads:
 accepted = [i for i in range(args.count) if any(t[i] for t in took)]
 with open(args.accepted, "w") as f:
     f.write("".join("%s%d\n" % (args.prefix, i) for i in accepted))
+if args.ids:
+    with open(args.ids, "w") as f:
+        f.write("".join("%s\n" % eids[i] for i in accepted))
 print("sent=%d accepted=%d %s" % (args.count, len(accepted), " ".join(
     "hub%d=%d" % (h, sum(took[h])) for h in range(len(urls)))))
