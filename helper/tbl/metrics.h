@@ -66,3 +66,17 @@ HB_COUNTER(server_failed,
     "Requests the hub did not accept within HUB_TIMEOUT (answered 503).",
     NULL)
 HB_GAUGE(int, server_publishing, "Publishes waiting for the hub's answer.")
+HB_COUNTER(reports_received,
+    "Reports accepted from the report hub (REPORT_LISTEN=1).", NULL)
+HB_COUNTER(reports_invalid,
+    "Reports refused as malformed (bad JSON, another Version, a bad "
+    "field, too many entries, too large).", NULL)
+HB_COUNTER(reports_refused,
+    "Reports refused from a new node while 10000 nodes are live.", NULL)
+HB_GAUGE(int, fleet_nodes_live,
+    "Nodes heard within twice their idle interval (REPORT_LISTEN=1).")
+HB_GAUGE(int, fleet_nodes_lagging,
+    "Live nodes not subscribed, or with an event unfinished for 5s.")
+HB_COUNTER(fleet_results_evicted,
+    "Events whose per-node results were forgotten to stay within bounds.",
+    NULL)
