@@ -359,34 +359,87 @@ text_ok(const char *s, size_t max)
 	return (i > 0 && i <= max);
 }
 
-/* One entry of Applied (k 0) or Failed (k 1): NULL, or why it is bad. */
-static const char *
-entry_check(json_t *v, int k, char *why, size_t len)
-{
-	json_error_t je;
-	const char *id, *w = "";
-	json_int_t code, t;
-	int i;
+/* The members a report must have, with their JSON types. */
+enum { F_NODE, F_BOOT, F_SEQ, F_TIME, F_INTERVAL, F_IDLE, F_SUBSCRIBED,
+	F_BACKLOG, F_LAG, F_APPLIED, F_FAILED, F_MORE, F_TOTALS, F_N };
+static const struct member {
+	const char	*name;
+	json_type	type;		/* JSON_TRUE: a boolean */
+} report_members[F_N] = {
+	{ "Node", JSON_STRING }, { "Boot", JSON_STRING },
+	{ "Seq", JSON_INTEGER }, { "Time", JSON_INTEGER },
+	{ "Interval", JSON_INTEGER }, { "Idle", JSON_INTEGER },
+	{ "Subscribed", JSON_TRUE }, { "Backlog", JSON_INTEGER },
+	{ "LagMs", JSON_INTEGER }, { "Applied", JSON_ARRAY },
+	{ "Failed", JSON_ARRAY }, { "More", JSON_TRUE },
+	{ "Totals", JSON_OBJECT },
+}, totals_members[4] = {
+	{ "Applied", JSON_INTEGER }, { "Failed", JSON_INTEGER },
+	{ "Dropped", JSON_INTEGER }, { "Refused", JSON_INTEGER },
+}, entry_members[4] = {
+	{ "ID", JSON_STRING }, { "Code", JSON_INTEGER },
+	{ "Time", JSON_INTEGER }, { "Why", JSON_STRING },
+};
 
-	if (k == 0 ? json_unpack_ex(v, &je, 0, "{s:s, s:I, s:I}", "ID", &id,
-	    "Code", &code, "Time", &t) != 0 : json_unpack_ex(v, &je, 0,
-	    "{s:s, s:I, s:I, s:s}", "ID", &id, "Code", &code, "Time", &t,
-	    "Why", &w) != 0) {
-		snprintf(why, len, "%s", je.text);
+/* Get n members of object o into v[]: NULL, or why not (named after
+ * where, e.g. "Applied[3]."). */
+static const char *
+members(json_t *o, const struct member *m, size_t n, json_t **v,
+    const char *where, char *why, size_t len)
+{
+	static const char * const types[] = {
+		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+		[JSON_STRING] = "a string", [JSON_INTEGER] = "an integer",
+		[JSON_TRUE] = "true or false",
+	};
+	size_t i;
+	int ok;
+
+	if (!json_is_object(o)) {
+		snprintf(why, len, "%.40s is not an object", where);
 		return (why);
 	}
-	if (cursor_id_check(id) != NULL)
-		return ("ID is not an event id");
-	if (code < 0 || code > 999)
-		return ("Code is not an HTTP status or 0");
-	if (t < 0)
-		return ("Time is negative");
-	for (i = 0; k == 1 && i < WHY_N; i++)
-		if (strcmp(w, why_names[i]) == 0)
-			break;
-	if (k == 1 && i == WHY_N)
-		return ("Why is not status, dropped or refused");
+	for (i = 0; i < n; i++) {
+		v[i] = json_object_get(o, m[i].name);
+		ok = v[i] != NULL && (m[i].type == JSON_TRUE ?
+		    json_is_boolean(v[i]) : json_typeof(v[i]) == m[i].type);
+		if (ok)
+			continue;
+		snprintf(why, len, "%s%s %s%s", where, m[i].name,
+		    v[i] == NULL ? "is missing" : "is not ",
+		    v[i] == NULL ? "" : types[m[i].type]);
+		return (why);
+	}
 	return (NULL);
+}
+
+/* One entry of Applied (k 0) or Failed (k 1): NULL, or why it is bad. */
+static const char *
+entry_check(json_t *e, int k, const char *where, char *why, size_t len)
+{
+	json_t *v[4];
+	json_int_t code;
+	const char *bad;
+	int i;
+
+	bad = members(e, entry_members, k == 0 ? 3 : 4, v, where, why, len);
+	if (bad != NULL)
+		return (bad);
+	code = json_integer_value(v[1]);
+	if (cursor_id_check(json_string_value(v[0])) != NULL)
+		bad = "ID is not an event id";
+	else if (code < 0 || code > 999)
+		bad = "Code is not an HTTP status or 0";
+	else if (json_integer_value(v[2]) < 0)
+		bad = "Time is negative";
+	for (i = 0; bad == NULL && k == 1 && i < WHY_N; i++)
+		if (strcmp(json_string_value(v[3]), why_names[i]) == 0)
+			break;
+	if (bad == NULL && k == 1 && i == WHY_N)
+		bad = "Why is not status, dropped or refused";
+	if (bad != NULL)
+		snprintf(why, len, "%s%s", where, bad);
+	return (bad != NULL ? why : NULL);
 }
 
 /* Check everything before anything is kept: NULL, or why it is bad. */
@@ -396,9 +449,9 @@ report_check(struct report *r, const char *data, size_t len, char *why,
 {
 	static const char * const lists[2] = { "Applied", "Failed" };
 	json_error_t je;
-	json_t *v;
+	json_t *v[F_N], *t[4], *e;
 	const char *bad;
-	char ewhy[160];
+	char where[32];
 	size_t i, n;
 	int k;
 
@@ -408,21 +461,30 @@ report_check(struct report *r, const char *data, size_t len, char *why,
 		    je.column);
 		return (why);
 	}
-	v = json_object_get(r->root, "Version");
-	if (!json_is_integer(v) || json_integer_value(v) != 1)
+	/* For the log line, whatever else is wrong. */
+	r->node = json_string_value(json_object_get(r->root, "Node"));
+	e = json_object_get(r->root, "Version");
+	if (!json_is_integer(e) || json_integer_value(e) != 1)
 		return ("Version is not 1");
-	if (json_unpack_ex(r->root, &je, 0, "{s:s, s:s, s:I, s:I, s:I, s:I, "
-	    "s:b, s:I, s:I, s:o, s:o, s:b, s:{s:I, s:I, s:I, s:I}}",
-	    "Node", &r->node, "Boot", &r->boot, "Seq", &r->seq,
-	    "Time", &r->time, "Interval", &r->interval, "Idle", &r->idle,
-	    "Subscribed", &r->subscribed, "Backlog", &r->backlog,
-	    "LagMs", &r->lag, "Applied", &r->lists[0], "Failed", &r->lists[1],
-	    "More", &r->more, "Totals", "Applied", &r->totals[0], "Failed",
-	    &r->totals[1], "Dropped", &r->totals[2], "Refused",
-	    &r->totals[3]) != 0) {
-		snprintf(why, wlen, "%s", je.text);
-		return (why);
-	}
+	if ((bad = members(r->root, report_members, F_N, v, "", why,
+	    wlen)) != NULL ||
+	    (bad = members(v[F_TOTALS], totals_members, 4, t, "Totals.", why,
+	    wlen)) != NULL)
+		return (bad);
+	r->node = json_string_value(v[F_NODE]);
+	r->boot = json_string_value(v[F_BOOT]);
+	r->seq = json_integer_value(v[F_SEQ]);
+	r->time = json_integer_value(v[F_TIME]);
+	r->interval = json_integer_value(v[F_INTERVAL]);
+	r->idle = json_integer_value(v[F_IDLE]);
+	r->subscribed = json_is_true(v[F_SUBSCRIBED]);
+	r->backlog = json_integer_value(v[F_BACKLOG]);
+	r->lag = json_integer_value(v[F_LAG]);
+	r->more = json_is_true(v[F_MORE]);
+	r->lists[0] = v[F_APPLIED];
+	r->lists[1] = v[F_FAILED];
+	for (k = 0; k < 4; k++)
+		r->totals[k] = json_integer_value(t[k]);
 	if (!settings_node_name_valid(r->node))
 		return ("Node is not a node name (1 to 128 of A-Z a-z 0-9 "
 		    ". _ : @ -)");
@@ -436,11 +498,6 @@ report_check(struct report *r, const char *data, size_t len, char *why,
 	if (r->interval < 1 || r->idle < IDLE_MIN_MS || r->idle > IDLE_MAX_MS)
 		return ("Interval or Idle out of bounds (Idle from 100ms to "
 		    "1 day)");
-	for (k = 0; k < 2; k++)
-		if (!json_is_array(r->lists[k])) {
-			snprintf(why, wlen, "%s is not an array", lists[k]);
-			return (why);
-		}
 	n = json_array_size(r->lists[0]) + json_array_size(r->lists[1]);
 	if (n > FLEET_MAX_ENTRIES) {
 		snprintf(why, wlen, "%zu entries in Applied and Failed, more "
@@ -448,13 +505,11 @@ report_check(struct report *r, const char *data, size_t len, char *why,
 		return (why);
 	}
 	for (k = 0; k < 2; k++) {
-		json_array_foreach(r->lists[k], i, v) {
-			bad = entry_check(v, k, ewhy, sizeof ewhy);
-			if (bad != NULL) {
-				snprintf(why, wlen, "%s[%zu]: %s", lists[k], i,
-				    bad);
-				return (why);
-			}
+		json_array_foreach(r->lists[k], i, e) {
+			snprintf(where, sizeof where, "%s[%zu].", lists[k], i);
+			bad = entry_check(e, k, where, why, wlen);
+			if (bad != NULL)
+				return (bad);
 		}
 	}
 	return (NULL);
@@ -540,10 +595,13 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 	bad = report_check(&r, data, len, why, sizeof why);
 	if (bad != NULL) {
 		f->m->reports_invalid++;
+		/* The name only when it is one: a log line is no place
+		 * for what a report says otherwise. */
+		if (r.node != NULL && !settings_node_name_valid(r.node))
+			r.node = NULL;
 		log_msg(LOG_WARN, "report refused (%zu bytes%s%s): %s", len,
 		    r.node != NULL ? ", Node " : "",
-		    r.node != NULL && settings_node_name_valid(r.node) ?
-		    r.node : "", bad);
+		    r.node != NULL ? r.node : "", bad);
 		json_decref(r.root);
 		return (-1);
 	}
