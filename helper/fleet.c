@@ -896,6 +896,20 @@ on_oversize(void *priv, const char *id)
 
 static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
 
+void
+fleet_subscribed(struct fleet *f, int64_t now)
+{
+	f->ok = 1;
+	f->gen++;
+	/* Every node reports within its idle interval: until then, some
+	 * may not have been heard yet. */
+	if (f->settled_at == INT64_MAX)
+		f->settled_at = now + f->cfg->report_idle_ms + 1000;
+	log_msg(LOG_INFO, "subscribed to the reports at %s",
+	    f->cfg->report_hub.subscribe_url_shown != NULL ?
+	    f->cfg->report_hub.subscribe_url_shown : "");
+}
+
 static size_t
 on_header(char *buf, size_t size, size_t n, void *priv)
 {
@@ -911,17 +925,8 @@ on_header(char *buf, size_t size, size_t n, void *priv)
 	r = hubreply_judge(&f->reply, status, f->problem, sizeof f->problem);
 	if (r < 0)
 		return (0);	/* aborts the transfer */
-	if (r == 0) {
-		f->ok = 1;
-		f->gen++;
-		/* Every node reports within its idle interval: until then,
-		 * some may not have been heard yet. */
-		if (f->settled_at == INT64_MAX)
-			f->settled_at = f->last_byte +
-			    f->cfg->report_idle_ms + 1000;
-		log_msg(LOG_INFO, "subscribed to the reports at %s",
-		    f->cfg->report_hub.subscribe_url_shown);
-	}
+	if (r == 0)
+		fleet_subscribed(f, f->last_byte);
 	return (len);
 }
 

@@ -43,6 +43,10 @@ int fleet_finished(struct fleet *f, CURL *easy, CURLcode res);
 /* Stop for good (shutdown). */
 void fleet_stop(struct fleet *f);
 
+/* The report hub accepted the subscription (the SSE code calls it when
+ * the headers come; so do the unit tests): answers may be given, and the
+ * listener is Settled REPORT_IDLE_INTERVAL + 1 s after the first time. */
+void fleet_subscribed(struct fleet *f, int64_t now);
 /* A report, as the data of an update (the SSE code calls it; so do the
  * unit tests).  0 when accepted, -1 when refused (logged, counted). */
 int fleet_report(struct fleet *f, const char *data, size_t len, int64_t now);
