@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 
 #include <jansson.h>
 
@@ -114,10 +115,14 @@ struct fleet {
 	int64_t			settled_at;
 };
 
+/* FNV-1a from a seed of this run: names and ids come from the reports,
+ * and a chain made long on purpose would slow every lookup. */
+static uint32_t hash_seed;
+
 static uint32_t
 hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u ^ hash_seed;
 
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
@@ -1188,6 +1193,9 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 		free(f);
 		return (NULL);
 	}
+	if (hash_seed == 0 && getrandom(&hash_seed, sizeof hash_seed, 0) !=
+	    (ssize_t)sizeof hash_seed)
+		hash_seed = (uint32_t)time(NULL) ^ (uint32_t)clock_ms();
 	f->multi = multi;
 	f->cfg = cfg;
 	f->m = m;
