@@ -33,14 +33,12 @@
 #include "hubreply.h"
 #include "log.h"
 #include "metrics.h"
+#include "reportmsg.h"
 #include "settings.h"
 #include "sse.h"
 
 #define NODE_BUCKETS		16384	/* powers of two */
 #define EVENT_BUCKETS		32768
-#define BOOT_MAX		128
-#define IDLE_MIN_MS		100	/* REPORT_IDLE_INTERVAL's bounds... */
-#define IDLE_MAX_MS		86400000	/* ...and a sane ceiling */
 #define REPORT_MAX_BYTES	(1024 * 1024)
 #define CONNECT_TIMEOUT_MS	10000L
 #define RETRY_DEFAULT_MS	1000
@@ -48,13 +46,10 @@
  * and lagging gauges are counted again at most this often. */
 #define SCAN_EVERY_MS		250
 
-enum why { WHY_STATUS, WHY_DROPPED, WHY_REFUSED, WHY_N };
-static const char * const why_names[WHY_N] = { "status", "dropped",
-	"refused" };
 
 struct node {
 	char		name[129];
-	char		boot[BOOT_MAX + 1];
+	char		boot[REPORT_BOOT_MAX + 1];
 	uint32_t	idx;		/* its slot */
 	uint32_t	inc;		/* incarnation of this slot */
 	int		live;		/* as last counted (the logs) */
@@ -344,185 +339,9 @@ outcome_add(struct fleet *f, const char *id, const struct outcome *o)
  * Reports
  */
 
-struct report {
-	json_t		*root;
-	const char	*node, *boot;
-	json_int_t	seq, time, interval, idle, backlog, lag;
-	json_int_t	totals[4];
-	int		subscribed, more;
-	json_t		*lists[2];	/* Applied, Failed */
-};
-
-static int
-text_ok(const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return (0);
-	return (i > 0 && i <= max);
-}
-
-/* The members a report must have, with their JSON types. */
-enum { F_NODE, F_BOOT, F_SEQ, F_TIME, F_INTERVAL, F_IDLE, F_SUBSCRIBED,
-	F_BACKLOG, F_LAG, F_APPLIED, F_FAILED, F_MORE, F_TOTALS, F_N };
-static const struct member {
-	const char	*name;
-	json_type	type;		/* JSON_TRUE: a boolean */
-} report_members[F_N] = {
-	{ "Node", JSON_STRING }, { "Boot", JSON_STRING },
-	{ "Seq", JSON_INTEGER }, { "Time", JSON_INTEGER },
-	{ "Interval", JSON_INTEGER }, { "Idle", JSON_INTEGER },
-	{ "Subscribed", JSON_TRUE }, { "Backlog", JSON_INTEGER },
-	{ "LagMs", JSON_INTEGER }, { "Applied", JSON_ARRAY },
-	{ "Failed", JSON_ARRAY }, { "More", JSON_TRUE },
-	{ "Totals", JSON_OBJECT },
-}, totals_members[4] = {
-	{ "Applied", JSON_INTEGER }, { "Failed", JSON_INTEGER },
-	{ "Dropped", JSON_INTEGER }, { "Refused", JSON_INTEGER },
-}, entry_members[4] = {
-	{ "ID", JSON_STRING }, { "Code", JSON_INTEGER },
-	{ "Time", JSON_INTEGER }, { "Why", JSON_STRING },
-};
-
-/* Get n members of object o into v[]: NULL, or why not (named after
- * where, e.g. "Applied[3]."). */
-static const char *
-members(json_t *o, const struct member *m, size_t n, json_t **v,
-    const char *where, char *why, size_t len)
-{
-	static const char * const types[] = {
-		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
-		[JSON_STRING] = "a string", [JSON_INTEGER] = "an integer",
-		[JSON_TRUE] = "true or false",
-	};
-	size_t i;
-	int ok;
-
-	if (!json_is_object(o)) {
-		snprintf(why, len, "%.40s is not an object", where);
-		return (why);
-	}
-	for (i = 0; i < n; i++) {
-		v[i] = json_object_get(o, m[i].name);
-		ok = v[i] != NULL && (m[i].type == JSON_TRUE ?
-		    json_is_boolean(v[i]) : json_typeof(v[i]) == m[i].type);
-		if (ok)
-			continue;
-		snprintf(why, len, "%s%s %s%s", where, m[i].name,
-		    v[i] == NULL ? "is missing" : "is not ",
-		    v[i] == NULL ? "" : types[m[i].type]);
-		return (why);
-	}
-	return (NULL);
-}
-
-/* One entry of Applied (k 0) or Failed (k 1): NULL, or why it is bad. */
-static const char *
-entry_check(json_t *e, int k, const char *where, char *why, size_t len)
-{
-	json_t *v[4];
-	json_int_t code;
-	const char *bad;
-	int i;
-
-	bad = members(e, entry_members, k == 0 ? 3 : 4, v, where, why, len);
-	if (bad != NULL)
-		return (bad);
-	code = json_integer_value(v[1]);
-	if (cursor_id_check(json_string_value(v[0])) != NULL)
-		bad = "ID is not an event id";
-	else if (code < 0 || code > 999)
-		bad = "Code is not an HTTP status or 0";
-	else if (json_integer_value(v[2]) < 0)
-		bad = "Time is negative";
-	for (i = 0; bad == NULL && k == 1 && i < WHY_N; i++)
-		if (strcmp(json_string_value(v[3]), why_names[i]) == 0)
-			break;
-	if (bad == NULL && k == 1 && i == WHY_N)
-		bad = "Why is not status, dropped or refused";
-	if (bad != NULL)
-		snprintf(why, len, "%s%s", where, bad);
-	return (bad != NULL ? why : NULL);
-}
-
-/* Check everything before anything is kept: NULL, or why it is bad. */
-static const char *
-report_check(struct report *r, const char *data, size_t len, char *why,
-    size_t wlen)
-{
-	static const char * const lists[2] = { "Applied", "Failed" };
-	json_error_t je;
-	json_t *v[F_N], *t[4], *e;
-	const char *bad;
-	char where[32];
-	size_t i, n;
-	int k;
-
-	r->root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-	if (r->root == NULL) {
-		snprintf(why, wlen, "not JSON: %s (column %d)", je.text,
-		    je.column);
-		return (why);
-	}
-	/* For the log line, whatever else is wrong. */
-	r->node = json_string_value(json_object_get(r->root, "Node"));
-	e = json_object_get(r->root, "Version");
-	if (!json_is_integer(e) || json_integer_value(e) != 1)
-		return ("Version is not 1");
-	if ((bad = members(r->root, report_members, F_N, v, "", why,
-	    wlen)) != NULL ||
-	    (bad = members(v[F_TOTALS], totals_members, 4, t, "Totals.", why,
-	    wlen)) != NULL)
-		return (bad);
-	r->node = json_string_value(v[F_NODE]);
-	r->boot = json_string_value(v[F_BOOT]);
-	r->seq = json_integer_value(v[F_SEQ]);
-	r->time = json_integer_value(v[F_TIME]);
-	r->interval = json_integer_value(v[F_INTERVAL]);
-	r->idle = json_integer_value(v[F_IDLE]);
-	r->subscribed = json_is_true(v[F_SUBSCRIBED]);
-	r->backlog = json_integer_value(v[F_BACKLOG]);
-	r->lag = json_integer_value(v[F_LAG]);
-	r->more = json_is_true(v[F_MORE]);
-	r->lists[0] = v[F_APPLIED];
-	r->lists[1] = v[F_FAILED];
-	for (k = 0; k < 4; k++)
-		r->totals[k] = json_integer_value(t[k]);
-	if (!settings_node_name_valid(r->node))
-		return ("Node is not a node name (1 to 128 of A-Z a-z 0-9 "
-		    ". _ : @ -)");
-	if (!text_ok(r->boot, BOOT_MAX))
-		return ("Boot is empty, longer than 128 bytes or has a "
-		    "control byte");
-	if (r->seq < 0 || r->time < 0 || r->backlog < 0 || r->lag < 0 ||
-	    r->totals[0] < 0 || r->totals[1] < 0 || r->totals[2] < 0 ||
-	    r->totals[3] < 0)
-		return ("a count or time is negative");
-	if (r->interval < 1 || r->idle < IDLE_MIN_MS || r->idle > IDLE_MAX_MS)
-		return ("Interval or Idle out of bounds (Idle from 100ms to "
-		    "1 day)");
-	n = json_array_size(r->lists[0]) + json_array_size(r->lists[1]);
-	if (n > FLEET_MAX_ENTRIES) {
-		snprintf(why, wlen, "%zu entries in Applied and Failed, more "
-		    "than %d", n, FLEET_MAX_ENTRIES);
-		return (why);
-	}
-	for (k = 0; k < 2; k++) {
-		json_array_foreach(r->lists[k], i, e) {
-			snprintf(where, sizeof where, "%s[%zu].", lists[k], i);
-			bad = entry_check(e, k, where, why, wlen);
-			if (bad != NULL)
-				return (bad);
-		}
-	}
-	return (NULL);
-}
-
 /* What a report says of its node (and logs of its comings and goings). */
 static struct node *
-report_node(struct fleet *f, const struct report *r, int64_t now)
+report_node(struct fleet *f, const struct report_msg *r, int64_t now)
 {
 	struct node *n = node_find(f, r->node);
 	int back, restarted;
@@ -554,30 +373,25 @@ report_node(struct fleet *f, const struct report *r, int64_t now)
 }
 
 static void
-report_results(struct fleet *f, const struct report *r, uint32_t node,
+report_results(struct fleet *f, const struct report_msg *r, uint32_t node,
     uint32_t inc)
 {
+	struct report_entry e;
 	struct outcome o;
-	const char *id, *w;
-	json_t *v;
 	size_t i, lost = 0;
-	int k, j;
+	int k;
 
 	for (k = 0; k < 2; k++) {
-		json_array_foreach(r->lists[k], i, v) {
+		for (i = 0; i < r->n[k]; i++) {
+			reportmsg_entry(r, k, i, &e);
 			memset(&o, 0, sizeof o);
 			o.node = node;
 			o.inc = inc;
 			o.failed = (uint8_t)k;
-			id = json_string_value(json_object_get(v, "ID"));
-			o.code = (int32_t)json_integer_value(json_object_get(v,
-			    "Code"));
-			o.time = json_integer_value(json_object_get(v, "Time"));
-			w = json_string_value(json_object_get(v, "Why"));
-			for (j = 0; k == 1 && j < WHY_N; j++)
-				if (strcmp(w, why_names[j]) == 0)
-					o.why = (uint8_t)j;
-			if (outcome_add(f, id, &o) != 0)
+			o.code = (int32_t)e.code;
+			o.time = e.time;
+			o.why = (uint8_t)e.why;
+			if (outcome_add(f, e.id, &o) != 0)
 				lost++;
 		}
 	}
@@ -591,23 +405,16 @@ report_results(struct fleet *f, const struct report *r, uint32_t node,
 int
 fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 {
-	struct report r;
+	struct report_msg r;
 	struct node *n;
-	const char *bad;
 	char why[256];
 
-	memset(&r, 0, sizeof r);
-	bad = report_check(&r, data, len, why, sizeof why);
-	if (bad != NULL) {
+	if (reportmsg_parse(&r, data, len, why, sizeof why) != 0) {
 		f->m->reports_invalid++;
-		/* The name only when it is one: a log line is no place
-		 * for what a report says otherwise. */
-		if (r.node != NULL && !settings_node_name_valid(r.node))
-			r.node = NULL;
 		log_msg(LOG_WARN, "report refused (%zu bytes%s%s): %s", len,
 		    r.node != NULL ? ", Node " : "",
-		    r.node != NULL ? r.node : "", bad);
-		json_decref(r.root);
+		    r.node != NULL ? r.node : "", why);
+		reportmsg_free(&r);
 		return (-1);
 	}
 	n = report_node(f, &r, now);
@@ -616,16 +423,15 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 		log_msg(LOG_WARN, "report of node %s refused: %d nodes are "
 		    "live already (or out of memory)", r.node,
 		    FLEET_MAX_NODES);
-		json_decref(r.root);
+		reportmsg_free(&r);
 		return (-1);
 	}
 	report_results(f, &r, n->idx, n->inc);
 	f->m->reports_received++;
 	f->gen++;
 	log_msg(LOG_DEBUG, "report of node %s: seq %lld, %zu applied, %zu "
-	    "failed", n->name, (long long)r.seq,
-	    json_array_size(r.lists[0]), json_array_size(r.lists[1]));
-	json_decref(r.root);
+	    "failed", n->name, (long long)r.seq, r.n[0], r.n[1]);
+	reportmsg_free(&r);
 	return (0);
 }
 
@@ -742,7 +548,7 @@ fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
 			x = json_pack("{s:s, s:s, s:i, s:I, s:s}", "Node",
 			    n->name, "Status", "failed", "Code", (int)o->code,
 			    "Time", (json_int_t)o->time, "Why",
-			    why_names[o->why]);
+			    reportmsg_why[o->why]);
 		else
 			x = json_pack("{s:s, s:s, s:i, s:I}", "Node", n->name,
 			    "Status", "applied", "Code", (int)o->code, "Time",

@@ -1,8 +1,8 @@
 /*
  * fleet: the listening side of the reports (REPORT_LISTEN=1,
  * docs/reports.md).  It subscribes to the report topic on the report hub
- * (one SSE transfer on the shared multi handle), checks each report
- * strictly, and keeps what they say: the membership (each node's last
+ * (one SSE transfer on the shared multi handle), has each report checked
+ * (reportmsg.c), and keeps what they say: the membership (each node's last
  * report, live while heard within twice its idle interval) and, per event
  * id, each node's outcome.  Bounded: FLEET_MAX_NODES nodes,
  * FLEET_MAX_EVENTS event ids and FLEET_MAX_OUTCOMES outcomes in all, the
@@ -24,7 +24,6 @@
 #define FLEET_MAX_NODES		10000
 #define FLEET_MAX_EVENTS	20000
 #define FLEET_MAX_OUTCOMES	2000000
-#define FLEET_MAX_ENTRIES	1000	/* Applied + Failed, a report */
 #define FLEET_LAGGING_MS	5000
 
 struct settings;
