@@ -1007,6 +1007,11 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 	f->m = m;
 	f->retry_ms = RETRY_DEFAULT_MS;
 	f->settled_at = INT64_MAX;
+	if (cfg->report_token == NULL && cfg->hub_jwt_key == NULL)
+		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN or "
+		    "HUB_JWT_KEY: subscribing to the reports anonymously, but "
+		    "reports are private updates: this listener will hear "
+		    "none");
 	f->next_gone = INT64_MAX;
 	return (f);
 }
