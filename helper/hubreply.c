@@ -92,3 +92,24 @@ hubreply_gap(const struct hubreply *h, const char *sent_id)
 	return (sent_id != NULL && h->last_id != NULL &&
 	    strcmp(sent_id, h->last_id) != 0);
 }
+
+/* Reconnection delays are at least this (unless the maximum is lower),
+ * whatever retry: the hub sends: no storm of reconnections. */
+#define RECONNECT_FLOOR_MS	500
+#define MAX_FAILURES_SHIFT	16
+
+int64_t
+hubreply_backoff_ms(long retry_ms, unsigned failures, int64_t max)
+{
+	int64_t d = retry_ms;
+	unsigned f = failures < MAX_FAILURES_SHIFT ? failures :
+	    MAX_FAILURES_SHIFT;
+
+	/* Delays fall in [d/2, d]: the floor applies to d/2. */
+	if (d < 2 * RECONNECT_FLOOR_MS)
+		d = 2 * RECONNECT_FLOOR_MS;
+	d <<= f;
+	if (d > max)
+		d = max;
+	return (d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0));
+}

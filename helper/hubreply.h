@@ -10,6 +10,7 @@
 #define HB_HUBREPLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct hubreply {
 	char	*ctype;		/* Content-Type, or NULL */
@@ -30,5 +31,11 @@ int hubreply_judge(const struct hubreply *h, long status, char *problem,
  * Last-Event-ID: events may have been missed. */
 int hubreply_gap(const struct hubreply *h, const char *sent_id);
 void hubreply_clear(struct hubreply *h);
+
+/* The delay before a new connection to a hub after failures bad ones in a
+ * row: retry_ms (the hub's retry:, at least 1 s) doubled per failure, at
+ * most max, with jitter in [d/2, d] so that a fleet that lost its hub does
+ * not come back at once. */
+int64_t hubreply_backoff_ms(long retry_ms, unsigned failures, int64_t max);
 
 #endif /* HB_HUBREPLY_H */

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "dedup.h"
+#include "fleet.h"
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
@@ -34,6 +35,7 @@
 #include "settings.h"
 #include "status.h"
 #include "stream.h"
+#include "watch.h"
 
 /* How often the cursor is written at most while it moves; how soon a
  * failed write is tried again. */
@@ -56,6 +58,7 @@ struct daemon_state {
 	struct streams		streams;	/* one per hub */
 	struct dedup		events;		/* EventIDs, several hubs */
 	struct status		*status;
+	struct fleet		*fleet;		/* NULL: REPORT_LISTEN=0 */
 	struct server		*server;	/* NULL: no server mode */
 	int			sigfd;
 	int			lockfd;
@@ -395,6 +398,14 @@ setup(struct daemon_state *d, int argc, char **argv)
 			d->streams.n = i + 1;
 		}
 	}
+	if (d->cfg.report_listen) {
+		d->fleet = fleet_new(d->multi, &d->cfg, &d->m);
+		if (d->fleet == NULL) {
+			fprintf(stderr, "http-broadcast: out of memory\n");
+			return (1);
+		}
+		status_fleet(d->status, d->fleet);
+	}
 	if (d->cfg.server_addr != NULL) {
 		d->server = server_start(d->multi, &d->cfg, &d->m, err,
 		    sizeof err);
@@ -449,6 +460,8 @@ run(struct daemon_state *d)
 				continue;
 			if (!streams_finished(d, msg->easy_handle,
 			    msg->data.result) &&
+			    !fleet_finished(d->fleet, msg->easy_handle,
+			    msg->data.result) &&
 			    !server_finished(d->server, msg->easy_handle,
 			    msg->data.result) &&
 			    !report_finished(d->report, msg->easy_handle,
@@ -497,6 +510,13 @@ run(struct daemon_state *d)
 		t = report_tick(d->report, now);
 		if (t < timeout)
 			timeout = t;
+		/* The fleet first: the waiting requests see its changes. */
+		t = fleet_tick(d->fleet, now);
+		if (t < timeout)
+			timeout = t;
+		t = status_tick(d->status, now);
+		if (t < timeout)
+			timeout = t;
 		if (cursors_moved(d)) {
 			/* Batched: one write for many events. */
 			if (now >= d->next_save_ms)
@@ -526,6 +546,7 @@ run(struct daemon_state *d)
 				stream_stop(d->streams.v[i]);
 			server_stop_accepting(d->server);
 			report_stop(d->report);
+			fleet_stop(d->fleet);
 			deadline = clock_ms() + d->cfg.shutdown_timeout_ms;
 		}
 	}
@@ -547,6 +568,9 @@ main(int argc, char **argv)
 	size_t i;
 	int r;
 
+	/* A command of its own, not the daemon. */
+	if (argc > 1 && strcmp(argv[1], "watch") == 0)
+		return (watch_main(argc - 1, argv + 1));
 	memset(&d, 0, sizeof d);
 	d.sigfd = -1;
 	d.lockfd = -1;
@@ -555,7 +579,8 @@ main(int argc, char **argv)
 		log_startup(&d);
 		if (d.status != NULL)
 			log_msg(LOG_INFO, "status listener on port %u "
-			    "(/healthz, /metrics)", status_port(d.status));
+			    "(/healthz, /metrics%s)", status_port(d.status),
+			    d.fleet != NULL ? ", /events, /fleet" : "");
 		if (d.cfg.agent_endpoint == NULL)
 			log_msg(LOG_INFO, "server mode only: nothing is "
 			    "replayed here (AGENT_ENDPOINT is not set)");
@@ -567,6 +592,10 @@ main(int argc, char **argv)
 		free(cursors);
 	}
 	server_free(d.server);
+	/* The listener first (it answers its waiting requests, and may
+	 * ask the fleet), the fleet before the multi handle goes. */
+	status_stop(d.status);
+	fleet_free(d.fleet);
 	for (i = 0; i < d.streams.n; i++)
 		stream_free(d.streams.v[i]);
 	free(d.streams.v);
@@ -578,7 +607,6 @@ main(int argc, char **argv)
 		curl_multi_cleanup(d.multi);
 		curl_global_cleanup();
 	}
-	status_stop(d.status);
 	for (i = 0; d.cur != NULL && i < d.cfg.nhubs; i++)
 		cursor_fini(&d.cur[i]);
 	free(d.cur);

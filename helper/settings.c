@@ -511,8 +511,8 @@ static const char * const tls_names[4] = {
 };
 
 /* A node name goes into JSON, /metrics labels and log lines as it is. */
-static int
-node_name_valid(const char *v)
+int
+settings_node_name_valid(const char *v)
 {
 	size_t i;
 
@@ -547,7 +547,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 	}
 	if (cfg->node_name == NULL)
 		FAIL(S_NODE_NAME, "out of memory");
-	if (!node_name_valid(cfg->node_name))
+	if (!settings_node_name_valid(cfg->node_name))
 		FAIL(S_NODE_NAME, "\"%.64s\" is not a node name (1 to 128 of "
 		    "A-Z a-z 0-9 . _ : @ -)", cfg->node_name);
 	if ((r = get_duration(val[S_REPORT_INTERVAL] != NULL ?

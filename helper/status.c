@@ -1,5 +1,11 @@
 /*
- * status: /healthz and /metrics.  See status.h.
+ * status: /healthz, /metrics, and with REPORT_LISTEN=1 /events/<id> and
+ * /fleet.  See status.h.
+ *
+ * A request for /events/<id> with a wait that cannot be answered yet is
+ * suspended (libmicrohttpd's suspend/resume): the loop goes on, and the
+ * waiting requests are looked at again only when the fleet changed (its
+ * generation) or when the nearest of their deadlines passed.
  */
 
 #include "config.h"
@@ -12,8 +18,31 @@
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "clock.h"
+#include "cursor.h"
+#include "fleet.h"
+#include "log.h"
 #include "metrics.h"
+#include "settings.h"
 #include "status.h"
+
+/* Requests waiting at once for /events/<id>; more are answered 503. */
+#define MAX_WAITERS		256
+#define MAX_CONNECTIONS		16
+#define WAIT_MAX_MS		300000
+#define METRICS_BUF		65536
+#define JSON_TYPE		"application/json"
+
+/* A request for /events/<id> that waits; its answer once decided. */
+struct waiter {
+	struct MHD_Connection	*conn;
+	char			*id;
+	int64_t			deadline;
+	int			done;
+	unsigned		code;
+	char			*body;
+	struct waiter		*prev, *next;	/* while suspended */
+};
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -25,6 +54,11 @@ struct status {
 	struct MHD_Daemon	*d;
 	const struct metrics	*m;
 	int			agent;	/* the agent role runs */
+	struct fleet		*fleet;	/* NULL: REPORT_LISTEN=0 */
+	struct waiter		*waiters;
+	unsigned		nwaiters;
+	uint64_t		gen_seen;
+	int64_t			next_check;
 };
 
 /*
@@ -57,22 +91,178 @@ health_hubs(const struct metrics *m, char *buf, size_t len, unsigned *code)
 }
 
 static MHD_RESULT
+reply(struct MHD_Connection *conn, unsigned code, const char *ctype,
+    const char *body)
+{
+	struct MHD_Response *resp;
+	MHD_RESULT ret;
+
+	if (body == NULL) {
+		body = "out of memory\n";
+		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		ctype = "text/plain; charset=utf-8";
+	}
+	resp = MHD_create_response_from_buffer(strlen(body),
+	    (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return (MHD_NO);
+	(void)MHD_add_response_header(resp, "Content-Type", ctype);
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return (ret);
+}
+
+/* A JSON answer made here (errors): {"Status": ..., "Why": ...}. */
+static MHD_RESULT
+reply_why(struct MHD_Connection *conn, unsigned code, const char *status,
+    const char *why)
+{
+	char body[512];
+	const char *q;
+	size_t o;
+
+	/* The reasons are ours: only a quote would need escaping. */
+	o = (size_t)snprintf(body, sizeof body, "{\"Status\":\"%s\",\"Why\":\"",
+	    status);
+	for (q = why; *q != '\0' && o + 8 < sizeof body; q++)
+		body[o++] = *q == '"' ? '\'' : *q;
+	snprintf(body + o, sizeof body - o, "\"}");
+	return (reply(conn, code, JSON_TYPE, body));
+}
+
+/* The Prometheus text, in a buffer as large as it needs (per-node series
+ * of a large fleet do not fit a fixed one).  malloc'ed, or NULL. */
+static char *
+metrics_body(const struct status *st)
+{
+	size_t cap = METRICS_BUF, used;
+	char *buf = NULL, *nb;
+	int n, k;
+
+	for (;;) {
+		nb = realloc(buf, cap);
+		if (nb == NULL) {
+			free(buf);
+			return (NULL);
+		}
+		buf = nb;
+		n = metrics_text(st->m, buf, cap);
+		if (n < 0)
+			break;
+		used = (size_t)n;
+		k = 0;
+		if (used < cap && st->fleet != NULL)
+			k = fleet_metrics_text(st->fleet, clock_ms(),
+			    buf + used, cap - used);
+		if (k < 0)
+			break;
+		used += (size_t)k;
+		if (used < cap)
+			return (buf);
+		cap = used + 1;
+	}
+	free(buf);
+	return (NULL);
+}
+
+static MHD_RESULT
+answer_fleet(struct status *st, struct MHD_Connection *conn)
+{
+	MHD_RESULT r;
+	char *body;
+
+	if (st->fleet == NULL)
+		return (reply_why(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "unavailable", "this node does not listen to the reports "
+		    "(REPORT_LISTEN=0)"));
+	body = fleet_json(st->fleet, clock_ms());
+	r = reply(conn, MHD_HTTP_OK, JSON_TYPE, body);
+	free(body);
+	return (r);
+}
+
+static MHD_RESULT
+answer_now(struct status *st, struct MHD_Connection *conn, const char *id)
+{
+	MHD_RESULT r;
+	unsigned code;
+	char *body;
+
+	code = fleet_event(st->fleet, id, clock_ms(), &body);
+	r = reply(conn, code, JSON_TYPE, body);
+	free(body);
+	return (r);
+}
+
+/* GET /events/<id>?wait=<duration> */
+static MHD_RESULT
+answer_event(struct status *st, struct MHD_Connection *conn, const char *id,
+    void **con_cls)
+{
+	struct waiter *w;
+	const char *v;
+	int64_t wait = 0;
+	unsigned code;
+
+	if (st->fleet == NULL)
+		return (reply_why(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "unavailable", "this node does not listen to the reports "
+		    "(REPORT_LISTEN=0)"));
+	if (cursor_id_check(id) != NULL)
+		return (reply_why(conn, MHD_HTTP_BAD_REQUEST, "bad request",
+		    "not an event id"));
+	v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "wait");
+	if (v != NULL && (settings_parse_duration(v, &wait) != 0 ||
+	    wait > WAIT_MAX_MS))
+		return (reply_why(conn, MHD_HTTP_BAD_REQUEST, "bad request",
+		    "wait is not a duration of at most 5m (e.g. 5s, 500ms)"));
+	code = fleet_event(st->fleet, id, clock_ms(), NULL);
+	if (wait == 0 || code == MHD_HTTP_OK || code == MHD_HTTP_BAD_GATEWAY)
+		return (answer_now(st, conn, id));
+	if (st->nwaiters >= MAX_WAITERS)
+		return (reply_why(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "unavailable", "too many requests waiting (256): ask "
+		    "again, or without wait"));
+	w = calloc(1, sizeof *w);
+	if (w == NULL || (w->id = strdup(id)) == NULL) {
+		free(w);
+		return (MHD_NO);
+	}
+	w->conn = conn;
+	w->deadline = clock_ms() + wait;
+	w->next = st->waiters;
+	if (w->next != NULL)
+		w->next->prev = w;
+	st->waiters = w;
+	st->nwaiters++;
+	if (w->deadline < st->next_check)
+		st->next_check = w->deadline;
+	*con_cls = w;
+	log_msg(LOG_DEBUG, "/events/%s waits up to %lldms", id,
+	    (long long)wait);
+	MHD_suspend_connection(conn);
+	return (MHD_YES);
+}
+
+static MHD_RESULT
 answer(void *priv, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
 	struct status *st = priv;
-	struct MHD_Response *resp;
-	char buf[65536];
+	struct waiter *w = *con_cls;
+	char buf[4096], *mbody;
 	const char *body, *ctype = "text/plain; charset=utf-8";
 	unsigned code = MHD_HTTP_OK;
 	MHD_RESULT ret;
-	int n;
 
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
-	(void)con_cls;
+	if (w != NULL) {
+		/* Resumed: its answer is decided. */
+		return (reply(conn, w->code, JSON_TYPE, w->body));
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		body = "method not allowed\n";
 		code = MHD_HTTP_METHOD_NOT_ALLOWED;
@@ -87,21 +277,98 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 		code = st->m->connected && !st->m->stalled ? MHD_HTTP_OK :
 		    MHD_HTTP_SERVICE_UNAVAILABLE;
 	} else if (strcmp(url, "/metrics") == 0) {
-		n = metrics_text(st->m, buf, sizeof buf);
-		body = (n > 0 && (size_t)n < sizeof buf) ? buf : "";
-		ctype = "text/plain; version=0.0.4; charset=utf-8";
+		mbody = metrics_body(st);
+		ret = reply(conn, code,
+		    "text/plain; version=0.0.4; charset=utf-8", mbody);
+		free(mbody);
+		return (ret);
+	} else if (strncmp(url, "/events/", 8) == 0) {
+		return (answer_event(st, conn, url + 8, con_cls));
+	} else if (strcmp(url, "/fleet") == 0) {
+		return (answer_fleet(st, conn));
 	} else {
 		body = "not found\n";
 		code = MHD_HTTP_NOT_FOUND;
 	}
-	resp = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
-		return (MHD_NO);
-	(void)MHD_add_response_header(resp, "Content-Type", ctype);
-	ret = MHD_queue_response(conn, code, resp);
-	MHD_destroy_response(resp);
-	return (ret);
+	return (reply(conn, code, ctype, body));
+}
+
+static void
+completed(void *priv, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct waiter *w = *con_cls;
+
+	(void)priv;
+	(void)conn;
+	(void)toe;
+	/* Only answered ones end: a suspended connection is not closed. */
+	if (w == NULL || !w->done)
+		return;
+	*con_cls = NULL;
+	free(w->body);
+	free(w->id);
+	free(w);
+}
+
+/* Decide a waiter's answer and wake its connection up. */
+static void
+conclude(struct status *st, struct waiter *w, unsigned code, char *body)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		st->waiters = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	st->nwaiters--;
+	w->done = 1;
+	w->code = code;
+	w->body = body;
+	MHD_resume_connection(w->conn);
+}
+
+int64_t
+status_tick(struct status *st, int64_t now)
+{
+	struct waiter *w, *next;
+	int64_t settled, t;
+	unsigned code;
+	char *body;
+	int woke = 0;
+
+	if (st == NULL || st->waiters == NULL)
+		return (INT64_MAX);
+	if (fleet_generation(st->fleet) == st->gen_seen &&
+	    now < st->next_check)
+		return (st->next_check);
+	st->gen_seen = fleet_generation(st->fleet);
+	st->next_check = INT64_MAX;
+	settled = fleet_settled_at(st->fleet);
+	for (w = st->waiters; w != NULL; w = next) {
+		next = w->next;
+		code = fleet_event(st->fleet, w->id, now, NULL);
+		if (code == MHD_HTTP_OK || code == MHD_HTTP_BAD_GATEWAY ||
+		    now >= w->deadline) {
+			code = fleet_event(st->fleet, w->id, now, &body);
+			conclude(st, w, code, body);
+			woke = 1;
+			continue;
+		}
+		t = settled > now && settled < w->deadline ? settled :
+		    w->deadline;
+		if (t < st->next_check)
+			st->next_check = t;
+	}
+	/* A resumed connection is served by the next MHD_run(): now. */
+	return (woke ? now : st->next_check);
+}
+
+void
+status_fleet(struct status *st, struct fleet *f)
+{
+	if (st != NULL)
+		st->fleet = f;
 }
 
 struct status *
@@ -128,9 +395,14 @@ status_start(const char *addr, const struct metrics *m, int agent,
 	 * server mode the daemon may hold more descriptors than an fd_set
 	 * can name, and this listener's would be among them. */
 	flags |= MHD_USE_EPOLL;
+	/* Suspended: the requests that wait for an event's outcome. */
+	flags |= MHD_ALLOW_SUSPEND_RESUME;
+	st->next_check = INT64_MAX;
 	st->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, st,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, 16u,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(MAX_CONNECTIONS + MAX_WAITERS),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, st,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 	    MHD_OPTION_END);
 	if (st->d == NULL) {
@@ -156,6 +428,12 @@ status_stop(struct status *st)
 {
 	if (st == NULL)
 		return;
+	/* MHD must not be stopped with suspended connections. */
+	while (st->waiters != NULL)
+		conclude(st, st->waiters, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    strdup("{\"Status\":\"unavailable\",\"Why\":\"the "
+		    "daemon is stopping\"}"));
+	(void)MHD_run(st->d);
 	MHD_stop_daemon(st->d);
 	free(st);
 }

@@ -1,6 +1,7 @@
 /*
- * status: the optional HTTP listener (STATUS_ADDR) for /healthz and
- * /metrics, served by libmicrohttpd in external epoll mode: it has no
+ * status: the optional HTTP listener (STATUS_ADDR) for /healthz,
+ * /metrics, and the fleet's answers /events/<id> and /fleet
+ * (docs/reports.md), served by libmicrohttpd in external epoll mode: it has no
  * thread of its own, the main loop polls its epoll descriptor next to
  * libcurl's sockets.
  */
@@ -13,6 +14,7 @@
 
 #include <curl/curl.h>
 
+struct fleet;
 struct metrics;
 struct status;
 
@@ -28,5 +30,10 @@ unsigned status_waitfds(struct status *st, struct curl_waitfd *fds,
     unsigned max, int64_t *timeout_ms);
 /* Serve whatever is ready. */
 void status_run(struct status *st);
+/* The fleet that answers /events and /fleet (REPORT_LISTEN=1). */
+void status_fleet(struct status *st, struct fleet *f);
+/* Answer the waiting requests whose answer is decided (the fleet changed,
+ * or their wait ended).  Returns when it wants to be called again. */
+int64_t status_tick(struct status *st, int64_t now);
 
 #endif /* HB_STATUS_H */

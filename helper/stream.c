@@ -49,10 +49,6 @@
 #define DEDUP_WINDOW		4096
 #define CONNECT_TIMEOUT_MS	10000L
 #define RETRY_DEFAULT_MS	1000
-#define MAX_FAILURES_SHIFT	16
-/* Reconnection delays are at least this (unless HUB_RECONNECT_MAX is
- * lower), whatever retry: the hub sends: no storm of reconnections. */
-#define RECONNECT_FLOOR_MS	500
 /* The stall check: a connection that carried at least STALL_MIN_EVENTS
  * (or that we paused) and then had no event for STALL_GAP_FACTOR times
  * its average gap between events, within [STALL_QUIET_MIN_MS,
@@ -498,18 +494,9 @@ current_token(struct stream *s)
 static int64_t
 backoff_ms(struct stream *s)
 {
-	int64_t d = s->retry_ms, max = s->cfg->hub_reconnect_max_ms;
-	unsigned f = s->failures < MAX_FAILURES_SHIFT ? s->failures :
-	    MAX_FAILURES_SHIFT;
 
-	/* Delays fall in [d/2, d]: the floor applies to d/2. */
-	if (d < 2 * RECONNECT_FLOOR_MS)
-		d = 2 * RECONNECT_FLOOR_MS;
-	d <<= f;
-	if (d > max)
-		d = max;
-	/* Jitter: a fleet that lost its hub must not come back at once. */
-	return (d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0));
+	return (hubreply_backoff_ms(s->retry_ms, s->failures,
+	    s->cfg->hub_reconnect_max_ms));
 }
 
 static void

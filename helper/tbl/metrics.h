@@ -72,3 +72,17 @@ HB_COUNTER(reports_failed,
     "than 2xx, HUB_TIMEOUT); their results go with the next one.", NULL)
 HB_COUNTER(report_results_dropped,
     "Results never reported: more than 100000 were waiting.", NULL)
+HB_COUNTER(reports_received,
+    "Reports accepted from the report hub (REPORT_LISTEN=1).", NULL)
+HB_COUNTER(reports_invalid,
+    "Reports refused as malformed (bad JSON, another Version, a bad "
+    "field, too many entries, too large).", NULL)
+HB_COUNTER(reports_refused,
+    "Reports refused from a new node while 10000 nodes are live.", NULL)
+HB_GAUGE(int, fleet_nodes_live,
+    "Nodes heard within twice their idle interval (REPORT_LISTEN=1).")
+HB_GAUGE(int, fleet_nodes_lagging,
+    "Live nodes not subscribed, or with an event unfinished for 5s.")
+HB_COUNTER(fleet_results_evicted,
+    "Events whose per-node results were forgotten to stay within bounds.",
+    NULL)

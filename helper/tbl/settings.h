@@ -117,7 +117,8 @@ HB_SETTING(STATE_FILE, NULL,
     "cursor file (default $STATE_DIRECTORY/cursor, else "
     "/var/lib/http-broadcast/cursor, else ~/.local/state/http-broadcast/"
     "cursor; empty: memory only)")
-HB_SETTING(STATUS_ADDR, NULL, "host:port of /healthz and /metrics")
+HB_SETTING(STATUS_ADDR, NULL, "host:port of /healthz, /metrics (and /events, /fleet with "
+    "REPORT_LISTEN)")
 HB_SETTING(SHUTDOWN_TIMEOUT, "10s", "on SIGTERM, time left to finish replays")
 HB_SETTING(LOG_FORMAT, "text", "text, json or fluentd")
 HB_SETTING(LOG_LEVEL, "info", "trace, debug, info, warn, error or fatal")

@@ -1,0 +1,53 @@
+/*
+ * Fuzz target: a report as a listener receives it (helper/reportmsg.c).
+ * Whatever the bytes, the check accepts or refuses with a reason, and
+ * what it accepts holds what the listener relies on: a valid node name,
+ * at most REPORT_MAX_ENTRIES entries, each with a usable id and a code
+ * of three digits at most.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../helper/cursor.h"
+#include "../helper/reportmsg.h"
+#include "../helper/settings.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct report_msg r;
+	struct report_entry e;
+	char why[256];
+	size_t i;
+	int k;
+
+	why[0] = '\0';
+	if (reportmsg_parse(&r, (const char *)data, size, why,
+	    sizeof why) != 0) {
+		assert(why[0] != '\0');
+		assert(r.node == NULL || settings_node_name_valid(r.node));
+		reportmsg_free(&r);
+		return (0);
+	}
+	assert(settings_node_name_valid(r.node));
+	assert(r.boot != NULL && r.boot[0] != '\0' &&
+	    strlen(r.boot) <= REPORT_BOOT_MAX);
+	assert(r.idle >= 100 && r.interval >= 1 && r.seq >= 0);
+	assert(r.n[0] + r.n[1] <= REPORT_MAX_ENTRIES);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < r.n[k]; i++) {
+			reportmsg_entry(&r, k, i, &e);
+			assert(e.id != NULL && cursor_id_check(e.id) == NULL);
+			assert(e.code >= 0 && e.code <= 999 && e.time >= 0);
+			assert(e.why < REPORT_WHY_N);
+		}
+	}
+	reportmsg_free(&r);
+	return (0);
+}

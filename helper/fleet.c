@@ -1,0 +1,1037 @@
+/*
+ * fleet: the reports' listener.  See fleet.h and docs/reports.md.
+ *
+ * Nodes live in an array (their index names them in the outcomes) with a
+ * hash by name.  A slot is reused for a new name only when the table is
+ * full and the node in it is gone; its incarnation then changes, so the
+ * outcomes of the former node are ignored without a scan.
+ *
+ * Events live in a hash by id and in a list from the oldest: eviction
+ * takes the oldest, a result costs a lookup and an append.  A node's
+ * second outcome for an event (a restart that applied it again) is
+ * appended too: the answer keeps the last one.
+ */
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/random.h>
+
+#include <jansson.h>
+
+#include "hb_curl.h"
+#include "hb_http.h"
+#include "hb_jwt.h"
+
+#include "clock.h"
+#include "cursor.h"
+#include "fleet.h"
+#include "hubreply.h"
+#include "log.h"
+#include "metrics.h"
+#include "reportmsg.h"
+#include "settings.h"
+#include "sse.h"
+
+#define NODE_BUCKETS		16384	/* powers of two */
+#define EVENT_BUCKETS		32768
+#define REPORT_MAX_BYTES	(1024 * 1024)
+#define CONNECT_TIMEOUT_MS	10000L
+#define RETRY_DEFAULT_MS	1000
+/* Gone nodes are looked for at their deadline; after a report, the live
+ * and lagging gauges are counted again at most this often. */
+#define SCAN_EVERY_MS		250
+
+
+struct node {
+	char		name[129];
+	char		boot[REPORT_BOOT_MAX + 1];
+	uint32_t	idx;		/* its slot */
+	uint32_t	inc;		/* incarnation of this slot */
+	int		live;		/* as last counted (the logs) */
+	int64_t		heard;		/* our clock, at its last report */
+	int64_t		interval, idle, seq, backlog, lag;
+	int		subscribed;
+	int64_t		totals[4];	/* Applied Failed Dropped Refused */
+	struct node	*hnext;
+	uint64_t	mark;		/* scratch of an answer */
+	uint32_t	pick;
+};
+
+struct outcome {
+	int64_t		time;
+	uint32_t	node;
+	uint32_t	inc;
+	int32_t		code;
+	uint8_t		failed;
+	uint8_t		why;
+};
+
+struct event {
+	char		*id;
+	struct event	*hnext;
+	struct event	*newer;		/* the list from the oldest */
+	struct outcome	*o;
+	uint32_t	n, cap;
+};
+
+struct fleet {
+	CURLM			*multi;
+	const struct settings	*cfg;
+	struct metrics		*m;
+
+	struct node		**nodes;	/* FLEET_MAX_NODES slots */
+	uint32_t		nnodes;
+	struct node		*nhash[NODE_BUCKETS];
+	struct event		**ehash;	/* EVENT_BUCKETS */
+	struct event		*oldest, *newest;
+	size_t			nevents, noutcomes;
+	uint64_t		gen, scanned_gen, stamp;
+	int64_t			last_scan, next_gone;
+
+	/* The subscription. */
+	struct sse_parser	parser;
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	char			errbuf[CURL_ERROR_SIZE];
+	struct hubreply		reply;
+	char			problem[256];
+	char			*last_id;	/* of the last report */
+	int			ok;
+	int			got_data;
+	int			stopped;
+	unsigned		failures;
+	long			retry_ms;
+	int64_t			last_byte, reconnect_at;
+	int64_t			settled_at;
+};
+
+/* FNV-1a from a seed of this run: names and ids come from the reports,
+ * and a chain made long on purpose would slow every lookup. */
+static uint32_t hash_seed;
+
+static uint32_t
+hash(const char *s)
+{
+	uint32_t h = 2166136261u ^ hash_seed;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h);
+}
+
+static int
+node_live(const struct node *n, int64_t now)
+{
+	return (now - n->heard <= 2 * n->idle);
+}
+
+static int
+node_lagging(const struct node *n)
+{
+	return (!n->subscribed || n->lag >= FLEET_LAGGING_MS);
+}
+
+/*--------------------------------------------------------------------
+ * Membership
+ */
+
+static struct node *
+node_find(const struct fleet *f, const char *name)
+{
+	struct node *n;
+
+	for (n = f->nhash[hash(name) & (NODE_BUCKETS - 1)]; n != NULL;
+	    n = n->hnext)
+		if (strcmp(n->name, name) == 0)
+			return (n);
+	return (NULL);
+}
+
+static void
+node_unhash(struct fleet *f, struct node *n)
+{
+	struct node **p;
+
+	for (p = &f->nhash[hash(n->name) & (NODE_BUCKETS - 1)]; *p != NULL;
+	    p = &(*p)->hnext) {
+		if (*p == n) {
+			*p = n->hnext;
+			return;
+		}
+	}
+}
+
+/* A slot for a new node: a free one, else a gone node's (full table). */
+static struct node *
+node_add(struct fleet *f, const char *name, int64_t now)
+{
+	struct node *n = NULL;
+	uint32_t i, idx, inc = 0;
+
+	if (f->nnodes < FLEET_MAX_NODES) {
+		n = calloc(1, sizeof *n);
+		if (n == NULL)
+			return (NULL);
+		idx = f->nnodes++;
+		f->nodes[idx] = n;
+	} else {
+		for (i = 0; i < f->nnodes && n == NULL; i++)
+			if (!node_live(f->nodes[i], now))
+				n = f->nodes[i];
+		if (n == NULL)
+			return (NULL);
+		node_unhash(f, n);
+		inc = n->inc + 1;
+		idx = n->idx;
+		log_msg(LOG_INFO, "node %s forgotten: gone, and its place is "
+		    "needed for node %s", n->name, name);
+		memset(n, 0, sizeof *n);
+	}
+	n->idx = idx;
+	n->inc = inc;
+	snprintf(n->name, sizeof n->name, "%s", name);
+	n->hnext = f->nhash[hash(name) & (NODE_BUCKETS - 1)];
+	f->nhash[hash(name) & (NODE_BUCKETS - 1)] = n;
+	return (n);
+}
+
+/* Count live and lagging nodes, say which left; when to look again. */
+static void
+scan(struct fleet *f, int64_t now)
+{
+	struct node *n;
+	int64_t next = INT64_MAX, t;
+	uint32_t i;
+	int live = 0, lagging = 0;
+
+	for (i = 0; i < f->nnodes; i++) {
+		n = f->nodes[i];
+		if (!node_live(n, now)) {
+			if (n->live) {
+				n->live = 0;
+				f->gen++;
+				log_msg(LOG_WARN, "node %s is gone: no report "
+				    "for %lldms (twice its idle interval, "
+				    "%lldms)", n->name,
+				    (long long)(now - n->heard),
+				    (long long)n->idle);
+			}
+			continue;
+		}
+		n->live = 1;
+		live++;
+		lagging += node_lagging(n);
+		t = n->heard + 2 * n->idle + 1;
+		if (t < next)
+			next = t;
+	}
+	f->m->fleet_nodes_live = live;
+	f->m->fleet_nodes_lagging = lagging;
+	f->next_gone = next;
+	f->last_scan = now;
+	f->scanned_gen = f->gen;
+}
+
+/*--------------------------------------------------------------------
+ * Results
+ */
+
+static struct event *
+event_find(const struct fleet *f, const char *id)
+{
+	struct event *e;
+
+	for (e = f->ehash[hash(id) & (EVENT_BUCKETS - 1)]; e != NULL;
+	    e = e->hnext)
+		if (strcmp(e->id, id) == 0)
+			return (e);
+	return (NULL);
+}
+
+static void
+event_drop_oldest(struct fleet *f)
+{
+	struct event *e = f->oldest, **p;
+
+	for (p = &f->ehash[hash(e->id) & (EVENT_BUCKETS - 1)]; *p != e;
+	    p = &(*p)->hnext)
+		continue;
+	*p = e->hnext;
+	f->oldest = e->newer;
+	if (f->oldest == NULL)
+		f->newest = NULL;
+	f->nevents--;
+	f->noutcomes -= e->n;
+	free(e->o);
+	free(e->id);
+	free(e);
+}
+
+static void
+event_evict_oldest(struct fleet *f)
+{
+
+	f->m->fleet_results_evicted++;
+	event_drop_oldest(f);
+}
+
+static struct event *
+event_get(struct fleet *f, const char *id)
+{
+	struct event *e = event_find(f, id);
+	uint32_t b;
+
+	if (e != NULL)
+		return (e);
+	if (f->nevents >= FLEET_MAX_EVENTS)
+		event_evict_oldest(f);
+	e = calloc(1, sizeof *e);
+	if (e == NULL || (e->id = strdup(id)) == NULL) {
+		free(e);
+		return (NULL);
+	}
+	b = hash(id) & (EVENT_BUCKETS - 1);
+	e->hnext = f->ehash[b];
+	f->ehash[b] = e;
+	if (f->newest != NULL)
+		f->newest->newer = e;
+	else
+		f->oldest = e;
+	f->newest = e;
+	f->nevents++;
+	return (e);
+}
+
+/* 0, or -1 when it could not be kept (out of memory, or the bound with
+ * this event the only one left). */
+static int
+outcome_add(struct fleet *f, const char *id, const struct outcome *o)
+{
+	struct event *e = event_get(f, id);
+	struct outcome *v;
+	uint32_t cap;
+
+	if (e == NULL)
+		return (-1);
+	while (f->noutcomes >= FLEET_MAX_OUTCOMES && f->oldest != e)
+		event_evict_oldest(f);
+	if (f->noutcomes >= FLEET_MAX_OUTCOMES)
+		return (-1);
+	if (e->n == e->cap) {
+		cap = e->cap == 0 ? 4 : e->cap * 2;
+		v = realloc(e->o, cap * sizeof *v);
+		if (v == NULL)
+			return (-1);
+		e->o = v;
+		e->cap = cap;
+	}
+	e->o[e->n++] = *o;
+	f->noutcomes++;
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * Reports
+ */
+
+/* What a report says of its node (and logs of its comings and goings). */
+static struct node *
+report_node(struct fleet *f, const struct report_msg *r, int64_t now)
+{
+	struct node *n = node_find(f, r->node);
+	int back, restarted;
+
+	if (n == NULL) {
+		n = node_add(f, r->node, now);
+		if (n == NULL)
+			return (NULL);
+		log_msg(LOG_INFO, "node %s joined the fleet", r->node);
+	} else {
+		back = !node_live(n, now);
+		restarted = strcmp(n->boot, r->boot) != 0;
+		if (back || restarted)
+			log_msg(LOG_INFO, "node %s %s%s", n->name, back ?
+			    "is back" : "restarted", back && restarted ?
+			    " (restarted)" : "");
+	}
+	snprintf(n->boot, sizeof n->boot, "%s", r->boot);
+	n->heard = now;
+	n->live = 1;
+	n->seq = r->seq;
+	n->interval = r->interval;
+	n->idle = r->idle;
+	n->subscribed = r->subscribed;
+	n->backlog = r->backlog;
+	n->lag = r->lag;
+	memcpy(n->totals, r->totals, sizeof n->totals);
+	return (n);
+}
+
+static void
+report_results(struct fleet *f, const struct report_msg *r, uint32_t node,
+    uint32_t inc)
+{
+	struct report_entry e;
+	struct outcome o;
+	size_t i, lost = 0;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < r->n[k]; i++) {
+			reportmsg_entry(r, k, i, &e);
+			memset(&o, 0, sizeof o);
+			o.node = node;
+			o.inc = inc;
+			o.failed = (uint8_t)k;
+			o.code = (int32_t)e.code;
+			o.time = e.time;
+			o.why = (uint8_t)e.why;
+			if (outcome_add(f, e.id, &o) != 0)
+				lost++;
+		}
+	}
+	if (lost > 0) {
+		f->m->fleet_results_evicted += lost;
+		log_msg(LOG_WARN, "%zu results of node %s's report not kept "
+		    "(out of memory)", lost, r->node);
+	}
+}
+
+int
+fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
+{
+	struct report_msg r;
+	struct node *n;
+	char why[256];
+
+	if (reportmsg_parse(&r, data, len, why, sizeof why) != 0) {
+		f->m->reports_invalid++;
+		log_msg(LOG_WARN, "report refused (%zu bytes%s%s): %s", len,
+		    r.node != NULL ? ", Node " : "",
+		    r.node != NULL ? r.node : "", why);
+		reportmsg_free(&r);
+		return (-1);
+	}
+	n = report_node(f, &r, now);
+	if (n == NULL) {
+		f->m->reports_refused++;
+		log_msg(LOG_WARN, "report of node %s refused: %d nodes are "
+		    "live already (or out of memory)", r.node,
+		    FLEET_MAX_NODES);
+		reportmsg_free(&r);
+		return (-1);
+	}
+	report_results(f, &r, n->idx, n->inc);
+	f->m->reports_received++;
+	f->gen++;
+	log_msg(LOG_DEBUG, "report of node %s: seq %lld, %zu applied, %zu "
+	    "failed", n->name, (long long)r.seq, r.n[0], r.n[1]);
+	reportmsg_free(&r);
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * Answers
+ */
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct node * const *x = a, * const *y = b;
+
+	return (strcmp((*x)->name, (*y)->name));
+}
+
+/* The live nodes, sorted by name (malloc'ed; NULL when none or out of
+ * memory: *n tells). */
+static struct node **
+live_nodes(const struct fleet *f, int64_t now, size_t *n)
+{
+	struct node **v;
+	uint32_t i;
+
+	*n = 0;
+	v = malloc((f->nnodes + 1) * sizeof *v);
+	if (v == NULL)
+		return (NULL);
+	for (i = 0; i < f->nnodes; i++)
+		if (node_live(f->nodes[i], now))
+			v[(*n)++] = f->nodes[i];
+	qsort(v, *n, sizeof *v, by_name);
+	return (v);
+}
+
+static char *
+dump(json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return (s);
+}
+
+static unsigned
+unavailable(const char *id, const char *why, char **body)
+{
+	if (body != NULL)
+		*body = dump(json_pack("{s:s?, s:s, s:s}", "ID", id, "Status",
+		    "unavailable", "Why", why));
+	return (503);
+}
+
+int64_t
+fleet_settled_at(const struct fleet *f)
+{
+	return (f != NULL ? f->settled_at : INT64_MAX);
+}
+
+uint64_t
+fleet_generation(const struct fleet *f)
+{
+	return (f != NULL ? f->gen : 0);
+}
+
+unsigned
+fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
+{
+	const struct event *e;
+	const struct outcome *o;
+	struct node **v, *n;
+	json_t *nodes = NULL, *x;
+	size_t nv, i, applied = 0, failed = 0, pending = 0;
+	unsigned code;
+	int settled;
+
+	if (body != NULL)
+		*body = NULL;
+	if (!f->ok)
+		return (unavailable(id, "not subscribed to the report hub",
+		    body));
+	v = live_nodes(f, now, &nv);
+	if (nv == 0) {
+		free(v);
+		return (unavailable(id, v == NULL ? "out of memory" :
+		    "no live node", body));
+	}
+	/* Each node's last outcome for the event: one pass. */
+	f->stamp++;
+	e = event_find(f, id);
+	for (i = 0; e != NULL && i < e->n; i++) {
+		n = f->nodes[e->o[i].node];
+		if (n->inc != e->o[i].inc)
+			continue;	/* a former node of that slot */
+		n->mark = f->stamp;
+		n->pick = (uint32_t)i;
+	}
+	if (body != NULL)
+		nodes = json_array();
+	for (i = 0; i < nv; i++) {
+		n = v[i];
+		o = n->mark == f->stamp ? &e->o[n->pick] : NULL;
+		if (o == NULL)
+			pending++;
+		else if (o->failed)
+			failed++;
+		else
+			applied++;
+		if (nodes == NULL)
+			continue;
+		if (o == NULL)
+			x = json_pack("{s:s, s:s}", "Node", n->name, "Status",
+			    "pending");
+		else if (o->failed)
+			x = json_pack("{s:s, s:s, s:i, s:I, s:s}", "Node",
+			    n->name, "Status", "failed", "Code", (int)o->code,
+			    "Time", (json_int_t)o->time, "Why",
+			    reportmsg_why[o->why]);
+		else
+			x = json_pack("{s:s, s:s, s:i, s:I}", "Node", n->name,
+			    "Status", "applied", "Code", (int)o->code, "Time",
+			    (json_int_t)o->time);
+		(void)json_array_append_new(nodes, x);
+	}
+	free(v);
+	settled = now >= f->settled_at;
+	code = pending > 0 || !settled ? 202 : failed > 0 ? 502 : 200;
+	if (body != NULL)
+		*body = dump(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, "
+		    "s:o}", "ID", id, "Status", code == 200 ? "complete" :
+		    code == 502 ? "failed" : "pending", "Live", (json_int_t)nv,
+		    "Applied", (json_int_t)applied, "Failed",
+		    (json_int_t)failed, "Pending", (json_int_t)pending,
+		    "Settled", settled, "Nodes", nodes));
+	return (code);
+}
+
+char *
+fleet_json(const struct fleet *f, int64_t now)
+{
+	struct node **v, *n;
+	json_t *nodes;
+	size_t nv, i, lagging = 0;
+
+	v = live_nodes(f, now, &nv);
+	if (v == NULL)
+		return (NULL);
+	nodes = json_array();
+	for (i = 0; i < nv; i++) {
+		n = v[i];
+		lagging += node_lagging(n);
+		(void)json_array_append_new(nodes, json_pack("{s:s, s:s, s:I, "
+		    "s:I, s:I, s:I, s:b, s:I, s:I, s:b, s:{s:I, s:I, s:I, "
+		    "s:I}}", "Node", n->name, "Boot", n->boot, "Seq",
+		    (json_int_t)n->seq, "AgeMs", (json_int_t)(now - n->heard),
+		    "Interval", (json_int_t)n->interval, "Idle",
+		    (json_int_t)n->idle, "Subscribed", n->subscribed,
+		    "Backlog", (json_int_t)n->backlog, "LagMs",
+		    (json_int_t)n->lag, "Lagging", node_lagging(n), "Totals",
+		    "Applied", (json_int_t)n->totals[0], "Failed",
+		    (json_int_t)n->totals[1], "Dropped",
+		    (json_int_t)n->totals[2], "Refused",
+		    (json_int_t)n->totals[3]));
+	}
+	free(v);
+	return (dump(json_pack("{s:b, s:b, s:I, s:I, s:o}", "Subscribed",
+	    f->ok, "Settled", now >= f->settled_at, "Live", (json_int_t)nv,
+	    "Lagging", (json_int_t)lagging, "Nodes", nodes)));
+}
+
+/* Append to buf like snprintf, counting what did not fit. */
+#define APPEND(...) do {						\
+	int n_ = snprintf(buf + (used < len ? used : len),		\
+	    used < len ? len - used : 0, __VA_ARGS__);			\
+	if (n_ < 0)							\
+		return (-1);						\
+	used += (size_t)n_;						\
+} while (0)
+
+int
+fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
+    size_t len)
+{
+	static const struct {
+		const char	*name, *type, *help;
+	} series[] = {
+		{ "fleet_node_last_report_seconds", "gauge",
+		    "Age of this live node's last report." },
+		{ "fleet_node_lag_seconds", "gauge", "Age of this node's "
+		    "oldest unfinished event, as it reported." },
+		{ "fleet_node_backlog", "gauge",
+		    "Events this node received and did not finish." },
+		{ "fleet_node_applied_total", "counter",
+		    "Events this node applied since its start." },
+		{ "fleet_node_failed_total", "counter", "Events this node "
+		    "failed, dropped or refused since its start." },
+	};
+	const struct node *n;
+	size_t used = 0, k;
+	uint32_t i;
+
+	/* Names are node names: nothing to escape in a label. */
+	for (k = 0; k < sizeof series / sizeof series[0]; k++) {
+		APPEND("# HELP http_broadcast_%s %s\n# TYPE http_broadcast_%s "
+		    "%s\n", series[k].name, series[k].help, series[k].name,
+		    series[k].type);
+		for (i = 0; i < f->nnodes; i++) {
+			n = f->nodes[i];
+			if (!node_live(n, now))
+				continue;
+			APPEND("http_broadcast_%s{node=\"%s\"} ",
+			    series[k].name, n->name);
+			switch (k) {
+			case 0:
+				APPEND("%.3f\n", (double)(now - n->heard) /
+				    1000.0);
+				break;
+			case 1:
+				APPEND("%.3f\n", (double)n->lag / 1000.0);
+				break;
+			case 2:
+				APPEND("%lld\n", (long long)n->backlog);
+				break;
+			case 3:
+				APPEND("%lld\n", (long long)n->totals[0]);
+				break;
+			default:
+				APPEND("%lld\n", (long long)(n->totals[1] +
+				    n->totals[2] + n->totals[3]));
+				break;
+			}
+		}
+	}
+	return ((int)used);
+}
+
+/*--------------------------------------------------------------------
+ * The subscription
+ */
+
+static void
+on_event(void *priv, const char *type, const char *data, size_t len,
+    const char *id)
+{
+	struct fleet *f = priv;
+
+	(void)type;
+	(void)fleet_report(f, data, len, clock_ms());
+	if (f->parser.has_id && cursor_id_check(id) == NULL &&
+	    (f->last_id == NULL || strcmp(f->last_id, id) != 0)) {
+		free(f->last_id);
+		f->last_id = strdup(id);
+	}
+}
+
+static void
+on_retry(void *priv, long ms)
+{
+	struct fleet *f = priv;
+
+	f->retry_ms = ms;
+}
+
+static void
+on_oversize(void *priv, const char *id)
+{
+	struct fleet *f = priv;
+
+	(void)id;
+	f->m->reports_invalid++;
+	log_msg(LOG_WARN, "report refused: larger than %d bytes",
+	    REPORT_MAX_BYTES);
+}
+
+static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
+
+void
+fleet_subscribed(struct fleet *f, int64_t now)
+{
+	f->ok = 1;
+	f->gen++;
+	/* Every node reports within its idle interval: until then, some
+	 * may not have been heard yet. */
+	if (f->settled_at == INT64_MAX)
+		f->settled_at = now + f->cfg->report_idle_ms + 1000;
+	log_msg(LOG_INFO, "subscribed to the reports at %s",
+	    f->cfg->report_hub.subscribe_url_shown != NULL ?
+	    f->cfg->report_hub.subscribe_url_shown : "");
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t n, void *priv)
+{
+	struct fleet *f = priv;
+	size_t len = size * n;
+	long status = 0;
+	int r;
+
+	f->last_byte = clock_ms();
+	if (hubreply_line(&f->reply, buf, len) != 1)
+		return (len);
+	(void)curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+	r = hubreply_judge(&f->reply, status, f->problem, sizeof f->problem);
+	if (r < 0)
+		return (0);	/* aborts the transfer */
+	if (r == 0)
+		fleet_subscribed(f, f->last_byte);
+	return (len);
+}
+
+static size_t
+on_body(char *buf, size_t size, size_t n, void *priv)
+{
+	struct fleet *f = priv;
+	size_t len = size * n;
+
+	if (!f->ok)
+		return (0);
+	f->last_byte = clock_ms();
+	f->got_data = 1;
+	if (sse_feed(&f->parser, buf, len) != 0) {
+		snprintf(f->problem, sizeof f->problem, "out of memory "
+		    "while parsing the reports");
+		return (0);
+	}
+	return (len);
+}
+
+/* The bearer token of a new connection: "" when anonymous. */
+static char *
+token(const struct fleet *f)
+{
+	const struct settings *c = f->cfg;
+	char why[256];
+	char *t;
+
+	if (c->report_token != NULL)
+		return (strdup(c->report_token));
+	if (c->hub_jwt_key == NULL)
+		return (strdup(""));
+	/* The report topic only: this token reads no event. */
+	t = hb_jwt_mint(c->hub_jwt_alg, c->hub_jwt_key, "subscribe",
+	    c->report_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
+	    why, sizeof why);
+	if (t == NULL)
+		log_msg(LOG_ERROR, "cannot mint a JWT for the reports: %s",
+		    why);
+	return (t);
+}
+
+static void
+headers_free(struct fleet *f)
+{
+	struct curl_slist *h;
+
+	/* The list holds the bearer token. */
+	for (h = f->hdrs; h != NULL; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
+	curl_slist_free_all(f->hdrs);
+	f->hdrs = NULL;
+}
+
+static struct curl_slist *
+headers(const struct fleet *f)
+{
+	struct curl_slist *h = NULL, *n;
+	char *t, *line = NULL;
+	int bad = 0;
+
+#define ADD(str) do {							\
+	if (!bad && (n = curl_slist_append(h, str)) != NULL) h = n;	\
+	else bad = 1;							\
+} while (0)
+	ADD("Accept: text/event-stream");
+	ADD("Cache-Control: no-cache");
+	t = token(f);
+	if (t == NULL) {
+		bad = 1;
+	} else if (*t != '\0') {
+		if ((line = hb_bearer_header(t)) == NULL)
+			bad = 1;
+		else
+			ADD(line);
+		hb_bearer_free(line);
+		line = NULL;
+	}
+	if (t != NULL) {
+		explicit_bzero(t, strlen(t));
+		free(t);
+	}
+	/* A hub with history fills the hole since the last report. */
+	if (f->last_id != NULL) {
+		if (asprintf(&line, "Last-Event-ID: %s", f->last_id) < 0)
+			bad = 1;
+		else
+			ADD(line);
+		free(line);
+	}
+#undef ADD
+	if (bad) {
+		for (n = h; n != NULL; n = n->next)
+			explicit_bzero(n->data, strlen(n->data));
+		curl_slist_free_all(h);
+		return (NULL);
+	}
+	return (h);
+}
+
+static int
+connect_hub(struct fleet *f, int64_t now)
+{
+	CURL *e;
+
+	f->hdrs = headers(f);
+	e = f->hdrs != NULL ? curl_easy_init() : NULL;
+	if (e == NULL) {
+		headers_free(f);
+		log_msg(LOG_ERROR, "cannot subscribe to the reports");
+		return (-1);
+	}
+	curl_easy_setopt(e, CURLOPT_URL, f->cfg->report_hub.subscribe_url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->hdrs);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	hb_curl_defaults(e);
+	hb_curl_hub(e, &f->cfg->hub_tls);
+	if (f->cfg->hub_proxy != NULL)
+		curl_easy_setopt(e, CURLOPT_PROXY, f->cfg->hub_proxy);
+	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		headers_free(f);
+		log_msg(LOG_ERROR, "cannot subscribe to the reports");
+		return (-1);
+	}
+	f->easy = e;
+	f->errbuf[0] = f->problem[0] = '\0';
+	f->ok = f->got_data = 0;
+	f->last_byte = now;
+	sse_reset(&f->parser);
+	log_msg(LOG_DEBUG, "connecting to %s for the reports",
+	    f->cfg->report_hub.subscribe_url_shown);
+	return (0);
+}
+
+static void
+disconnect(struct fleet *f, enum log_level lvl, const char *why)
+{
+	int64_t delay;
+
+	curl_multi_remove_handle(f->multi, f->easy);
+	curl_easy_cleanup(f->easy);
+	f->easy = NULL;
+	headers_free(f);
+	if (f->ok)
+		f->gen++;
+	f->failures = f->ok && f->got_data ? 0 : f->failures + 1;
+	f->ok = 0;
+	delay = hubreply_backoff_ms(f->retry_ms, f->failures,
+	    f->cfg->hub_reconnect_max_ms);
+	f->reconnect_at = clock_ms() + delay;
+	if (!f->stopped)
+		log_msg(lvl, "report stream ended: %s; reconnecting in "
+		    "%lldms", why, (long long)delay);
+}
+
+/* No byte for this long ends the connection: at least twice the idle
+ * interval, since reports may be all that comes. */
+static int64_t
+idle_timeout(const struct fleet *f)
+{
+	int64_t t = 2 * f->cfg->report_idle_ms + 1000;
+
+	return (t > f->cfg->hub_idle_timeout_ms ? t :
+	    f->cfg->hub_idle_timeout_ms);
+}
+
+int64_t
+fleet_tick(struct fleet *f, int64_t now)
+{
+	int64_t next = INT64_MAX, t;
+	char why[96];
+
+	if (f == NULL)
+		return (INT64_MAX);
+	if (now >= f->next_gone || (f->gen != f->scanned_gen &&
+	    now - f->last_scan >= SCAN_EVERY_MS))
+		scan(f, now);
+	next = f->next_gone;
+	if (f->gen != f->scanned_gen && f->last_scan + SCAN_EVERY_MS < next)
+		next = f->last_scan + SCAN_EVERY_MS;
+	if (f->stopped)
+		return (next);
+	if (f->easy == NULL) {
+		if (now < f->reconnect_at)
+			return (f->reconnect_at < next ? f->reconnect_at :
+			    next);
+		if (connect_hub(f, now) != 0) {
+			f->failures++;
+			f->reconnect_at = now + hubreply_backoff_ms(f->retry_ms,
+			    f->failures, f->cfg->hub_reconnect_max_ms);
+			return (f->reconnect_at < next ? f->reconnect_at :
+			    next);
+		}
+	}
+	if (now - f->last_byte >= idle_timeout(f)) {
+		snprintf(why, sizeof why, "no data for %lldms",
+		    (long long)(now - f->last_byte));
+		disconnect(f, LOG_WARN, why);
+		return (f->reconnect_at < next ? f->reconnect_at : next);
+	}
+	t = f->last_byte + idle_timeout(f);
+	return (t < next ? t : next);
+}
+
+int
+fleet_finished(struct fleet *f, CURL *easy, CURLcode res)
+{
+	char why[CURL_ERROR_SIZE + 64];
+	enum log_level lvl = LOG_WARN;
+
+	if (f == NULL || easy == NULL || easy != f->easy)
+		return (0);
+	if (f->problem[0] != '\0') {
+		snprintf(why, sizeof why, "%s", f->problem);
+	} else if (res == CURLE_OK) {
+		snprintf(why, sizeof why, "hub closed the stream");
+		lvl = LOG_INFO;
+	} else {
+		if (hb_curl_tls_failed(res, f->errbuf))
+			f->m->hub_tls_failures++;
+		snprintf(why, sizeof why, "%s%s%s", curl_easy_strerror(res),
+		    f->errbuf[0] != '\0' ? ": " : "", f->errbuf);
+	}
+	disconnect(f, lvl, why);
+	return (1);
+}
+
+void
+fleet_stop(struct fleet *f)
+{
+	if (f == NULL)
+		return;
+	f->stopped = 1;
+	if (f->easy != NULL)
+		disconnect(f, LOG_INFO, "stopping");
+}
+
+struct fleet *
+fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
+{
+	struct fleet *f = calloc(1, sizeof *f);
+
+	if (f == NULL)
+		return (NULL);
+	f->nodes = calloc(FLEET_MAX_NODES, sizeof *f->nodes);
+	f->ehash = calloc(EVENT_BUCKETS, sizeof *f->ehash);
+	if (f->nodes == NULL || f->ehash == NULL ||
+	    sse_init(&f->parser, REPORT_MAX_BYTES, &sse_cbs, f) != 0) {
+		free(f->nodes);
+		free(f->ehash);
+		free(f);
+		return (NULL);
+	}
+	if (hash_seed == 0 && getrandom(&hash_seed, sizeof hash_seed, 0) !=
+	    (ssize_t)sizeof hash_seed)
+		hash_seed = (uint32_t)time(NULL) ^ (uint32_t)clock_ms();
+	f->multi = multi;
+	f->cfg = cfg;
+	f->m = m;
+	f->retry_ms = RETRY_DEFAULT_MS;
+	f->settled_at = INT64_MAX;
+	if (cfg->report_token == NULL && cfg->hub_jwt_key == NULL)
+		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN or "
+		    "HUB_JWT_KEY: subscribing to the reports anonymously, but "
+		    "reports are private updates: this listener will hear "
+		    "none");
+	f->next_gone = INT64_MAX;
+	return (f);
+}
+
+void
+fleet_free(struct fleet *f)
+{
+	uint32_t i;
+
+	if (f == NULL)
+		return;
+	fleet_stop(f);
+	while (f->oldest != NULL)
+		event_drop_oldest(f);
+	for (i = 0; i < f->nnodes; i++)
+		free(f->nodes[i]);
+	free(f->nodes);
+	free(f->ehash);
+	sse_fini(&f->parser);
+	hubreply_clear(&f->reply);
+	free(f->last_id);
+	free(f);
+}
