@@ -246,6 +246,19 @@ log_startup(const struct daemon_state *d)
 		    (long long)c->hub_timeout_ms);
 }
 
+/* The replayer's state, as the reports carry it (see report.h). */
+static size_t
+replays_backlog(const void *priv)
+{
+	return (replay_backlog(priv));
+}
+
+static int64_t
+replays_oldest_ms(const void *priv)
+{
+	return (replay_oldest_ms(priv));
+}
+
 /* setup() after --help or --version: nothing more to do, exit status 0. */
 #define SETUP_DONE	(-1)
 
@@ -377,7 +390,8 @@ setup(struct daemon_state *d, int argc, char **argv)
 		}
 		if (d->cfg.report_publish) {
 			d->report = report_new(d->multi, &d->cfg, &d->m,
-			    d->replay);
+			    &(const struct report_replays){ replays_backlog,
+			    replays_oldest_ms, d->replay });
 			if (d->report == NULL) {
 				fprintf(stderr, "http-broadcast: out of "
 				    "memory\n");

@@ -28,7 +28,6 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
-#include "replay.h"
 #include "report.h"
 #include "settings.h"
 
@@ -46,7 +45,7 @@ struct report {
 	CURLM			*multi;
 	const struct settings	*cfg;
 	struct metrics		*m;
-	struct replay		*replay;
+	struct report_replays	replays;	/* its functions NULL: none */
 	char			boot[HB_EVENT_ID_LEN + 1];
 	uint64_t		seq;
 	char			*prefix;	/* the form's topic=...&data= */
@@ -90,6 +89,14 @@ wall_ms(void)
 /*--------------------------------------------------------------------
  * The ring of results waiting
  */
+
+/* Events the replayer holds (0 in a test without one). */
+static size_t
+backlog(const struct report *rep)
+{
+	return (rep->replays.backlog != NULL ?
+	    rep->replays.backlog(rep->replays.priv) : 0);
+}
 
 static struct result *
 ring_at(const struct report *rep, size_t i)
@@ -240,7 +247,8 @@ report_json(struct report *rep, int64_t now)
 	size_t i;
 	int bad = 0;
 
-	oldest = rep->replay != NULL ? replay_oldest_ms(rep->replay) : 0;
+	oldest = rep->replays.oldest_ms != NULL ?
+	    rep->replays.oldest_ms(rep->replays.priv) : 0;
 	applied = json_array();
 	failed = json_array();
 	for (i = 0; applied != NULL && failed != NULL && i < rep->nsent;
@@ -271,8 +279,7 @@ report_json(struct report *rep, int64_t now)
 	    "Interval", (json_int_t)rep->cfg->report_interval_ms,
 	    "Idle", (json_int_t)rep->cfg->report_idle_ms,
 	    "Subscribed", m->connected && !m->stalled,
-	    "Backlog", (json_int_t)(rep->replay != NULL ?
-	    replay_backlog(rep->replay) : 0),
+	    "Backlog", (json_int_t)backlog(rep),
 	    "LagMs", (json_int_t)(oldest > 0 && oldest < now ? now - oldest :
 	    0),
 	    "Applied", applied,
@@ -447,7 +454,7 @@ report_due(const struct report *rep)
 	if (rep->last_ms < 0)
 		return (0);		/* the first, at start */
 	if (rep->stopping && rep->n > 0 && !rep->final_failed &&
-	    (rep->replay == NULL || replay_backlog(rep->replay) == 0))
+	    backlog(rep) == 0)
 		return (0);		/* the last, at stop */
 	due = rep->last_ms + (rep->n > 0 ? rep->cfg->report_interval_ms :
 	    rep->cfg->report_idle_ms);
@@ -525,7 +532,7 @@ report_drained(const struct report *rep)
 
 struct report *
 report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
-    struct replay *replay)
+    const struct report_replays *replays)
 {
 	struct report *rep = calloc(1, sizeof *rep);
 
@@ -548,7 +555,8 @@ report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	rep->multi = multi;
 	rep->cfg = cfg;
 	rep->m = m;
-	rep->replay = replay;
+	if (replays != NULL)
+		rep->replays = *replays;
 	rep->last_ms = -1;
 	return (rep);
 }

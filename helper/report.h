@@ -17,8 +17,16 @@
 
 struct settings;
 struct metrics;
-struct replay;
 struct report;
+
+/* What a report says of the replays (Backlog, LagMs), read when one is
+ * made: main hands over the replayer's, so that the reporter, which the
+ * replayer calls, does not call it back. */
+struct report_replays {
+	size_t		(*backlog)(const void *priv);
+	int64_t		(*oldest_ms)(const void *priv);	/* 0: none */
+	const void	*priv;
+};
 
 /* At most this many results in one report (More: true for the rest). */
 #define REPORT_MAX_ENTRIES	1000
@@ -32,9 +40,10 @@ enum report_outcome {
 	REPORT_REFUSED		/* never replayed: Code 0 */
 };
 
-/* NULL when out of memory.  replay gives the backlog and the lag. */
+/* NULL when out of memory.  replays may be NULL (none in a test); it is
+ * copied. */
 struct report *report_new(CURLM *multi, const struct settings *cfg,
-    struct metrics *m, struct replay *replay);
+    struct metrics *m, const struct report_replays *replays);
 /* Logs the results that could not be reported. */
 void report_free(struct report *rep);
 
