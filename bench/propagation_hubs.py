@@ -10,9 +10,6 @@ setup, and the load average before and after.
 HELPER is the built http-broadcast, DEVHUB tests-vtc/hub/devhub.py.
 Everything listens on 127.0.0.1 ports chosen by the kernel.
 """
-import base64
-import hashlib
-import hmac
 import http.client
 import http.server
 import json
@@ -24,6 +21,8 @@ import threading
 import time
 import urllib.parse
 import uuid
+
+from benchlib import publisher_jwt, start_hub
 
 helper, devhub = sys.argv[1:3]
 iterations = int(sys.argv[3]) if len(sys.argv) > 3 else 300
@@ -48,29 +47,6 @@ class Origin(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
-
-
-def token():
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps({"mercure": {"publish": ["http-broadcast"]},
-                           "exp": int(time.time()) + 3600}).encode())
-    sig = b64(hmac.new(KEY.encode(), head + b"." + body,
-                       hashlib.sha256).digest())
-    return (head + b"." + body + b"." + sig).decode()
-
-
-def start_hub(tmp, name):
-    pf = os.path.join(tmp, name + ".port")
-    p = subprocess.Popen([sys.executable, devhub, "--listen", "127.0.0.1:0",
-                          "--jwt-key", KEY, "--port-file", pf,
-                          "--log-file", os.path.join(tmp, name + ".log")])
-    while not os.path.exists(pf):
-        time.sleep(0.05)
-    return p, int(open(pf).read())
-
-
 def run(ports, origin_port, tmp, label):
     hubs = ",".join("http://127.0.0.1:%d/.well-known/mercure" % p
                     for p in ports)
@@ -78,7 +54,7 @@ def run(ports, origin_port, tmp, label):
                AGENT_ENDPOINT="http://127.0.0.1:%d" % origin_port,
                STATE_FILE="", LOG_LEVEL="warn")
     h = subprocess.Popen([helper], env=env, stderr=subprocess.DEVNULL)
-    auth = "Bearer " + token()
+    auth = "Bearer " + publisher_jwt(KEY)
     conns = [http.client.HTTPConnection("127.0.0.1", p, timeout=10)
              for p in ports]
     time.sleep(1.0)		# subscribed
@@ -119,8 +95,8 @@ def main():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
-        a, pa = start_hub(tmp, "a")
-        b, pb = start_hub(tmp, "b")
+        a, pa = start_hub(devhub, tmp, "a", KEY)
+        b, pb = start_hub(devhub, tmp, "b", KEY)
         try:
             print("load average before: %s" % " ".join(
                 open("/proc/loadavg").read().split()[:3]))

@@ -23,24 +23,17 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from benchlib import free_port
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = "bench-propagation-key"
 LINE = re.compile(r'time="([0-9T:.-]+)Z".*replayed event id=\S+: PURGE (\S+) status=')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait(cond, what, limit=60.0):
