@@ -26,9 +26,11 @@
 #include "hb_utf8.h"
 
 #include "clock.h"
+#include "cursor.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
+#include "reportmsg.h"
 #include "settings.h"
 
 #define REPORT_VERSION		1
@@ -151,6 +153,7 @@ report_result(struct report *rep, const char *id,
     enum report_outcome outcome, long code)
 {
 	struct result *r;
+	const char *why;
 	char *copy;
 	size_t len;
 
@@ -162,6 +165,16 @@ report_result(struct report *rep, const char *id,
 	if (copy == NULL) {
 		rep->m->report_results_dropped++;
 		rep->dropped++;
+		return;
+	}
+	/* What a listener would refuse (three bytes of U+FFFD for each
+	 * invalid one may make it too long) is not sent: it would cost the
+	 * report's other results. */
+	if ((why = cursor_id_check(copy)) != NULL) {
+		log_msg(LOG_WARN, "reports: the result of event id=%s is not "
+		    "reported: %s", copy, why);
+		free(copy);
+		rep->m->report_results_dropped++;
 		return;
 	}
 	ring_room(rep);
@@ -349,9 +362,16 @@ log_dropped(struct report *rep)
 static int
 report_build(struct report *rep, int64_t now)
 {
+	size_t bytes = 0, one;
 	char *json;
 
+	/* Half of REPORT_MAX_BYTES at most: an entry takes its id (escaped:
+	 * twice its length at worst) and less than 100 bytes more. */
 	while (rep->nsent < REPORT_MAX_ENTRIES && rep->n > 0) {
+		one = 100 + 2 * strlen(ring_at(rep, 0)->id);
+		if (rep->nsent > 0 && bytes + one > REPORT_MAX_BYTES / 2)
+			break;
+		bytes += one;
 		rep->sent[rep->nsent++] = *ring_at(rep, 0);
 		rep->head = (rep->head + 1) % rep->cap;
 		rep->n--;
@@ -401,7 +421,7 @@ publish_done(struct report *rep)
 {
 	free(rep->form);
 	rep->form = NULL;
-	curl_slist_free_all(rep->hdrs);
+	hb_headers_free(rep->hdrs);
 	rep->hdrs = NULL;
 }
 

@@ -28,8 +28,6 @@ struct report_replays {
 	const void	*priv;
 };
 
-/* At most this many results in one report (More: true for the rest). */
-#define REPORT_MAX_ENTRIES	1000
 /* Results waiting to be reported at most; past it the oldest go. */
 #define REPORT_MAX_WAITING	100000
 

@@ -12,7 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The limits of one report, the same for the node that writes it
+ * (report.c) and the listeners that read it. */
 #define REPORT_MAX_ENTRIES	1000	/* Applied + Failed */
+#define REPORT_MAX_BYTES	(1024 * 1024)
+/* The longest Idle a report may announce (REPORT_IDLE_INTERVAL). */
+#define REPORT_IDLE_MAX_MS	(24 * 3600 * 1000)
 #define REPORT_BOOT_MAX		128
 
 /* Why a Failed entry failed, as the report names it. */

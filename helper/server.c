@@ -172,7 +172,7 @@ pub_free(struct pub *p)
 	if (p == NULL)
 		return;
 	free(p->legs);
-	curl_slist_free_all(p->hdrs);
+	hb_headers_free(p->hdrs);
 	free(p->form);
 	free(p->body);
 	free(p->target);

@@ -25,6 +25,7 @@
 #include "hb_url.h"
 #include "cidr.h"
 #include "log.h"
+#include "reportmsg.h"
 #include "settings.h"
 
 enum {
@@ -560,6 +561,9 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 	    S_REPORT_IDLE_INTERVAL, 100, &cfg->report_idle_ms, err,
 	    errlen)) != 0)
 		return (r);
+	if (cfg->report_idle_ms > REPORT_IDLE_MAX_MS)
+		FAIL(S_REPORT_IDLE_INTERVAL, "must be at most 24h: listeners "
+		    "refuse reports announcing more");
 	if (cfg->report_idle_ms < cfg->report_interval_ms)
 		FAIL(S_REPORT_IDLE_INTERVAL, "is shorter than REPORT_INTERVAL");
 	v = val[S_REPORT_LISTEN] != NULL && *val[S_REPORT_LISTEN] != '\0' ?
@@ -613,7 +617,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 		    "publish", cfg->report_topic, 60, 0, why, sizeof why);
 		if (tok == NULL)
 			FAIL(S_HUB_JWT_KEY, "%s", why);
-		free(tok);
+		hb_bearer_free(tok);
 	}
 	if (cfg->report_listen && cfg->status_addr == NULL)
 		FAIL(S_REPORT_LISTEN, "needs STATUS_ADDR: the answers are "
@@ -841,7 +845,7 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 
 		if (tok == NULL)
 			FAIL(S_HUB_JWT_KEY, "%s", why);
-		free(tok);
+		hb_bearer_free(tok);
 	}
 	if (cfg->hub_publish_jwt_key != NULL) {
 		char *tok = hb_jwt_mint(cfg->hub_jwt_alg,
@@ -850,7 +854,7 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 
 		if (tok == NULL)
 			FAIL(S_HUB_PUBLISH_JWT_KEY, "%s", why);
-		free(tok);
+		hb_bearer_free(tok);
 	}
 
 	cfg->hub_guard_token = strdup(val[S_HUB_GUARD_TOKEN] != NULL &&

@@ -507,15 +507,9 @@ stream_end(struct stream *s, enum log_level lvl, const char *why)
 	curl_multi_remove_handle(s->multi, s->easy);
 	curl_easy_cleanup(s->easy);
 	s->easy = NULL;
-	if (s->hdrs != NULL) {
-		struct curl_slist *h;
-
-		/* The list holds the bearer token. */
-		for (h = s->hdrs; h != NULL; h = h->next)
-			explicit_bzero(h->data, strlen(h->data));
-		curl_slist_free_all(s->hdrs);
-		s->hdrs = NULL;
-	}
+	/* The list holds the bearer token. */
+	hb_headers_free(s->hdrs);
+	s->hdrs = NULL;
 	if (s->ok)
 		s->lost_at = clock_ms();
 	s->hm->connected = 0;
@@ -562,8 +556,7 @@ stream_connect(struct stream *s, int64_t now)
 		hb_bearer_free(line);
 		line = NULL;
 	}
-	explicit_bzero(token, strlen(token));
-	free(token);
+	hb_bearer_free(token);
 	free(s->sent_id);
 	s->sent_id = NULL;
 	if (*id != '\0') {
@@ -578,7 +571,7 @@ stream_connect(struct stream *s, int64_t now)
 #undef ADD
 	e = bad ? NULL : curl_easy_init();
 	if (e == NULL) {
-		curl_slist_free_all(h);
+		hb_headers_free(h);
 		log_msg(LOG_ERROR, "cannot start a subscription: out of memory");
 		return (-1);
 	}
@@ -597,7 +590,7 @@ stream_connect(struct stream *s, int64_t now)
 		curl_easy_setopt(e, CURLOPT_PROXY, s->cfg->hub_proxy);
 	if (curl_multi_add_handle(s->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
-		curl_slist_free_all(h);
+		hb_headers_free(h);
 		log_msg(LOG_ERROR, "cannot start a subscription");
 		return (-1);
 	}

@@ -136,6 +136,33 @@ test_bounds(struct settings *cfg)
 	curl_multi_cleanup(multi);
 }
 
+/* An id a listener would refuse is not reported: 400 bytes that are not
+ * UTF-8 become 1,200 (U+FFFD each), past the 1,024 of an event id. */
+static void
+test_unusable_id(struct settings *cfg)
+{
+	struct metrics m;
+	struct report *rep;
+	CURLM *multi = curl_multi_init();
+	char id[401];
+
+	memset(&m, 0, sizeof m);
+	memset(id, 0xff, 400);
+	id[400] = '\0';
+	rep = report_new(multi, cfg, &m, NULL);
+	CHECK(rep != NULL);
+	if (rep == NULL)
+		return;
+	report_result(rep, id, REPORT_APPLIED, 200);
+	CHECK(m.report_results_dropped == 1);
+	CHECK(report_drained(rep));
+	report_result(rep, "urn:fine", REPORT_APPLIED, 200);
+	CHECK(m.report_results_dropped == 1);
+	CHECK(!report_drained(rep));
+	report_free(rep);
+	curl_multi_cleanup(multi);
+}
+
 int
 main(void)
 {
@@ -161,6 +188,7 @@ main(void)
 	curl_global_init(CURL_GLOBAL_ALL);
 	test_token(&cfg);
 	test_bounds(&cfg);
+	test_unusable_id(&cfg);
 	curl_global_cleanup();
 	return (TEST_DONE());
 }

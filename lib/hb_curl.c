@@ -173,3 +173,13 @@ hb_tls_free(struct hb_tls *t)
 	free(t->key);
 	t->ca_file = t->ca_dir = t->cert = t->key = NULL;
 }
+
+void
+hb_headers_free(struct curl_slist *h)
+{
+	struct curl_slist *l;
+
+	for (l = h; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(h);
+}

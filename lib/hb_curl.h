@@ -20,6 +20,10 @@
  */
 void hb_curl_defaults(CURL *e);
 
+/* Free a header list that may hold a credential (a bearer line): every
+ * header is wiped first.  NULL is a no-op. */
+void hb_headers_free(struct curl_slist *h);
+
 /*
  * How the hub's certificate is checked and how we prove who we are, for
  * the VMOD's hub(ca_file = ...) and the helper's HUB_CA_FILE...  Every

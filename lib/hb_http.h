@@ -25,7 +25,7 @@ int hb_list_has(const char *b, const char *e, const char *tok);
 /*
  * "Authorization: Bearer <token>", malloc'ed, as curl_slist_append()
  * takes it; NULL when out of memory.  It holds a credential: release it
- * with hb_bearer_free(), which wipes it first.
+ * with hb_bearer_free(), which wipes it first (a bare token too).
  */
 char *hb_bearer_header(const char *token);
 void hb_bearer_free(char *line);

@@ -123,7 +123,7 @@ hb_publish_headers(const char *auth)
 	if (hl != NULL)
 		hl = curl_slist_append(hdrs, "Expect:");
 	if (hl == NULL) {
-		curl_slist_free_all(hdrs);
+		hb_headers_free(hdrs);
 		return (NULL);
 	}
 	return (hdrs);

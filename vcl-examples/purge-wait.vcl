@@ -8,11 +8,18 @@
 #
 #   200  every live node applied it
 #   502  no node is pending and at least one failed (the body names it)
-#   202  the wait ended with nodes still pending
-#   503  the helper does not listen to reports (REPORT_LISTEN=0)
+#   202  the wait ended with nodes still pending, or the helper started
+#        listening too recently to know every node (Settled: false)
+#   503  the helper does not listen to reports (REPORT_LISTEN=0), is not
+#        subscribed to the report hub, knows no live node, or already has
+#        256 requests waiting
+#   504  the helper did not answer at all
 #
 # with a JSON body listing each node.  The event is published first: a
-# client that stops waiting has still invalidated the fleet.
+# client that stops waiting has still invalidated the fleet.  A waiting
+# request holds a worker thread of this varnishd for up to the wait (60 s
+# at most, checked below) plus 5 s: size thread_pool_max for the clients
+# that wait at once.
 #
 # Needs, on this node, the helper with STATUS_ADDR=127.0.0.1:6901,
 # REPORT_HUB_ENDPOINT and REPORT_LISTEN=1; every node's helper with

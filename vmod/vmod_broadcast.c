@@ -1303,7 +1303,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	hdrs = form != NULL ? hb_publish_headers(auth) : NULL;
 	run = hdrs != NULL ? calloc(hub->nep, sizeof *run) : NULL;
 	if (run == NULL) {
-		curl_slist_free_all(hdrs);
+		hb_headers_free(hdrs);
 		free(form);
 		return (publish_failed(ctx, hub, ts, "out of memory", t0));
 	}
@@ -1311,14 +1311,14 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 	sl = handle_get(hub, deadline, &cause);
 	if (sl == NULL) {
 		free(run);
-		curl_slist_free_all(hdrs);
+		hb_headers_free(hdrs);
 		free(form);
 		return (publish_failed(ctx, hub, ts, cause, t0));
 	}
 	plan_hubs(ctx, hub, run, VTIM_mono());
 	run_transfers(hub, sl, run, form, flen, hdrs, deadline);
 	handle_put(hub, sl, 1);
-	curl_slist_free_all(hdrs);
+	hb_headers_free(hdrs);
 	free(form);
 
 	for (u = 0; u < hub->nep; u++) {

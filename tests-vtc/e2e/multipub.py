@@ -11,6 +11,8 @@ the next one.  An event counts as accepted when at least one hub took it.
     multipub.py HUB_URL[,HUB_URL...] HMAC_KEY COUNT PREFIX ACCEPTED_FILE
         [--rate N]   at most N events a second per hub (0: no limit)
         [--ids FILE] the EventIDs of the accepted events, one a line
+        [--hub-id-pad N] no EventID: a Mercure id of N double quotes
+                     after "urn:big:<i>:" instead (in --ids)
 
 Prints "sent=N accepted=A hub<i>=K ..." (K: events that hub took).
 """
@@ -34,6 +36,10 @@ ap.add_argument("accepted")
 ap.add_argument("--rate", type=float, default=0)
 ap.add_argument("--topic", default="http-broadcast")
 ap.add_argument("--ids")
+# Events without EventID, each with a Mercure id of the publisher's, made
+# long with N double quotes (twice as long in JSON): the hub's id is then
+# what identifies the event.
+ap.add_argument("--hub-id-pad", type=int, default=0)
 args = ap.parse_args()
 
 
@@ -55,12 +61,17 @@ urls = [u for u in args.hubs.split(",") if u]
 events = []
 eids = []
 for i in range(args.count):
-    eids.append("urn:uuid:%s" % uuid.uuid4())
-    data = json.dumps({"Method": "PURGE", "Host": "www.example.com",
-                       "Path": "%s%d" % (args.prefix, i),
-                       "EventID": eids[-1]})
-    events.append(urllib.parse.urlencode(
-        {"topic": args.topic, "data": data, "private": "on"}))
+    event = {"Method": "PURGE", "Host": "www.example.com",
+             "Path": "%s%d" % (args.prefix, i)}
+    form = {"topic": args.topic, "private": "on"}
+    if args.hub_id_pad:
+        eids.append("urn:big:%d:%s" % (i, '"' * args.hub_id_pad))
+        form["id"] = eids[-1]
+    else:
+        eids.append("urn:uuid:%s" % uuid.uuid4())
+        event["EventID"] = eids[-1]
+    form["data"] = json.dumps(event)
+    events.append(urllib.parse.urlencode(form))
 took = [[False] * args.count for _ in urls]
 
 

@@ -18,7 +18,8 @@
         and exit 1.  EXPR sees R (the reports, in order), ENTRIES (every
         Applied and Failed entry, each with "List": "Applied" or
         "Failed"), ids(list_name) (every ID of that list, in order) and
-        entry(id) (the entries of that ID).
+        entry(id) (the entries of that ID) and size(report) (its length
+        in JSON).
     reports.py check OUTFILE EXPR
         The same, once.
     reports.py count OUTFILE
@@ -132,6 +133,7 @@ def holds(out, expr):
         "ENTRIES": entries,
         "ids": lambda name: [e["ID"] for e in entries if e["List"] == name],
         "entry": lambda i: [e for e in entries if e["ID"] == i],
+        "size": lambda r: len(json.dumps(r)),
     }
     return bool(eval(expr, env)), reports
 
