@@ -523,6 +523,29 @@ settings_node_name_valid(const char *v)
 	return (i > 0 && i <= 128);
 }
 
+/* "A, B" of the report settings given, or NULL. */
+static char *
+report_unused(const char * const *val)
+{
+	static const int report_only[] = {
+		S_NODE_NAME, S_REPORT_TOPIC, S_REPORT_INTERVAL,
+		S_REPORT_IDLE_INTERVAL, S_REPORT_TOKEN, -1
+	};
+	char *out = NULL, *n;
+	const int *i;
+
+	for (i = report_only; *i >= 0; i++) {
+		if (val[*i] == NULL || *val[*i] == '\0')
+			continue;
+		if (asprintf(&n, "%s%s%s", out != NULL ? out : "",
+		    out != NULL ? ", " : "", settings[*i].name) < 0)
+			break;
+		free(out);
+		out = n;
+	}
+	return (out);
+}
+
 /*
  * The reports' settings (docs/reports.md).  Off without
  * REPORT_HUB_ENDPOINT: reports need a hub of their own, or they would eat
@@ -577,6 +600,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 	if (v == NULL || *v == '\0') {
 		if (cfg->report_listen)
 			FAIL(S_REPORT_LISTEN, "needs REPORT_HUB_ENDPOINT");
+		cfg->report_unused = report_unused(val);
 		return (0);
 	}
 	if (hb_endpoint_parse(v, &cfg->report_hub.url, &qtopic, why,
@@ -946,6 +970,9 @@ settings_warn(const struct settings *cfg)
 		log_msg(LOG_WARN, "HUB_JWT_KEY: an HMAC key of %zu bytes can be "
 		    "guessed from any token it signed: use %d bytes or more",
 		    strlen(cfg->hub_jwt_key), HB_HMAC_KEY_MIN);
+	if (cfg->report_unused != NULL)
+		log_msg(LOG_WARN, "%s: not used, REPORT_HUB_ENDPOINT is not set "
+		    "(this node sends no report)", cfg->report_unused);
 	for (i = 0; cfg->report_hub.url != NULL && i < cfg->nhubs; i++)
 		if (strcmp(cfg->report_hub.url, cfg->hubs[i].url) == 0)
 			log_msg(LOG_WARN, "REPORT_HUB_ENDPOINT is a hub of "
@@ -1013,6 +1040,7 @@ settings_free(struct settings *cfg)
 	free(cfg->hub_publish_jwt_key);
 	free(cfg->unused);
 	free(cfg->node_name);
+	free(cfg->report_unused);
 	free(cfg->report_hub.url);
 	free(cfg->report_hub.subscribe_url);
 	free(cfg->report_hub.url_shown);

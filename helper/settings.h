@@ -88,6 +88,9 @@ struct settings {
 	int		report_publish;		/* this node reports (the
 						 * agent role runs) */
 	int		report_listen;		/* REPORT_LISTEN */
+	char		*report_unused;		/* report settings given
+						 * without a report hub, for a
+						 * warning */
 
 	char		*state_file;		/* "" = memory only */
 	int		state_file_home;	/* the per-user fallback:
