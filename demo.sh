@@ -2,8 +2,9 @@
 # One-command demo on a fresh Debian 12 machine: installs what is missing,
 # builds the tree, starts a local fleet on 127.0.0.1 (development hub, three
 # varnishd with the broadcast VMOD, three http-broadcast helpers, an origin
-# server), caches an object on every node, sends ONE PURGE to node 1 and
-# shows, per node, whether the object was purged and how long it took.
+# server, a second hub for the helpers' reports), caches an object on every
+# node, sends ONE PURGE to node 1 and shows, per node, whether the object
+# was purged and how long it took.
 #
 #   ./demo.sh          run, then leave the fleet running
 #   ./demo.sh --stop   run, then stop the fleet
@@ -73,6 +74,9 @@ Try it:
   curl -X PURGE -H 'Host: www.example.com' http://127.0.0.1:$node_port/demo.html
   curl -X BAN   -H 'Host: www.example.com' http://127.0.0.1:$((node_port + 2))/'^/demo'
 (a hit shows two ids in X-Varnish; all nodes serve one site, www.example.com)
+Which nodes applied it, in the same request (vcl-examples/purge-wait.vcl):
+  curl -X PURGE -H 'Host: www.example.com' -H 'X-Broadcast-Wait: 5s' http://127.0.0.1:$node_port/demo.html
+  helper/http-broadcast watch --status-addr 127.0.0.1:${FLEET_STATUS_PORT:-6901}
   varnishlog -n $FLEET_DIR/node2 -g request -q 'ReqMethod ~ "PURGE|BAN"'
   curl -s http://127.0.0.1:${FLEET_STATUS_PORT:-6901}/metrics
 

@@ -13,6 +13,8 @@ export FLEET_HUB_PORT=${FLEET_HUB_PORT:-13000}
 export FLEET_NODE_PORT=${FLEET_NODE_PORT:-16081}
 export FLEET_STATUS_PORT=${FLEET_STATUS_PORT:-16901}
 export FLEET_ORIGIN_PORT=${FLEET_ORIGIN_PORT:-18080}
+# The figure is the propagation alone (as before the reports existed).
+export FLEET_REPORTS=${FLEET_REPORTS:-0}
 "$top/tools/fleet.sh" down >/dev/null
 "$top/tools/fleet.sh" up "$n"
 trap '"$top/tools/fleet.sh" down >/dev/null' EXIT

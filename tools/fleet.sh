@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A local fleet on 127.0.0.1, from the build tree: one development hub, N
-# varnishd nodes running vcl-examples/purge-ban.vcl with the broadcast VMOD,
-# one http-broadcast helper beside each, and one origin web server.
+# varnishd nodes running vcl-examples/purge-wait.vcl (purge-ban.vcl with
+# FLEET_REPORTS=0) with the broadcast VMOD, one http-broadcast helper beside
+# each, and one origin web server; with reports (the default), a second
+# development hub without history for the helpers' reports, each helper
+# listening to them (docs/reports.md).
 # Used by the demo (demo.sh) and the propagation benchmark.
 #
 #   tools/fleet.sh up [N]     start (N = 3 by default)
@@ -11,7 +14,8 @@
 # Environment (defaults): FLEET_DIR (/tmp/http-broadcast-demo),
 # FLEET_HUB_PORT (3000), FLEET_NODE_PORT (6081: nodes use 6081, 6082, ...),
 # FLEET_STATUS_PORT (6901: helpers' /healthz and /metrics),
-# FLEET_ORIGIN_PORT (8080), FLEET_JWT_KEY (a demo key).
+# FLEET_ORIGIN_PORT (8080), FLEET_JWT_KEY (a demo key), FLEET_REPORTS (1),
+# FLEET_REPORT_HUB_PORT (3001).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${FLEET_DIR:-/tmp/http-broadcast-demo}
@@ -20,6 +24,8 @@ node_port=${FLEET_NODE_PORT:-6081}
 status_port=${FLEET_STATUS_PORT:-6901}
 origin_port=${FLEET_ORIGIN_PORT:-8080}
 jwt_key=${FLEET_JWT_KEY:-!ChangeThisMercureHubJWTSecretKey!}
+reports=${FLEET_REPORTS:-1}
+report_port=${FLEET_REPORT_HUB_PORT:-3001}
 vmoddir=$(pkg-config --variable=vmoddir varnishapi)
 helper="$top/helper/http-broadcast"
 
@@ -56,7 +62,8 @@ up() {
 	[ -x "$helper" ] && [ -f "$top/vmod/.libs/libvmod_broadcast.so" ] ||
 	    die "build the tree first (./autogen.sh && ./configure && make)"
 	[ ! -s "$dir/pids" ] || die "a fleet already runs in $dir (tools/fleet.sh down)"
-	for p in "$hub_port" "$origin_port" $(seq "$node_port" $((node_port + n - 1))) \
+	for p in "$hub_port" "$origin_port" $([ "$reports" = 0 ] || echo "$report_port") \
+	    $(seq "$node_port" $((node_port + n - 1))) \
 	    $(seq "$status_port" $((status_port + n - 1))); do
 		port_free "$p" || die "port $p on 127.0.0.1 is busy (see the FLEET_* variables)"
 	done
@@ -68,11 +75,23 @@ up() {
 	bg hub python3 "$top/tests-vtc/hub/devhub.py" --listen "127.0.0.1:$hub_port" \
 	    --jwt-key "$jwt_key" --history-size 100000 \
 	    --history-file "$dir/hub-history.jsonl"
+	if [ "$reports" != 0 ]; then
+		bg reporthub python3 "$top/tests-vtc/hub/devhub.py" \
+		    --listen "127.0.0.1:$report_port" --jwt-key "$jwt_key" \
+		    --history-size 0
+	fi
 	wait_http "http://127.0.0.1:$origin_port/demo.html" "the origin server"
 	wait_http "http://127.0.0.1:$hub_port/healthz" "the hub"
+	[ "$reports" = 0 ] ||
+	    wait_http "http://127.0.0.1:$report_port/healthz" "the report hub"
 
-	"$top/tools/render-vcl" "$top/vcl-examples/purge-ban.vcl" \
-	    "127.0.0.1:$hub_port" "$origin_port" "$jwt_key" >"$dir/node.vcl"
+	for i in $(seq "$n"); do
+		# Each node asks its own helper (purge-wait.vcl).
+		"$top/tools/render-vcl" "$top/vcl-examples/$([ "$reports" = 0 ] &&
+		    echo purge-ban || echo purge-wait).vcl" "127.0.0.1:$hub_port" \
+		    "$origin_port" "$jwt_key" $((status_port + i - 1)) \
+		    >"$dir/node$i.vcl"
+	done
 	for i in $(seq "$n"); do
 		mkdir -p "$dir/node$i"
 		# The wrapper drops the privilege jail only when the vcache
@@ -80,9 +99,14 @@ up() {
 		HB_REAL_VARNISHD=$(command -v varnishd || echo /usr/sbin/varnishd) \
 		HB_VMOD_SO="$top/vmod/.libs/libvmod_broadcast.so" \
 		bg "node$i" "$top/tests-vtc/wrap/varnishd" -F -n "$dir/node$i" \
-		    -a "127.0.0.1:$((node_port + i - 1))" -f "$dir/node.vcl" \
+		    -a "127.0.0.1:$((node_port + i - 1))" -f "$dir/node$i.vcl" \
 		    -p vmod_path="$top/vmod/.libs:$vmoddir" -s malloc,64m
 	done
+	# Reports: a heartbeat every 5 s, so that a listener knows the whole
+	# fleet (Settled) 6 s after it started.
+	report_env=(REPORT_LISTEN=0)
+	[ "$reports" = 0 ] || report_env=(REPORT_LISTEN=1 REPORT_IDLE_INTERVAL=5s
+	    REPORT_HUB_ENDPOINT="http://127.0.0.1:$report_port/.well-known/mercure")
 	for i in $(seq "$n"); do
 		wait_http "http://127.0.0.1:$((node_port + i - 1))/" "varnishd node$i"
 		HUB_ENDPOINT="http://127.0.0.1:$hub_port/.well-known/mercure" \
@@ -90,7 +114,7 @@ up() {
 		AGENT_ENDPOINT="http://127.0.0.1:$((node_port + i - 1))" \
 		STATE_FILE="$dir/helper$i.cursor" \
 		STATUS_ADDR="127.0.0.1:$((status_port + i - 1))" \
-		bg "helper$i" "$helper"
+		bg "helper$i" env "${report_env[@]}" NODE_NAME="node$i" "$helper"
 	done
 	for i in $(seq "$n"); do
 		for _ in $(seq 200); do
@@ -120,6 +144,8 @@ status() {
 	local n i
 	n=$(cat "$dir/size")
 	echo "hub:      http://127.0.0.1:$hub_port/.well-known/mercure   (log $dir/hub.log)"
+	[ ! -f "$dir/reporthub.log" ] ||
+	    echo "reports:  http://127.0.0.1:$report_port/.well-known/mercure   (log $dir/reporthub.log)"
 	echo "origin:   http://127.0.0.1:$origin_port/demo.html"
 	for i in $(seq "$n"); do
 		echo "node$i:    http://127.0.0.1:$((node_port + i - 1))/   varnishd -n $dir/node$i (log $dir/node$i.log)"
