@@ -2,7 +2,8 @@
  * reportmsg: a report as a listener receives it (docs/reports.md, "The
  * report"), checked strictly before anything of it is used: every member
  * present with its type, the node's name valid, counts and times not
- * negative, ids usable, at most REPORT_MAX_ENTRIES entries.  Pure over
+ * negative, at most REPORT_MAX_ENTRIES entries.  An entry's ID is the
+ * listener's to check (it skips that entry alone).  Pure over
  * bytes, so the unit tests (and a fuzzer) call it without a hub.
  */
 
