@@ -440,7 +440,7 @@ report_results(struct fleet *f, const struct report_msg *r, uint32_t node,
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < r->n[k]; i++) {
 			reportmsg_entry(r, k, i, &e);
-			if (cursor_id_check(e.id) != NULL) {
+			if (e.id == NULL) {
 				bad++;
 				continue;
 			}

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "cursor.h"
 #include "reportmsg.h"
 #include "settings.h"
 
@@ -97,8 +98,8 @@ entry_check(json_t *e, int k, const char *where, char *why, size_t len)
 	bad = members(e, entry_members, k == 0 ? 3 : 4, v, where, why, len);
 	if (bad != NULL)
 		return (bad);
-	/* An ID that is not an event id costs that entry only (fleet.c):
-	 * the report's other results still count. */
+	/* An ID that is not an event id costs that entry only
+	 * (reportmsg_entry): the report's other results still count. */
 	code = json_integer_value(v[1]);
 	if (code < 0 || code > 999)
 		bad = "Code is not an HTTP status or 0";
@@ -219,6 +220,8 @@ reportmsg_entry(const struct report_msg *r, int k, size_t i,
 
 	memset(e, 0, sizeof *e);
 	e->id = json_string_value(json_object_get(v, "ID"));
+	if (e->id != NULL && cursor_id_check(e->id) != NULL)
+		e->id = NULL;
 	e->code = json_integer_value(json_object_get(v, "Code"));
 	e->time = json_integer_value(json_object_get(v, "Time"));
 	w = json_string_value(json_object_get(v, "Why"));

@@ -2,8 +2,8 @@
  * reportmsg: a report as a listener receives it (docs/reports.md, "The
  * report"), checked strictly before anything of it is used: every member
  * present with its type, the node's name valid, counts and times not
- * negative, at most REPORT_MAX_ENTRIES entries.  An entry's ID is the
- * listener's to check (it skips that entry alone).  Pure over
+ * negative, at most REPORT_MAX_ENTRIES entries.  An entry whose ID is not
+ * an event id does not refuse the report: that entry alone is skipped.  Pure over
  * bytes, so the unit tests (and a fuzzer) call it without a hub.
  */
 
@@ -43,7 +43,8 @@ struct report_entry {
  * cases. */
 int reportmsg_parse(struct report_msg *r, const char *data, size_t len,
     char *why, size_t wlen);
-/* Entry i of Applied (k 0) or Failed (k 1) of a parsed report. */
+/* Entry i of Applied (k 0) or Failed (k 1) of a parsed report; e->id is
+ * NULL when the entry's ID is not an event id (skip that entry). */
 void reportmsg_entry(const struct report_msg *r, int k, size_t i,
     struct report_entry *e);
 void reportmsg_free(struct report_msg *r);
