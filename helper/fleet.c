@@ -7,9 +7,10 @@
  * outcomes of the former node are ignored without a scan.
  *
  * Events live in a hash by id and in a list from the oldest: eviction
- * takes the oldest, a result costs a lookup and an append.  A node's
- * second outcome for an event (a restart that applied it again) is
- * appended too: the answer keeps the last one.
+ * takes the oldest.  An event keeps one outcome per node, the last one
+ * (a restart may apply it again): a node's second outcome overwrites its
+ * first, so no report can pile more than one outcome per node on an
+ * event.
  */
 
 #include "config.h"
@@ -39,12 +40,14 @@
 
 #define NODE_BUCKETS		16384	/* powers of two */
 #define EVENT_BUCKETS		32768
-#define REPORT_MAX_BYTES	(1024 * 1024)
 #define CONNECT_TIMEOUT_MS	10000L
 #define RETRY_DEFAULT_MS	1000
 /* Gone nodes are looked for at their deadline; after a report, the live
  * and lagging gauges are counted again at most this often. */
 #define SCAN_EVERY_MS		250
+/* The longest liveness a listener grants, in its own idle intervals: a
+ * report cannot keep a node live (and every answer 202) for a day. */
+#define IDLE_TRUST		10
 
 
 struct node {
@@ -108,6 +111,11 @@ struct fleet {
 	long			retry_ms;
 	int64_t			last_byte, reconnect_at;
 	int64_t			settled_at;
+
+	/* The live nodes counted once for many answers at the same time. */
+	int64_t			live_at;
+	uint64_t		live_gen;
+	size_t			live_n;
 };
 
 /* FNV-1a from a seed of this run: names and ids come from the reports,
@@ -124,10 +132,27 @@ hash(const char *s)
 	return (h);
 }
 
-static int
-node_live(const struct node *n, int64_t now)
+/* A node is live for twice its idle interval, at most twice IDLE_TRUST
+ * of ours. */
+static int64_t
+node_window(const struct fleet *f, const struct node *n)
 {
-	return (now - n->heard <= 2 * n->idle);
+	int64_t cap = IDLE_TRUST * f->cfg->report_idle_ms;
+
+	return (2 * (n->idle < cap ? n->idle : cap));
+}
+
+static int
+node_live(const struct fleet *f, const struct node *n, int64_t now)
+{
+	return (now - n->heard <= node_window(f, n));
+}
+
+/* a + b for counts that may each be INT64_MAX: saturates. */
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	return (a > INT64_MAX - b ? INT64_MAX : a + b);
 }
 
 static int
@@ -181,7 +206,7 @@ node_add(struct fleet *f, const char *name, int64_t now)
 		f->nodes[idx] = n;
 	} else {
 		for (i = 0; i < f->nnodes && n == NULL; i++)
-			if (!node_live(f->nodes[i], now))
+			if (!node_live(f, f->nodes[i], now))
 				n = f->nodes[i];
 		if (n == NULL)
 			return (NULL);
@@ -211,22 +236,22 @@ scan(struct fleet *f, int64_t now)
 
 	for (i = 0; i < f->nnodes; i++) {
 		n = f->nodes[i];
-		if (!node_live(n, now)) {
+		if (!node_live(f, n, now)) {
 			if (n->live) {
 				n->live = 0;
 				f->gen++;
 				log_msg(LOG_WARN, "node %s is gone: no report "
-				    "for %lldms (twice its idle interval, "
+				    "for %lldms (its liveness window, "
 				    "%lldms)", n->name,
 				    (long long)(now - n->heard),
-				    (long long)n->idle);
+				    (long long)node_window(f, n));
 			}
 			continue;
 		}
 		n->live = 1;
 		live++;
 		lagging += node_lagging(n);
-		t = n->heard + 2 * n->idle + 1;
+		t = n->heard + node_window(f, n) + 1;
 		if (t < next)
 			next = t;
 	}
@@ -307,10 +332,24 @@ event_get(struct fleet *f, const char *id)
 	return (e);
 }
 
-/* 0, or -1 when it could not be kept (out of memory, or the bound with
- * this event the only one left). */
+/* The outcome of a node's slot for an event, whichever incarnation. */
+static struct outcome *
+outcome_find(const struct event *e, uint32_t node)
+{
+	uint32_t i;
+
+	for (i = 0; e != NULL && i < e->n; i++)
+		if (e->o[i].node == node)
+			return (&e->o[i]);
+	return (NULL);
+}
+
+/* Keep o as its node's outcome for event id; a stale report's (late)
+ * only where the node has none yet.  0, or -1 when it could not be kept
+ * (out of memory, or the bound with this event the only one left). */
 static int
-outcome_add(struct fleet *f, const char *id, const struct outcome *o)
+outcome_add(struct fleet *f, const char *id, const struct outcome *o,
+    int stale)
 {
 	struct event *e = event_get(f, id);
 	struct outcome *v;
@@ -318,6 +357,12 @@ outcome_add(struct fleet *f, const char *id, const struct outcome *o)
 
 	if (e == NULL)
 		return (-1);
+	v = outcome_find(e, o->node);
+	if (v != NULL) {
+		if (!stale || v->inc != o->inc)
+			*v = *o;
+		return (0);
+	}
 	while (f->noutcomes >= FLEET_MAX_OUTCOMES && f->oldest != e)
 		event_evict_oldest(f);
 	if (f->noutcomes >= FLEET_MAX_OUTCOMES)
@@ -339,20 +384,30 @@ outcome_add(struct fleet *f, const char *id, const struct outcome *o)
  * Reports
  */
 
-/* What a report says of its node (and logs of its comings and goings). */
+/* What a report says of its node (and logs of its comings and goings).
+ * A stale report (the same Boot, a Seq not above the last one: a late
+ * one) says nothing of it: *stale is set, and the node is left as is. */
 static struct node *
-report_node(struct fleet *f, const struct report_msg *r, int64_t now)
+report_node(struct fleet *f, const struct report_msg *r, int64_t now,
+    int *stale)
 {
 	struct node *n = node_find(f, r->node);
 	int back, restarted;
 
+	*stale = 0;
 	if (n == NULL) {
 		n = node_add(f, r->node, now);
 		if (n == NULL)
 			return (NULL);
 		log_msg(LOG_INFO, "node %s joined the fleet", r->node);
+	} else if (strcmp(n->boot, r->boot) == 0 && r->seq <= n->seq) {
+		*stale = 1;
+		log_msg(LOG_DEBUG, "report of node %s is late (seq %lld, "
+		    "%lld seen): only its new results count", n->name,
+		    (long long)r->seq, (long long)n->seq);
+		return (n);
 	} else {
-		back = !node_live(n, now);
+		back = !node_live(f, n, now);
 		restarted = strcmp(n->boot, r->boot) != 0;
 		if (back || restarted)
 			log_msg(LOG_INFO, "node %s %s%s", n->name, back ?
@@ -374,16 +429,20 @@ report_node(struct fleet *f, const struct report_msg *r, int64_t now)
 
 static void
 report_results(struct fleet *f, const struct report_msg *r, uint32_t node,
-    uint32_t inc)
+    uint32_t inc, int stale)
 {
 	struct report_entry e;
 	struct outcome o;
-	size_t i, lost = 0;
+	size_t i, lost = 0, bad = 0;
 	int k;
 
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < r->n[k]; i++) {
 			reportmsg_entry(r, k, i, &e);
+			if (e.id == NULL) {
+				bad++;
+				continue;
+			}
 			memset(&o, 0, sizeof o);
 			o.node = node;
 			o.inc = inc;
@@ -391,10 +450,13 @@ report_results(struct fleet *f, const struct report_msg *r, uint32_t node,
 			o.code = (int32_t)e.code;
 			o.time = e.time;
 			o.why = (uint8_t)e.why;
-			if (outcome_add(f, e.id, &o) != 0)
+			if (outcome_add(f, e.id, &o, stale) != 0)
 				lost++;
 		}
 	}
+	if (bad > 0)
+		log_msg(LOG_WARN, "%zu results of node %s's report ignored: "
+		    "their ID is not an event id", bad, r->node);
 	if (lost > 0) {
 		f->m->fleet_results_evicted += lost;
 		log_msg(LOG_WARN, "%zu results of node %s's report not kept "
@@ -408,6 +470,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 	struct report_msg r;
 	struct node *n;
 	char why[256];
+	int stale;
 
 	if (reportmsg_parse(&r, data, len, why, sizeof why) != 0) {
 		f->m->reports_invalid++;
@@ -417,7 +480,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 		reportmsg_free(&r);
 		return (-1);
 	}
-	n = report_node(f, &r, now);
+	n = report_node(f, &r, now, &stale);
 	if (n == NULL) {
 		f->m->reports_refused++;
 		log_msg(LOG_WARN, "report of node %s refused: %d nodes are "
@@ -426,7 +489,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 		reportmsg_free(&r);
 		return (-1);
 	}
-	report_results(f, &r, n->idx, n->inc);
+	report_results(f, &r, n->idx, n->inc, stale);
 	f->m->reports_received++;
 	f->gen++;
 	log_msg(LOG_DEBUG, "report of node %s: seq %lld, %zu applied, %zu "
@@ -460,7 +523,7 @@ live_nodes(const struct fleet *f, int64_t now, size_t *n)
 	if (v == NULL)
 		return (NULL);
 	for (i = 0; i < f->nnodes; i++)
-		if (node_live(f->nodes[i], now))
+		if (node_live(f, f->nodes[i], now))
 			v[(*n)++] = f->nodes[i];
 	qsort(v, *n, sizeof *v, by_name);
 	return (v);
@@ -496,6 +559,53 @@ fleet_generation(const struct fleet *f)
 	return (f != NULL ? f->gen : 0);
 }
 
+/* The live nodes, counted once per time and generation. */
+static size_t
+live_count(struct fleet *f, int64_t now)
+{
+	uint32_t i;
+
+	if (f->live_at == now && f->live_gen == f->gen)
+		return (f->live_n);
+	f->live_n = 0;
+	for (i = 0; i < f->nnodes; i++)
+		f->live_n += node_live(f, f->nodes[i], now);
+	f->live_at = now;
+	f->live_gen = f->gen;
+	return (f->live_n);
+}
+
+/* The code alone (a waiting request's check): no list, no sort; one pass
+ * over the event's outcomes, one per node at most. */
+static unsigned
+event_code(struct fleet *f, const char *id, int64_t now)
+{
+	const struct event *e;
+	const struct outcome *o;
+	const struct node *n;
+	size_t nv, i, applied = 0, failed = 0;
+
+	if (!f->ok)
+		return (503);
+	nv = live_count(f, now);
+	if (nv == 0)
+		return (503);
+	e = event_find(f, id);
+	for (i = 0; e != NULL && i < e->n; i++) {
+		o = &e->o[i];
+		n = f->nodes[o->node];
+		if (n->inc != o->inc || !node_live(f, n, now))
+			continue;
+		if (o->failed)
+			failed++;
+		else
+			applied++;
+	}
+	if (applied + failed < nv || now < f->settled_at)
+		return (202);
+	return (failed > 0 ? 502 : 200);
+}
+
 unsigned
 fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
 {
@@ -507,8 +617,9 @@ fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
 	unsigned code;
 	int settled;
 
-	if (body != NULL)
-		*body = NULL;
+	if (body == NULL)
+		return (event_code(f, id, now));
+	*body = NULL;
 	if (!f->ok)
 		return (unavailable(id, "not subscribed to the report hub",
 		    body));
@@ -518,7 +629,7 @@ fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
 		return (unavailable(id, v == NULL ? "out of memory" :
 		    "no live node", body));
 	}
-	/* Each node's last outcome for the event: one pass. */
+	/* Each node's outcome for the event: one pass. */
 	f->stamp++;
 	e = event_find(f, id);
 	for (i = 0; e != NULL && i < e->n; i++) {
@@ -528,8 +639,7 @@ fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
 		n->mark = f->stamp;
 		n->pick = (uint32_t)i;
 	}
-	if (body != NULL)
-		nodes = json_array();
+	nodes = json_array();
 	for (i = 0; i < nv; i++) {
 		n = v[i];
 		o = n->mark == f->stamp ? &e->o[n->pick] : NULL;
@@ -558,13 +668,11 @@ fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
 	free(v);
 	settled = now >= f->settled_at;
 	code = pending > 0 || !settled ? 202 : failed > 0 ? 502 : 200;
-	if (body != NULL)
-		*body = dump(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, "
-		    "s:o}", "ID", id, "Status", code == 200 ? "complete" :
-		    code == 502 ? "failed" : "pending", "Live", (json_int_t)nv,
-		    "Applied", (json_int_t)applied, "Failed",
-		    (json_int_t)failed, "Pending", (json_int_t)pending,
-		    "Settled", settled, "Nodes", nodes));
+	*body = dump(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:o}",
+	    "ID", id, "Status", code == 200 ? "complete" : code == 502 ?
+	    "failed" : "pending", "Live", (json_int_t)nv, "Applied",
+	    (json_int_t)applied, "Failed", (json_int_t)failed, "Pending",
+	    (json_int_t)pending, "Settled", settled, "Nodes", nodes));
 	return (code);
 }
 
@@ -639,7 +747,7 @@ fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
 		    series[k].type);
 		for (i = 0; i < f->nnodes; i++) {
 			n = f->nodes[i];
-			if (!node_live(n, now))
+			if (!node_live(f, n, now))
 				continue;
 			APPEND("http_broadcast_%s{node=\"%s\"} ",
 			    series[k].name, n->name);
@@ -658,8 +766,8 @@ fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
 				APPEND("%lld\n", (long long)n->totals[0]);
 				break;
 			default:
-				APPEND("%lld\n", (long long)(n->totals[1] +
-				    n->totals[2] + n->totals[3]));
+				APPEND("%lld\n", (long long)sat_add(n->totals[1],
+				    sat_add(n->totals[2], n->totals[3])));
 				break;
 			}
 		}
@@ -713,9 +821,9 @@ fleet_subscribed(struct fleet *f, int64_t now)
 	f->ok = 1;
 	f->gen++;
 	/* Every node reports within its idle interval: until then, some
-	 * may not have been heard yet. */
-	if (f->settled_at == INT64_MAX)
-		f->settled_at = now + f->cfg->report_idle_ms + 1000;
+	 * may not have been heard yet.  After a lost connection too: the
+	 * reports of the outage are missed, and nodes may have expired. */
+	f->settled_at = now + f->cfg->report_idle_ms + 1000;
 	log_msg(LOG_INFO, "subscribed to the reports at %s",
 	    f->cfg->report_hub.subscribe_url_shown != NULL ?
 	    f->cfg->report_hub.subscribe_url_shown : "");
@@ -784,12 +892,8 @@ token(const struct fleet *f)
 static void
 headers_free(struct fleet *f)
 {
-	struct curl_slist *h;
-
 	/* The list holds the bearer token. */
-	for (h = f->hdrs; h != NULL; h = h->next)
-		explicit_bzero(h->data, strlen(h->data));
-	curl_slist_free_all(f->hdrs);
+	hb_headers_free(f->hdrs);
 	f->hdrs = NULL;
 }
 
@@ -817,10 +921,7 @@ headers(const struct fleet *f)
 		hb_bearer_free(line);
 		line = NULL;
 	}
-	if (t != NULL) {
-		explicit_bzero(t, strlen(t));
-		free(t);
-	}
+	hb_bearer_free(t);
 	/* A hub with history fills the hole since the last report. */
 	if (f->last_id != NULL) {
 		if (asprintf(&line, "Last-Event-ID: %s", f->last_id) < 0)
@@ -831,9 +932,7 @@ headers(const struct fleet *f)
 	}
 #undef ADD
 	if (bad) {
-		for (n = h; n != NULL; n = n->next)
-			explicit_bzero(n->data, strlen(n->data));
-		curl_slist_free_all(h);
+		hb_headers_free(h);
 		return (NULL);
 	}
 	return (h);

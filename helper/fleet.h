@@ -3,8 +3,8 @@
  * docs/reports.md).  It subscribes to the report topic on the report hub
  * (one SSE transfer on the shared multi handle), has each report checked
  * (reportmsg.c), and keeps what they say: the membership (each node's last
- * report, live while heard within twice its idle interval) and, per event
- * id, each node's outcome.  Bounded: FLEET_MAX_NODES nodes,
+ * report, live while heard within twice its idle interval, capped at
+ * ten of ours) and, per event id, each node's last outcome.  Bounded: FLEET_MAX_NODES nodes,
  * FLEET_MAX_EVENTS event ids and FLEET_MAX_OUTCOMES outcomes in all, the
  * oldest events evicted first.
  *
@@ -44,7 +44,7 @@ void fleet_stop(struct fleet *f);
 
 /* The report hub accepted the subscription (the SSE code calls it when
  * the headers come; so do the unit tests): answers may be given, and the
- * listener is Settled REPORT_IDLE_INTERVAL + 1 s after the first time. */
+ * listener is Settled REPORT_IDLE_INTERVAL + 1 s after, each time. */
 void fleet_subscribed(struct fleet *f, int64_t now);
 /* A report, as the data of an update (the SSE code calls it; so do the
  * unit tests).  0 when accepted, -1 when refused (logged, counted). */
@@ -57,7 +57,9 @@ int64_t fleet_settled_at(const struct fleet *f);
 
 /* The answer of /events/<id> now: its HTTP code (200, 502, 202, 503), and
  * when body is not NULL the JSON body (malloc'ed, NULL when out of
- * memory).  200 and 502 are final: a waiting request gets them at once. */
+ * memory).  200 and 502 are final: a waiting request gets them at once.
+ * Without body, O(the event's outcomes), the live nodes counted once for
+ * all the calls with the same now and generation. */
 unsigned fleet_event(struct fleet *f, const char *id, int64_t now,
     char **body);
 /* The JSON body of /fleet (malloc'ed, NULL when out of memory). */

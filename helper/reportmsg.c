@@ -13,10 +13,6 @@
 #include "reportmsg.h"
 #include "settings.h"
 
-/* Idle: REPORT_IDLE_INTERVAL's lower bound, and a sane ceiling (a node
- * with a longer one would stay live for as long after it stopped). */
-#define IDLE_MIN_MS		100
-#define IDLE_MAX_MS		86400000
 
 const char * const reportmsg_why[REPORT_WHY_N] = { "status", "dropped",
 	"refused" };
@@ -98,10 +94,10 @@ entry_check(json_t *e, int k, const char *where, char *why, size_t len)
 	bad = members(e, entry_members, k == 0 ? 3 : 4, v, where, why, len);
 	if (bad != NULL)
 		return (bad);
+	/* An ID that is not an event id costs that entry only
+	 * (reportmsg_entry): the report's other results still count. */
 	code = json_integer_value(v[1]);
-	if (cursor_id_check(json_string_value(v[0])) != NULL)
-		bad = "ID is not an event id";
-	else if (code < 0 || code > 999)
+	if (code < 0 || code > 999)
 		bad = "Code is not an HTTP status or 0";
 	else if (json_integer_value(v[2]) < 0)
 		bad = "Time is negative";
@@ -171,7 +167,8 @@ check(struct report_msg *r, const char *data, size_t len, char *why,
 	    r->totals[0] < 0 || r->totals[1] < 0 || r->totals[2] < 0 ||
 	    r->totals[3] < 0)
 		return ("a count or time is negative");
-	if (r->interval < 1 || r->idle < IDLE_MIN_MS || r->idle > IDLE_MAX_MS)
+	if (r->interval < 1 || r->idle < REPORT_IDLE_MIN_MS ||
+	    r->idle > REPORT_IDLE_MAX_MS)
 		return ("Interval or Idle out of bounds (Idle from 100ms to "
 		    "1 day)");
 	n = r->n[0] + r->n[1];
@@ -220,6 +217,8 @@ reportmsg_entry(const struct report_msg *r, int k, size_t i,
 
 	memset(e, 0, sizeof *e);
 	e->id = json_string_value(json_object_get(v, "ID"));
+	if (e->id != NULL && cursor_id_check(e->id) != NULL)
+		e->id = NULL;
 	e->code = json_integer_value(json_object_get(v, "Code"));
 	e->time = json_integer_value(json_object_get(v, "Time"));
 	w = json_string_value(json_object_get(v, "Why"));

@@ -2,7 +2,8 @@
  * reportmsg: a report as a listener receives it (docs/reports.md, "The
  * report"), checked strictly before anything of it is used: every member
  * present with its type, the node's name valid, counts and times not
- * negative, ids usable, at most REPORT_MAX_ENTRIES entries.  Pure over
+ * negative, at most REPORT_MAX_ENTRIES entries.  An entry whose ID is not
+ * an event id does not refuse the report: that entry alone is skipped.  Pure over
  * bytes, so the unit tests (and a fuzzer) call it without a hub.
  */
 
@@ -16,7 +17,9 @@
  * (report.c) and the listeners that read it. */
 #define REPORT_MAX_ENTRIES	1000	/* Applied + Failed */
 #define REPORT_MAX_BYTES	(1024 * 1024)
-/* The longest Idle a report may announce (REPORT_IDLE_INTERVAL). */
+/* The Idle a report may announce (REPORT_IDLE_INTERVAL's bounds): a node
+ * with a longer one would stay live for as long after it stopped. */
+#define REPORT_IDLE_MIN_MS	100
 #define REPORT_IDLE_MAX_MS	(24 * 3600 * 1000)
 #define REPORT_BOOT_MAX		128
 
@@ -47,7 +50,8 @@ struct report_entry {
  * cases. */
 int reportmsg_parse(struct report_msg *r, const char *data, size_t len,
     char *why, size_t wlen);
-/* Entry i of Applied (k 0) or Failed (k 1) of a parsed report. */
+/* Entry i of Applied (k 0) or Failed (k 1) of a parsed report; e->id is
+ * NULL when the entry's ID is not an event id (skip that entry). */
 void reportmsg_entry(const struct report_msg *r, int k, size_t i,
     struct report_entry *e);
 void reportmsg_free(struct report_msg *r);

@@ -581,8 +581,8 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 		return (r);
 	if ((r = get_duration(val[S_REPORT_IDLE_INTERVAL] != NULL ?
 	    val[S_REPORT_IDLE_INTERVAL] : settings[S_REPORT_IDLE_INTERVAL].def,
-	    S_REPORT_IDLE_INTERVAL, 100, &cfg->report_idle_ms, err,
-	    errlen)) != 0)
+	    S_REPORT_IDLE_INTERVAL, REPORT_IDLE_MIN_MS, &cfg->report_idle_ms,
+	    err, errlen)) != 0)
 		return (r);
 	if (cfg->report_idle_ms > REPORT_IDLE_MAX_MS)
 		FAIL(S_REPORT_IDLE_INTERVAL, "must be at most 24h: listeners "

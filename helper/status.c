@@ -4,8 +4,9 @@
  *
  * A request for /events/<id> with a wait that cannot be answered yet is
  * suspended (libmicrohttpd's suspend/resume): the loop goes on, and the
- * waiting requests are looked at again only when the fleet changed (its
- * generation) or when the nearest of their deadlines passed.
+ * waiting requests are looked at again when the fleet changed (its
+ * generation; at most every RECHECK_MS, since every report changes it)
+ * and when the nearest of their deadlines (or Settled) comes.
  */
 
 #include "config.h"
@@ -21,6 +22,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "fleet.h"
+#include "hb_utf8.h"
 #include "log.h"
 #include "metrics.h"
 #include "settings.h"
@@ -32,6 +34,9 @@
 #define WAIT_MAX_MS		300000
 #define METRICS_BUF		65536
 #define JSON_TYPE		"application/json"
+/* Waiting requests are checked at most this often on the fleet's
+ * changes: a flood of reports does not make each one a pass over them. */
+#define RECHECK_MS		100
 
 /* A request for /events/<id> that waits; its answer once decided. */
 struct waiter {
@@ -58,7 +63,7 @@ struct status {
 	struct waiter		*waiters;
 	unsigned		nwaiters;
 	uint64_t		gen_seen;
-	int64_t			next_check;
+	int64_t			next_check, last_check;
 };
 
 /*
@@ -201,14 +206,15 @@ answer_event(struct status *st, struct MHD_Connection *conn, const char *id,
 {
 	struct waiter *w;
 	const char *v;
-	int64_t wait = 0;
+	int64_t wait = 0, settled;
 	unsigned code;
 
 	if (st->fleet == NULL)
 		return (reply_why(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "unavailable", "this node does not listen to the reports "
 		    "(REPORT_LISTEN=0)"));
-	if (cursor_id_check(id) != NULL)
+	/* Not UTF-8: no JSON answer could name it. */
+	if (cursor_id_check(id) != NULL || !hb_utf8_valid(id, strlen(id)))
 		return (reply_why(conn, MHD_HTTP_BAD_REQUEST, "bad request",
 		    "not an event id"));
 	v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "wait");
@@ -235,8 +241,12 @@ answer_event(struct status *st, struct MHD_Connection *conn, const char *id,
 		w->next->prev = w;
 	st->waiters = w;
 	st->nwaiters++;
+	settled = fleet_settled_at(st->fleet);
 	if (w->deadline < st->next_check)
 		st->next_check = w->deadline;
+	/* Settled may turn a 202 into a 200 with no report coming. */
+	if (settled > clock_ms() && settled < st->next_check)
+		st->next_check = settled;
 	*con_cls = w;
 	log_msg(LOG_DEBUG, "/events/%s waits up to %lldms", id,
 	    (long long)wait);
@@ -294,17 +304,33 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 }
 
 static void
+unlink_waiter(struct status *st, struct waiter *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		st->waiters = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+	st->nwaiters--;
+}
+
+static void
 completed(void *priv, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct status *st = priv;
 	struct waiter *w = *con_cls;
 
-	(void)priv;
 	(void)conn;
 	(void)toe;
-	/* Only answered ones end: a suspended connection is not closed. */
-	if (w == NULL || !w->done)
+	if (w == NULL)
 		return;
+	/* Ended before its answer (a timeout, an error, MHD quiescing): no
+	 * later check may resume its freed connection. */
+	if (!w->done)
+		unlink_waiter(st, w);
 	*con_cls = NULL;
 	free(w->body);
 	free(w->id);
@@ -315,13 +341,7 @@ completed(void *priv, struct MHD_Connection *conn, void **con_cls,
 static void
 conclude(struct status *st, struct waiter *w, unsigned code, char *body)
 {
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		st->waiters = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-	st->nwaiters--;
+	unlink_waiter(st, w);
 	w->done = 1;
 	w->code = code;
 	w->body = body;
@@ -333,16 +353,21 @@ status_tick(struct status *st, int64_t now)
 {
 	struct waiter *w, *next;
 	int64_t settled, t;
+	uint64_t gen;
 	unsigned code;
 	char *body;
 	int woke = 0;
 
 	if (st == NULL || st->waiters == NULL)
 		return (INT64_MAX);
-	if (fleet_generation(st->fleet) == st->gen_seen &&
-	    now < st->next_check)
+	gen = fleet_generation(st->fleet);
+	if (now < st->next_check && gen == st->gen_seen)
 		return (st->next_check);
-	st->gen_seen = fleet_generation(st->fleet);
+	if (now < st->next_check && now - st->last_check < RECHECK_MS)
+		return (st->last_check + RECHECK_MS < st->next_check ?
+		    st->last_check + RECHECK_MS : st->next_check);
+	st->gen_seen = gen;
+	st->last_check = now;
 	st->next_check = INT64_MAX;
 	settled = fleet_settled_at(st->fleet);
 	for (w = st->waiters; w != NULL; w = next) {

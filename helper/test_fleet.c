@@ -2,12 +2,16 @@
  * Unit tests of the reports' listener without a hub: reports go straight
  * to fleet_report(), with the clock given.  What the .vtc tests cannot
  * reach in reasonable time: the bounds (events evicted oldest first, the
- * table of nodes full, a gone node's place reused without its results),
- * and which of a node's outcomes counts.
+ * table of nodes full, a gone node's place reused without its results,
+ * one outcome per node and event), which of a node's outcomes counts, late
+ * reports, the liveness a listener grants, Settled again after a lost
+ * subscription, and hostile totals.
  */
 
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,9 @@
 #include "../lib/test_check.h"
 
 #define IDLE	1000
+
+/* Each report of report() has the next Seq: none is late. */
+static long long seq = 1;
 
 /* A report of node with n entries ids "<prefix><first + i>", applied
  * (code 200) or failed (500, dropped). */
@@ -34,9 +41,9 @@ report(struct fleet *f, const char *node, const char *boot, const char *prefix,
 	o = open_memstream(&buf, &len);
 	if (o == NULL)
 		return (-2);
-	fprintf(o, "{\"Version\":1,\"Node\":\"%s\",\"Boot\":\"%s\",\"Seq\":1,"
+	fprintf(o, "{\"Version\":1,\"Node\":\"%s\",\"Boot\":\"%s\",\"Seq\":%lld,"
 	    "\"Time\":1,\"Interval\":100,\"Idle\":%d,\"Subscribed\":true,"
-	    "\"Backlog\":0,\"LagMs\":0,\"%s\":[", node, boot, IDLE,
+	    "\"Backlog\":0,\"LagMs\":0,\"%s\":[", node, boot, seq++, IDLE,
 	    failed ? "Applied\":[],\"Failed" : "Failed\":[],\"Applied");
 	for (i = 0; i < n; i++)
 		fprintf(o, "%s{\"ID\":\"%s%d\",\"Code\":%d,\"Time\":5%s}",
@@ -50,6 +57,34 @@ report(struct fleet *f, const char *node, const char *boot, const char *prefix,
 	return (r);
 }
 
+/* A report made of printf's arguments, with the common members around
+ * them: fmt gives Node, Boot, Seq, Idle, Applied, Failed and Totals. */
+static int
+report_fmt(struct fleet *f, int64_t now, const char *fmt, ...)
+{
+	char *part, *buf;
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vasprintf(&part, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return (-2);
+	n = asprintf(&buf, "{\"Version\":1,\"Time\":1,\"Interval\":100,"
+	    "\"Subscribed\":true,\"Backlog\":0,\"LagMs\":0,\"More\":false,"
+	    "%s}", part);
+	free(part);
+	if (n < 0)
+		return (-2);
+	r = fleet_report(f, buf, (size_t)n, now);
+	free(buf);
+	return (r);
+}
+
+#define NOTOTALS "\"Totals\":{\"Applied\":0,\"Failed\":0,\"Dropped\":0," \
+	"\"Refused\":0}"
+
 static unsigned
 ask(struct fleet *f, const char *id, int64_t now, const char *want)
 {
@@ -57,6 +92,8 @@ ask(struct fleet *f, const char *id, int64_t now, const char *want)
 	char *body;
 
 	code = fleet_event(f, id, now, &body);
+	/* The code alone (a waiting request's check) is the same. */
+	CHECK(fleet_event(f, id, now, NULL) == code);
 	CHECK(body != NULL);
 	if (body != NULL && want != NULL && strstr(body, want) == NULL) {
 		fprintf(stderr, "answer for %s: %s\n  lacks %s\n", id, body,
@@ -132,6 +169,158 @@ test_invalid(struct fleet *f, struct metrics *m, int64_t now)
 	CHECK(m->reports_invalid == before + 5);
 }
 
+/* A report naming one event 1,000 times, and 2,000 of them: one outcome
+ * per node and event, nothing else evicted. */
+static void
+test_one_outcome(struct fleet *f, struct metrics *m, int64_t now)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t evicted = m->fleet_results_evicted;
+	FILE *o;
+	int i, k;
+
+	CHECK(report(f, "d", "b", "keep", 1, 1, 0, now) == 0);
+	for (k = 0; k < 2000; k++) {
+		o = open_memstream(&buf, &len);
+		CHECK(o != NULL);
+		if (o == NULL)
+			return;
+		fprintf(o, "\"Node\":\"d\",\"Boot\":\"b\",\"Seq\":%lld,"
+		    "\"Idle\":%d,\"Failed\":[],\"Applied\":[", seq++, IDLE);
+		for (i = 0; i < 1000; i++)
+			fprintf(o, "%s{\"ID\":\"dup\",\"Code\":%d,\"Time\":%d}",
+			    i > 0 ? "," : "", 200 + i % 2, k);
+		fprintf(o, "]," NOTOTALS);
+		fclose(o);
+		CHECK(report_fmt(f, now, "%s", buf) == 0);
+		free(buf);
+		buf = NULL;
+	}
+	CHECK(m->fleet_results_evicted == evicted);
+	CHECK(ask(f, "keep1", now, "{\"Node\":\"d\",\"Status\":\"applied\"")
+	    == 200);
+	/* The last one counts. */
+	CHECK(ask(f, "dup", now, "{\"Node\":\"d\",\"Status\":\"applied\","
+	    "\"Code\":201,\"Time\":1999}") == 200);
+}
+
+/* A late report (same Boot, Seq not above the last) changes no member of
+ * its node and no outcome it has; its new results count. */
+static void
+test_late(struct fleet *f, int64_t now)
+{
+	char *j;
+
+	CHECK(report_fmt(f, now, "\"Node\":\"l\",\"Boot\":\"b\",\"Seq\":5,"
+	    "\"Idle\":%d,\"Applied\":[{\"ID\":\"l1\",\"Code\":200,"
+	    "\"Time\":1}],\"Failed\":[]," NOTOTALS, IDLE) == 0);
+	CHECK(report_fmt(f, now + 10, "\"Node\":\"l\",\"Boot\":\"b\","
+	    "\"Seq\":4,\"Idle\":%d,\"Applied\":[],\"Failed\":[{\"ID\":"
+	    "\"l1\",\"Code\":500,\"Time\":2,\"Why\":\"status\"},{\"ID\":"
+	    "\"l2\",\"Code\":500,\"Time\":2,\"Why\":\"status\"}],"
+	    "\"Totals\":{\"Applied\":7,\"Failed\":0,\"Dropped\":0,"
+	    "\"Refused\":0}", 2 * IDLE) == 0);
+	CHECK(ask(f, "l1", now + 10, "{\"Node\":\"l\",\"Status\":\"applied\","
+	    "\"Code\":200") == 200);
+	CHECK(ask(f, "l2", now + 10, "{\"Node\":\"l\",\"Status\":\"failed\","
+	    "\"Code\":500") == 502);
+	j = fleet_json(f, now + 10);
+	CHECK(j != NULL && strstr(j, "{\"Node\":\"l\",\"Boot\":\"b\","
+	    "\"Seq\":5,\"AgeMs\":10,\"Interval\":100,\"Idle\":1000,") != NULL);
+	CHECK(j != NULL && strstr(j, "\"Applied\":7") == NULL);
+	free(j);
+	/* Not heard by a late report: gone 2 x Idle after the last one. */
+	CHECK(ask(f, "l1", now + 2 * IDLE + 1, "\"Why\":\"no live node\"") ==
+	    503);
+}
+
+/* Idle of a day: live for 2 x 10 of the listener's idle interval. */
+static void
+test_trust_cap(struct fleet *f, int64_t now)
+{
+	CHECK(report_fmt(f, now, "\"Node\":\"t\",\"Boot\":\"b\",\"Seq\":1,"
+	    "\"Idle\":86400000,\"Applied\":[{\"ID\":\"t1\",\"Code\":200,"
+	    "\"Time\":1}],\"Failed\":[]," NOTOTALS) == 0);
+	CHECK(ask(f, "t1", now + 20 * IDLE, "\"Live\":1,") == 200);
+	CHECK(ask(f, "t1", now + 20 * IDLE + 1, "\"Why\":\"no live node\"") ==
+	    503);
+}
+
+/* An entry with a bad ID costs that entry only. */
+static void
+test_bad_id(struct fleet *f, int64_t now)
+{
+	CHECK(report_fmt(f, now, "\"Node\":\"i\",\"Boot\":\"b\",\"Seq\":1,"
+	    "\"Idle\":%d,\"Applied\":[{\"ID\":\"\",\"Code\":200,\"Time\":1},"
+	    "{\"ID\":\"a\\u0001b\",\"Code\":200,\"Time\":1},{\"ID\":\"i1\","
+	    "\"Code\":200,\"Time\":1}],\"Failed\":[]," NOTOTALS, IDLE) == 0);
+	CHECK(ask(f, "i1", now, "{\"Node\":\"i\",\"Status\":\"applied\"") ==
+	    200);
+}
+
+/* Totals of INT64_MAX: the failed series saturates (no overflow). */
+static void
+test_totals(struct fleet *f, int64_t now)
+{
+	char buf[65536];
+	int n;
+
+	CHECK(report_fmt(f, now, "\"Node\":\"big\",\"Boot\":\"b\",\"Seq\":1,"
+	    "\"Idle\":%d,\"Applied\":[],\"Failed\":[],\"Totals\":{\"Applied\":"
+	    "%" PRId64 ",\"Failed\":%" PRId64 ",\"Dropped\":%" PRId64 ","
+	    "\"Refused\":%" PRId64 "}", IDLE, INT64_MAX, INT64_MAX, INT64_MAX,
+	    INT64_MAX) == 0);
+	n = fleet_metrics_text(f, now, buf, sizeof buf);
+	CHECK(n > 0 && (size_t)n < sizeof buf);
+	CHECK(strstr(buf, "http_broadcast_fleet_node_failed_total{node=\"big\"} "
+	    "9223372036854775807\n") != NULL);
+}
+
+/* A subscription lost and made again: not Settled again for
+ * REPORT_IDLE_INTERVAL + 1 s, whatever the live nodes applied. */
+static void
+test_resubscribed(struct fleet *f, int64_t now)
+{
+	char *j;
+
+	CHECK(report(f, "r", "b", "r", 1, 1, 0, now) == 0);
+	CHECK(ask(f, "r1", now, "\"Settled\":true") == 200);
+	fleet_subscribed(f, now);
+	CHECK(ask(f, "r1", now + IDLE + 999, "\"Settled\":false") == 202);
+	j = fleet_json(f, now);
+	CHECK(j != NULL && strstr(j, "\"Settled\":false") != NULL);
+	free(j);
+	CHECK(report(f, "r", "b", "r", 1, 1, 0, now + IDLE + 1000) == 0);
+	CHECK(ask(f, "r1", now + IDLE + 1000, "\"Settled\":true") == 200);
+}
+
+/* The tests above, each on a fleet of its own (the nodes of one leave
+ * before the next), Settled. */
+static void
+test_more(const struct settings *cfg, struct metrics *m, int64_t now)
+{
+	struct fleet *f = fleet_new(NULL, cfg, m);
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fleet_subscribed(f, now);
+	now += IDLE + 1000;
+	test_totals(f, now);
+	now += 2 * IDLE + 1;
+	test_bad_id(f, now);
+	now += 2 * IDLE + 1;
+	test_one_outcome(f, m, now);
+	now += 2 * IDLE + 1;
+	test_late(f, now);
+	now += 2 * IDLE + 1;
+	test_trust_cap(f, now);
+	now += 20 * IDLE + 1;
+	test_resubscribed(f, now);
+	fleet_free(f);
+}
+
 int
 main(void)
 {
@@ -167,5 +356,6 @@ main(void)
 	t0 += 2 * IDLE + 1;
 	test_nodes_bound(f, &m, t0);
 	fleet_free(f);
+	test_more(&cfg, &m, t0);
 	return (TEST_DONE());
 }

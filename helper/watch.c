@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,25 @@ num(const json_t *o, const char *key)
 	return ((long long)json_integer_value(json_object_get(o, key)));
 }
 
+/* Failed + Dropped + Refused of a node's Totals: each taken as 0 to
+ * LLONG_MAX, the sum saturated (a listener's answer is not trusted to
+ * keep them small). */
+static long long
+failed_total(const json_t *t)
+{
+	static const char * const keys[] = { "Failed", "Dropped", "Refused" };
+	long long sum = 0, v;
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = num(t, keys[i]);
+		if (v < 0)
+			v = 0;
+		sum = sum > LLONG_MAX - v ? LLONG_MAX : sum + v;
+	}
+	return (sum);
+}
+
 /* A time of a report (ms since the epoch) as UTC ISO 8601. */
 static void
 iso(long long ms, char *buf, size_t len)
@@ -246,8 +266,7 @@ watch_fleet_once(const char *base)
 		    str(n, "Node"), (double)num(n, "AgeMs") / 1000.0,
 		    num(n, "Backlog"), (double)num(n, "LagMs") / 1000.0,
 		    json_is_true(json_object_get(n, "Subscribed")) ? "yes" :
-		    "no", num(t, "Applied"), num(t, "Failed") +
-		    num(t, "Dropped") + num(t, "Refused"),
+		    "no", num(t, "Applied"), failed_total(t),
 		    json_is_true(json_object_get(n, "Lagging")) ? "lagging" :
 		    "ok");
 	}

@@ -7,7 +7,10 @@ answered 200.
     report.py HUB_URL HMAC_KEY TOPIC NODE [options]
 
   --boot B          Boot (default urn:uuid:<NODE>-boot-1)
-  --seq N           Seq (default 1)
+  --seq N           Seq (default: the time in ms, so that the reports of
+                    one node name from several runs keep their order: a
+                    listener takes a Seq not above the last for a late
+                    report)
   --idle MS         Idle (default 1000); --interval MS (default 100)
   --applied ID:CODE[,ID:CODE...]     Applied entries
   --failed ID:CODE:WHY[,...]         Failed entries
@@ -15,8 +18,9 @@ answered 200.
   --set JSON        merged over the report (a field of another type)
   --drop FIELD      removes a field
   --raw DATA        publishes DATA as it is instead
-  --repeat MS       a heartbeat: publish again every MS (Seq + 1, no
-                    entries) until SIGTERM, then exit 0
+  --repeat MS       a heartbeat: publish again every MS (Seq the time in
+                    ms, at least Seq + 1; no entries) until SIGTERM, then
+                    exit 0
 """
 import argparse
 import signal
@@ -59,7 +63,7 @@ ap = argparse.ArgumentParser()
 for a in ("hub", "key", "topic", "node"):
     ap.add_argument(a)
 ap.add_argument("--boot")
-ap.add_argument("--seq", type=int, default=1)
+ap.add_argument("--seq", type=int)
 ap.add_argument("--idle", type=int, default=1000)
 ap.add_argument("--interval", type=int, default=100)
 ap.add_argument("--applied")
@@ -76,7 +80,8 @@ o = ap.parse_args()
 applied, failed = entries(o.applied, False), entries(o.failed, True)
 report = {
     "Version": 1, "Node": o.node,
-    "Boot": o.boot or "urn:uuid:%s-boot-1" % o.node, "Seq": o.seq,
+    "Boot": o.boot or "urn:uuid:%s-boot-1" % o.node,
+    "Seq": o.seq if o.seq is not None else int(time.time() * 1000),
     "Time": int(time.time() * 1000), "Interval": o.interval,
     "Idle": o.idle, "Subscribed": not o.unsubscribed,
     "Backlog": o.backlog, "LagMs": o.lag, "Applied": applied,
@@ -105,6 +110,7 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 publish(o.raw if o.raw is not None else json.dumps(report))
 while o.repeat > 0:
     time.sleep(o.repeat / 1000)
-    report.update({"Seq": report["Seq"] + 1, "Applied": [], "Failed": [],
+    report.update({"Seq": max(report["Seq"] + 1, int(time.time() * 1000)),
+                   "Applied": [], "Failed": [],
                    "Time": int(time.time() * 1000)})
     publish(json.dumps(report))
