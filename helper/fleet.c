@@ -37,10 +37,10 @@
 #include "reportmsg.h"
 #include "settings.h"
 #include "sse.h"
+#include "subscribe.h"
 
 #define NODE_BUCKETS		16384	/* powers of two */
 #define EVENT_BUCKETS		32768
-#define CONNECT_TIMEOUT_MS	10000L
 #define RETRY_DEFAULT_MS	1000
 /* Gone nodes are looked for at their deadline; after a report, the live
  * and lagging gauges are counted again at most this often. */
@@ -709,14 +709,7 @@ fleet_json(const struct fleet *f, int64_t now)
 	    "Lagging", (json_int_t)lagging, "Nodes", nodes)));
 }
 
-/* Append to buf like snprintf, counting what did not fit. */
-#define APPEND(...) do {						\
-	int n_ = snprintf(buf + (used < len ? used : len),		\
-	    used < len ? len - used : 0, __VA_ARGS__);			\
-	if (n_ < 0)							\
-		return (-1);						\
-	used += (size_t)n_;						\
-} while (0)
+#define APPEND	METRICS_APPEND
 
 int
 fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
@@ -897,74 +890,20 @@ headers_free(struct fleet *f)
 	f->hdrs = NULL;
 }
 
-static struct curl_slist *
-headers(const struct fleet *f)
-{
-	struct curl_slist *h = NULL, *n;
-	char *t, *line = NULL;
-	int bad = 0;
-
-#define ADD(str) do {							\
-	if (!bad && (n = curl_slist_append(h, str)) != NULL) h = n;	\
-	else bad = 1;							\
-} while (0)
-	ADD("Accept: text/event-stream");
-	ADD("Cache-Control: no-cache");
-	t = token(f);
-	if (t == NULL) {
-		bad = 1;
-	} else if (*t != '\0') {
-		if ((line = hb_bearer_header(t)) == NULL)
-			bad = 1;
-		else
-			ADD(line);
-		hb_bearer_free(line);
-		line = NULL;
-	}
-	hb_bearer_free(t);
-	/* A hub with history fills the hole since the last report. */
-	if (f->last_id != NULL) {
-		if (asprintf(&line, "Last-Event-ID: %s", f->last_id) < 0)
-			bad = 1;
-		else
-			ADD(line);
-		free(line);
-	}
-#undef ADD
-	if (bad) {
-		hb_headers_free(h);
-		return (NULL);
-	}
-	return (h);
-}
-
 static int
 connect_hub(struct fleet *f, int64_t now)
 {
-	CURL *e;
+	const struct subscribe_io io = { on_header, on_body, f, f->errbuf };
+	char *t = token(f);
+	CURL *e = NULL;
 
-	f->hdrs = headers(f);
-	e = f->hdrs != NULL ? curl_easy_init() : NULL;
+	/* A hub with history fills the hole since the last report. */
+	f->hdrs = t != NULL ? subscribe_headers(t, f->last_id) : NULL;
+	hb_bearer_free(t);
+	if (f->hdrs != NULL)
+		e = subscribe_start(f->multi, f->cfg->report_hub.subscribe_url,
+		    f->hdrs, f->cfg, &io);
 	if (e == NULL) {
-		headers_free(f);
-		log_msg(LOG_ERROR, "cannot subscribe to the reports");
-		return (-1);
-	}
-	curl_easy_setopt(e, CURLOPT_URL, f->cfg->report_hub.subscribe_url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->hdrs);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	hb_curl_defaults(e);
-	hb_curl_hub(e, &f->cfg->hub_tls);
-	if (f->cfg->hub_proxy != NULL)
-		curl_easy_setopt(e, CURLOPT_PROXY, f->cfg->hub_proxy);
-	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
 		headers_free(f);
 		log_msg(LOG_ERROR, "cannot subscribe to the reports");
 		return (-1);

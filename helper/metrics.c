@@ -12,14 +12,7 @@
 
 #include "metrics.h"
 
-/* Append to buf like snprintf, counting what did not fit. */
-#define APPEND(...) do {						\
-	int n_ = snprintf(buf + (used < len ? used : len),		\
-	    used < len ? len - used : 0, __VA_ARGS__);			\
-	if (n_ < 0)							\
-		return (-1);						\
-	used += (size_t)n_;						\
-} while (0)
+#define APPEND	METRICS_APPEND
 
 /* A label value as Prometheus takes it: \\, \" and \\n escaped. */
 static void

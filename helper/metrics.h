@@ -33,6 +33,17 @@ struct metrics {
 	size_t			nhubs;
 };
 
+/* Append to buf like snprintf, counting what did not fit, in a function
+ * that writes metrics text: its char *buf and size_t len, the size_t used
+ * so far, returning -1 on an output error. */
+#define METRICS_APPEND(...) do {					\
+	int n_ = snprintf(buf + (used < len ? used : len),		\
+	    used < len ? len - used : 0, __VA_ARGS__);			\
+	if (n_ < 0)							\
+		return (-1);						\
+	used += (size_t)n_;						\
+} while (0)
+
 /* Recompute connected and stalled from the hubs'. */
 void metrics_hubs_sum(struct metrics *m);
 

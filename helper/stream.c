@@ -45,9 +45,9 @@
 #include "settings.h"
 #include "sse.h"
 #include "stream.h"
+#include "subscribe.h"
 
 #define DEDUP_WINDOW		4096
-#define CONNECT_TIMEOUT_MS	10000L
 #define RETRY_DEFAULT_MS	1000
 /* The stall check: a connection that carried at least STALL_MIN_EVENTS
  * (or that we paused) and then had no event for STALL_GAP_FACTOR times
@@ -533,63 +533,26 @@ stream_end(struct stream *s, enum log_level lvl, const char *why)
 static int
 stream_connect(struct stream *s, int64_t now)
 {
-	struct curl_slist *h = NULL, *n;
+	const struct subscribe_io io = { on_header, on_body, s, s->errbuf };
 	const char *id = s->resume_id != NULL ? s->resume_id : "";
-	char *token, *line = NULL;
+	struct curl_slist *h;
+	char *token;
 	CURL *e;
-	int bad = 0;
 
 	token = current_token(s);
 	if (token == NULL)
 		return (-1);
-#define ADD(str) do {							\
-	if (!bad && (n = curl_slist_append(h, str)) != NULL) h = n;	\
-	else bad = 1;							\
-} while (0)
-	ADD("Accept: text/event-stream");
-	ADD("Cache-Control: no-cache");
-	if (*token != '\0') {
-		if ((line = hb_bearer_header(token)) == NULL)
-			bad = 1;
-		else
-			ADD(line);
-		hb_bearer_free(line);
-		line = NULL;
-	}
-	hb_bearer_free(token);
 	free(s->sent_id);
-	s->sent_id = NULL;
-	if (*id != '\0') {
-		if (asprintf(&line, "Last-Event-ID: %s", id) < 0)
-			bad = 1;
-		else
-			ADD(line);
-		free(line);
-		s->sent_id = strdup(id);
-		bad |= s->sent_id == NULL;
-	}
-#undef ADD
-	e = bad ? NULL : curl_easy_init();
-	if (e == NULL) {
-		hb_headers_free(h);
+	s->sent_id = *id != '\0' ? strdup(id) : NULL;
+	h = *id == '\0' || s->sent_id != NULL ?
+	    subscribe_headers(token, id) : NULL;
+	hb_bearer_free(token);
+	if (h == NULL) {
 		log_msg(LOG_ERROR, "cannot start a subscription: out of memory");
 		return (-1);
 	}
-	curl_easy_setopt(e, CURLOPT_URL, s->hub->subscribe_url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	hb_curl_defaults(e);
-	hb_curl_hub(e, &s->cfg->hub_tls);
-	if (s->cfg->hub_proxy != NULL)
-		curl_easy_setopt(e, CURLOPT_PROXY, s->cfg->hub_proxy);
-	if (curl_multi_add_handle(s->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
+	e = subscribe_start(s->multi, s->hub->subscribe_url, h, s->cfg, &io);
+	if (e == NULL) {
 		hb_headers_free(h);
 		log_msg(LOG_ERROR, "cannot start a subscription");
 		return (-1);

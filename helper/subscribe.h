@@ -1,0 +1,40 @@
+/*
+ * subscribe: the transfer of a subscription to a hub (a Server-Sent
+ * Events stream), the same for the events' streams (stream.c) and the
+ * reports' listener (fleet.c): its request headers and its options.
+ * What is made of the answer is theirs (hubreply.c, sse.c).
+ */
+
+#ifndef HB_SUBSCRIBE_H
+#define HB_SUBSCRIBE_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+struct settings;
+
+/* Where the answer goes. */
+struct subscribe_io {
+	curl_write_callback	on_header;
+	curl_write_callback	on_body;
+	void			*priv;
+	char			*errbuf;	/* CURL_ERROR_SIZE bytes */
+};
+
+/*
+ * Accept, Cache-Control, the bearer line when token is not empty, and
+ * Last-Event-ID when last_id is neither NULL nor empty.  NULL when out of
+ * memory.  It holds the token: release it with hb_headers_free().
+ */
+struct curl_slist *subscribe_headers(const char *token, const char *last_id);
+
+/*
+ * The transfer of url with hdrs, on the project's defaults and the hub's
+ * TLS and proxy settings (cfg), added to multi.  The easy handle, or NULL
+ * when it could not be made or added (hdrs stays the caller's).
+ */
+CURL *subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
+    const struct settings *cfg, const struct subscribe_io *io);
+
+#endif /* HB_SUBSCRIBE_H */
