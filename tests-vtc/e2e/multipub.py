@@ -17,15 +17,14 @@ the next one.  An event counts as accepted when at least one hub took it.
 Prints "sent=N accepted=A hub<i>=K ..." (K: events that hub took).
 """
 import argparse
-import base64
-import hashlib
-import hmac
 import http.client
 import json
 import threading
 import time
 import urllib.parse
 import uuid
+
+import hbjwt
 
 ap = argparse.ArgumentParser()
 ap.add_argument("hubs")
@@ -43,20 +42,9 @@ ap.add_argument("--hub-id-pad", type=int, default=0)
 args = ap.parse_args()
 
 
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
 
-def mint(key, topic):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"mercure": {"publish": [topic]}, "exp": int(time.time()) + 3600}
-    body = b64(json.dumps(claims).encode())
-    sig = b64(hmac.new(key.encode(), head + b"." + body,
-                       hashlib.sha256).digest())
-    return (head + b"." + body + b"." + sig).decode()
-
-
-token = mint(args.key, args.topic)
+token = hbjwt.mint(args.key, "publish", args.topic)
 urls = [u for u in args.hubs.split(",") if u]
 events = []
 eids = []

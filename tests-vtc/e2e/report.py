@@ -24,27 +24,15 @@ answered 200.
 """
 import argparse
 import signal
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
 import urllib.parse
 import urllib.request
 
-
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+import hbjwt
 
 
-def mint(key, topic):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"mercure": {"publish": [topic]}, "exp": int(time.time()) + 600}
-    body = b64(json.dumps(claims).encode())
-    sig = b64(hmac.new(key.encode(), head + b"." + body,
-                       hashlib.sha256).digest())
-    return (head + b"." + body + b"." + sig).decode()
 
 
 def entries(spec, failed):
@@ -98,7 +86,7 @@ def publish(data):
     form = urllib.parse.urlencode({"topic": o.topic, "data": data,
                                    "private": "on"}).encode()
     req = urllib.request.Request(o.hub, data=form, headers={
-        "Authorization": "Bearer " + mint(o.key, o.topic),
+        "Authorization": "Bearer " + hbjwt.mint(o.key, "publish", o.topic),
         "Content-Type": "application/x-www-form-urlencoded"})
     with urllib.request.urlopen(req, timeout=10) as r:
         r.read()

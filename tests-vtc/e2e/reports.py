@@ -27,9 +27,6 @@
     reports.py show OUTFILE
         A line per report, for the test's log.
 """
-import base64
-import hashlib
-import hmac
 import http.client
 import http.server
 import json
@@ -39,26 +36,16 @@ import sys
 import time
 import urllib.parse
 
-
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+import hbjwt
 
 
-def mint(key, topic):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"mercure": {"subscribe": [topic]},
-              "exp": int(time.time()) + 3600}
-    body = b64(json.dumps(claims).encode())
-    sig = b64(hmac.new(key.encode(), head + b"." + body,
-                       hashlib.sha256).digest())
-    return (head + b"." + body + b"." + sig).decode()
 
 
 def listen(hub, key, topic, out):
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     u = urllib.parse.urlsplit(hub)
     path = u.path + "?" + urllib.parse.urlencode({"topic": topic})
-    token = mint(key, topic)
+    token = hbjwt.mint(key, "subscribe", topic)
     while True:
         try:
             conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
