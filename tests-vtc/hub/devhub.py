@@ -792,10 +792,25 @@ class Hub:
         self.matcher = TopicMatcher()
         self.history = History(args.history_size, args.history_file, log)
         self.subscribers = set()
+        self.writers = set()            # every open client connection
 
     # -- connections
 
+    def close_connections(self):
+        """At stop: end every client connection, idle keep-alive ones
+        included, as a hub that stops does (no waiting for their idle
+        timeout)."""
+        for writer in list(self.writers):
+            writer.close()
+
     async def serve(self, reader, writer):
+        self.writers.add(writer)
+        try:
+            await self.serve_one(reader, writer)
+        finally:
+            self.writers.discard(writer)
+
+    async def serve_one(self, reader, writer):
         peername = writer.get_extra_info("peername") or ("?", 0)
         peer = "%s:%s" % peername[:2]
         tls = writer.get_extra_info("ssl_object")
@@ -1218,6 +1233,7 @@ async def run(args, log):
         if not hub.subscribers:
             break
         await asyncio.sleep(0.02)
+    hub.close_connections()
     hub.history.close()
 
 
