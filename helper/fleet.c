@@ -992,21 +992,12 @@ int
 fleet_finished(struct fleet *f, CURL *easy, CURLcode res)
 {
 	char why[CURL_ERROR_SIZE + 64];
-	enum log_level lvl = LOG_WARN;
+	enum log_level lvl;
 
 	if (f == NULL || easy == NULL || easy != f->easy)
 		return (0);
-	if (f->problem[0] != '\0') {
-		snprintf(why, sizeof why, "%s", f->problem);
-	} else if (res == CURLE_OK) {
-		snprintf(why, sizeof why, "hub closed the stream");
-		lvl = LOG_INFO;
-	} else {
-		if (hb_curl_tls_failed(res, f->errbuf))
-			f->m->hub_tls_failures++;
-		snprintf(why, sizeof why, "%s%s%s", curl_easy_strerror(res),
-		    f->errbuf[0] != '\0' ? ": " : "", f->errbuf);
-	}
+	lvl = subscribe_ended(res, f->problem, f->errbuf,
+	    &f->m->hub_tls_failures, why, sizeof why);
 	disconnect(f, lvl, why);
 	return (1);
 }

@@ -710,22 +710,12 @@ int
 stream_finished(struct stream *s, CURL *easy, CURLcode res)
 {
 	char why[CURL_ERROR_SIZE + 64];
-	enum log_level lvl = LOG_WARN;
+	enum log_level lvl;
 
 	if (easy == NULL || easy != s->easy)
 		return (0);
-	if (s->problem[0] != '\0') {
-		snprintf(why, sizeof why, "%s", s->problem);
-	} else if (res == CURLE_OK) {
-		/* Hubs close streams every few minutes: this is normal. */
-		snprintf(why, sizeof why, "hub closed the stream");
-		lvl = LOG_INFO;
-	} else {
-		if (hb_curl_tls_failed(res, s->errbuf))
-			s->m->hub_tls_failures++;
-		snprintf(why, sizeof why, "%s%s%s", curl_easy_strerror(res),
-		    s->errbuf[0] != '\0' ? ": " : "", s->errbuf);
-	}
+	lvl = subscribe_ended(res, s->problem, s->errbuf,
+	    &s->m->hub_tls_failures, why, sizeof why);
 	stream_end(s, lvl, why);
 	return (1);
 }

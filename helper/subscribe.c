@@ -79,3 +79,22 @@ subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
 	}
 	return (e);
 }
+
+enum log_level
+subscribe_ended(CURLcode res, const char *problem, const char *errbuf,
+    uint64_t *tls_failures, char *why, size_t len)
+{
+	if (*problem != '\0') {
+		snprintf(why, len, "%s", problem);
+		return (LOG_WARN);
+	}
+	if (res == CURLE_OK) {
+		snprintf(why, len, "hub closed the stream");
+		return (LOG_INFO);
+	}
+	if (hb_curl_tls_failed(res, errbuf))
+		(*tls_failures)++;
+	snprintf(why, len, "%s%s%s", curl_easy_strerror(res),
+	    *errbuf != '\0' ? ": " : "", errbuf);
+	return (LOG_WARN);
+}

@@ -9,8 +9,11 @@
 #define HB_SUBSCRIBE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <curl/curl.h>
+
+#include "log.h"
 
 struct settings;
 
@@ -36,5 +39,15 @@ struct curl_slist *subscribe_headers(const char *token, const char *last_id);
  */
 CURL *subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
     const struct settings *cfg, const struct subscribe_io *io);
+
+/*
+ * Why a subscription transfer ended, into why for the log line: the
+ * problem its answer's headers showed (problem not empty), the hub
+ * closing the stream (normal: hubs do every few minutes), or libcurl's
+ * error (res, errbuf), a TLS one counted in *tls_failures.  Returns the
+ * level to log it at.
+ */
+enum log_level subscribe_ended(CURLcode res, const char *problem,
+    const char *errbuf, uint64_t *tls_failures, char *why, size_t len);
 
 #endif /* HB_SUBSCRIBE_H */
