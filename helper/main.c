@@ -456,12 +456,19 @@ streams_finished(struct daemon_state *d, CURL *easy, CURLcode res)
 	return (0);
 }
 
+/* The earlier of two times (each module's tick says when it is due). */
+static int64_t
+sooner(int64_t a, int64_t b)
+{
+	return (b < a ? b : a);
+}
+
 /* The event loop, until a signal and the drain: 0, or 1 on failure. */
 static int
 run(struct daemon_state *d)
 {
 	struct curl_waitfd fds[MAX_STATUS_FDS + MAX_SERVER_FDS + 1];
-	int64_t now, timeout, t, deadline = INT64_MAX;
+	int64_t now, timeout, deadline = INT64_MAX;
 	unsigned nfds;
 	CURLMsg *msg;
 	size_t i;
@@ -510,27 +517,16 @@ run(struct daemon_state *d)
 			if (deadline < timeout)
 				timeout = deadline;
 		} else {
-			for (i = 0; i < d->streams.n; i++) {
-				t = stream_tick(d->streams.v[i], now);
-				if (t < timeout)
-					timeout = t;
-			}
+			for (i = 0; i < d->streams.n; i++)
+				timeout = sooner(timeout,
+				    stream_tick(d->streams.v[i], now));
 		}
-		if (d->replay != NULL) {
-			t = replay_tick(d->replay, now);
-			if (t < timeout)
-				timeout = t;
-		}
-		t = report_tick(d->report, now);
-		if (t < timeout)
-			timeout = t;
+		if (d->replay != NULL)
+			timeout = sooner(timeout, replay_tick(d->replay, now));
+		timeout = sooner(timeout, report_tick(d->report, now));
 		/* The fleet first: the waiting requests see its changes. */
-		t = fleet_tick(d->fleet, now);
-		if (t < timeout)
-			timeout = t;
-		t = status_tick(d->status, now);
-		if (t < timeout)
-			timeout = t;
+		timeout = sooner(timeout, fleet_tick(d->fleet, now));
+		timeout = sooner(timeout, status_tick(d->status, now));
 		if (cursors_moved(d)) {
 			/* Batched: one write for many events. */
 			if (now >= d->next_save_ms)
