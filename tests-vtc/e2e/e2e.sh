@@ -4,6 +4,7 @@
 #
 #   e2e.sh wait-file FILE                  until FILE exists and is not empty
 #   e2e.sh wait-grep FILE REGEX            until a line of FILE matches REGEX
+#   e2e.sh wait-count FILE REGEX N         until N lines of FILE match REGEX
 #   e2e.sh hub-url PORTFILE                http://127.0.0.1:PORT/.well-known/mercure
 #   e2e.sh wait-subscribers HUBLOG N       until N subscribers are connected
 #   e2e.sh wait-publishes HUBLOG N         until the hub accepted N publishes
@@ -35,6 +36,8 @@ wait-file)
 	waitfor "$2" test -s "$2" ;;
 wait-grep)
 	waitfor "'$3' in $2" grep -q -e "$3" "$2" ;;
+wait-count)
+	waitfor "$4 lines '$3' in $2" sh -c "[ \$(grep -c -e '$3' '$2' || true) -ge $4 ]" ;;
 hub-url)
 	echo "http://127.0.0.1:$(cat "$2")/.well-known/mercure" ;;
 wait-subscribers)
