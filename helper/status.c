@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@
 /* Waiting requests are checked at most this often on the fleet's
  * changes: a flood of reports does not make each one a pass over them. */
 #define RECHECK_MS		100
+/* At a stop, how long the answers of the waiting requests may take to be
+ * sent before the listener closes. */
+#define STOP_ANSWER_MS		1000
 
 /* A request for /events/<id> that waits; its answer once decided. */
 struct waiter {
@@ -62,6 +66,7 @@ struct status {
 	struct fleet		*fleet;	/* NULL: REPORT_LISTEN=0 */
 	struct waiter		*waiters;
 	unsigned		nwaiters;
+	unsigned		nanswering;	/* resumed, not yet sent */
 	uint64_t		gen_seen;
 	int64_t			next_check, last_check;
 };
@@ -331,6 +336,8 @@ completed(void *priv, struct MHD_Connection *conn, void **con_cls,
 	 * later check may resume its freed connection. */
 	if (!w->done)
 		unlink_waiter(st, w);
+	else
+		st->nanswering--;
 	*con_cls = NULL;
 	free(w->body);
 	free(w->id);
@@ -345,6 +352,7 @@ conclude(struct status *st, struct waiter *w, unsigned code, char *body)
 	w->done = 1;
 	w->code = code;
 	w->body = body;
+	st->nanswering++;
 	MHD_resume_connection(w->conn);
 }
 
@@ -451,6 +459,10 @@ status_port(const struct status *st)
 void
 status_stop(struct status *st)
 {
+	const union MHD_DaemonInfo *di;
+	struct pollfd pfd;
+	int64_t end;
+
 	if (st == NULL)
 		return;
 	/* MHD must not be stopped with suspended connections. */
@@ -458,7 +470,18 @@ status_stop(struct status *st)
 		conclude(st, st->waiters, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    strdup("{\"Status\":\"unavailable\",\"Why\":\"the "
 		    "daemon is stopping\"}"));
-	(void)MHD_run(st->d);
+	/* Their answers go out (a bounded while) before the listener
+	 * closes: a waiting client learns why, its connection is not cut. */
+	di = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_EPOLL_FD);
+	end = clock_ms() + STOP_ANSWER_MS;
+	for (;;) {
+		(void)MHD_run(st->d);
+		if (st->nanswering == 0 || di == NULL || clock_ms() >= end)
+			break;
+		pfd.fd = di->epoll_fd;
+		pfd.events = POLLIN;
+		(void)poll(&pfd, 1, 10);
+	}
 	MHD_stop_daemon(st->d);
 	free(st);
 }
