@@ -61,13 +61,29 @@ report(unsigned n, unsigned sec, unsigned rate, size_t *len)
 	return (buf);
 }
 
+/* Argument i as a count from 1 to 100,000, def when absent; 0 if bad. */
+static unsigned
+count(int argc, char **argv, int i, unsigned def)
+{
+	unsigned long v;
+	char *end;
+
+	if (argc <= i)
+		return (def);
+	v = strtoul(argv[i], &end, 10);
+	if (end == argv[i] || *end != '\0' || argv[i][0] == '-' ||
+	    v > 100000)
+		return (0);
+	return ((unsigned)v);
+}
+
 int
 main(int argc, char **argv)
 {
-	unsigned nodes = argc > 1 ? (unsigned)atoi(argv[1]) : 2000;
-	unsigned rate = argc > 2 ? (unsigned)atoi(argv[2]) : 50;
-	unsigned secs = argc > 3 ? (unsigned)atoi(argv[3]) : 10;
-	unsigned ival = argc > 4 ? (unsigned)atoi(argv[4]) : 1;
+	unsigned nodes = count(argc, argv, 1, 2000);
+	unsigned rate = count(argc, argv, 2, 50);
+	unsigned secs = count(argc, argv, 3, 10);
+	unsigned ival = count(argc, argv, 4, 1);
 	unsigned per;
 	struct settings cfg;
 	struct metrics m;
@@ -80,7 +96,7 @@ main(int argc, char **argv)
 
 	if (nodes == 0 || rate == 0 || ival == 0 || secs < ival) {
 		fprintf(stderr, "usage: bench_fleet [NODES] [RATE] [SECONDS] "
-		    "[INTERVAL <= SECONDS]\n");
+		    "[INTERVAL <= SECONDS], each from 1 to 100000\n");
 		return (2);
 	}
 	per = rate * ival;	/* results in one report */
