@@ -27,7 +27,16 @@ waitfor() { # description command...
 }
 
 count() { # file regex
-	if [ -f "$1" ]; then grep -c "$2" "$1" || true; else echo 0; fi
+	if [ -f "$1" ]; then grep -c -e "$2" "$1" || true; else echo 0; fi
+}
+
+atleast() { # file regex n: at least n lines of file match regex
+	[ "$(count "$1" "$2")" -ge "$3" ]
+}
+
+subscribers() { # hublog n: at least n subscribers connected
+	[ $(($(count "$1" '^subscribed ') - $(count "$1" '^unsubscribed '))) \
+	    -ge "$2" ]
 }
 
 
@@ -37,13 +46,13 @@ wait-file)
 wait-grep)
 	waitfor "'$3' in $2" grep -q -e "$3" "$2" ;;
 wait-count)
-	waitfor "$4 lines '$3' in $2" sh -c "[ \$(grep -c -e '$3' '$2' || true) -ge $4 ]" ;;
+	waitfor "$4 lines '$3' in $2" atleast "$2" "$3" "$4" ;;
 hub-url)
 	echo "http://127.0.0.1:$(cat "$2")/.well-known/mercure" ;;
 wait-subscribers)
-	waitfor "$3 subscribers in $2" sh -c "[ \$(( \$(grep -c '^subscribed ' '$2' || true) - \$(grep -c '^unsubscribed ' '$2' || true) )) -ge $3 ]" ;;
+	waitfor "$3 subscribers in $2" subscribers "$2" "$3" ;;
 wait-publishes)
-	waitfor "$3 publishes in $2" sh -c "[ \$(grep -c '^published ' '$2' || true) -ge $3 ]" ;;
+	waitfor "$3 publishes in $2" atleast "$2" '^published ' "$3" ;;
 publishes)
 	count "$2" '^published ' ;;
 wait-stat)
