@@ -2,9 +2,10 @@
  * The CPU a reports' listener spends on a fleet under a sustained flow
  * (bench/listener.sh runs it): RATE events published per second, NODES
  * nodes each sending one report per INTERVAL seconds (REPORT_INTERVAL)
- * that holds the results of the RATE x INTERVAL events of that interval.  The reports go straight to fleet_report(), as in
- * test_fleet, with the clock given: what is timed is the listener's own
- * work (parsing the JSON, membership, storing each result), not a hub's.
+ * that holds the results of the RATE x INTERVAL events of that interval.
+ * The reports go straight to fleet_report(), as in test_fleet, with the
+ * clock given: what is timed is the listener's own work (parsing the
+ * JSON, membership, storing each result), not a hub's.
  *
  *   bench_fleet [NODES=2000] [RATE=50] [SECONDS=10] [INTERVAL=1]
  *
