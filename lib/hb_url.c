@@ -278,15 +278,50 @@ hb_url_add_query(const char *url, const char *name, const char *value)
 }
 
 static int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/*
+ * Is the query parameter named p (len bytes, still encoded) a credential?
+ * The name is compared decoded, as the hub decodes it before it looks the
+ * parameter up: "%61uthorization" is Go's "authorization".  A name that
+ * does not decode is not one the hub would read.
+ */
+static int
 secret_param(const char *p, size_t len)
 {
 	static const char * const names[] = {
 		"authorization", "access_token", "token", "jwt", NULL
 	};
 	const char * const *n;
+	char name[16];
+	size_t i, o = 0;
+	int hi, lo;
 
+	for (i = 0; i < len; i++) {
+		if (o == sizeof name)
+			return (0);	/* longer than every secret name */
+		if (p[i] == '+') {
+			name[o++] = ' ';
+		} else if (p[i] != '%') {
+			name[o++] = p[i];
+		} else {
+			if (len - i < 3 || (hi = hex_digit(p[i + 1])) < 0 ||
+			    (lo = hex_digit(p[i + 2])) < 0)
+				return (0);
+			name[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		}
+	}
 	for (n = names; *n != NULL; n++)
-		if (strlen(*n) == len && strncasecmp(*n, p, len) == 0)
+		if (strlen(*n) == o && strncasecmp(*n, name, o) == 0)
 			return (1);
 	return (0);
 }

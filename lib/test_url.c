@@ -100,6 +100,15 @@ main(void)
 	CHECK_STR(s, "https://REDACTED@hub.example/.well-known/mercure"
 	    "?topic=t&authorization=REDACTED&Access_Token=REDACTED&jwt&x=1");
 	free(s);
+	/* The hub decodes a parameter's name before it compares it: so does
+	 * the redaction (%61 is "a", + is a space). */
+	s = hb_url_redact("http://hub/.well-known/mercure?topic=t"
+	    "&%61uthorization=SECRET1&acce%73s_token=SECRET2&jw%74=SECRET3"
+	    "&%zz=1&to+ken=x");
+	CHECK_STR(s, "http://hub/.well-known/mercure?topic=t"
+	    "&%61uthorization=REDACTED&acce%73s_token=REDACTED"
+	    "&jw%74=REDACTED&%zz=1&to+ken=x");
+	free(s);
 	s = hb_url_redact("http://hub/.well-known/mercure?topic=t");
 	CHECK_STR(s, "http://hub/.well-known/mercure?topic=t");
 	free(s);
