@@ -266,6 +266,11 @@ replays_oldest_ms(const void *priv)
  * Set up everything that can fail: 0 to run, SETUP_DONE, 2 for a bad
  * setting, 1 for any other failure (the exit statuses).
  */
+/* After a cursor path the daemon chose and cannot use: what to set. */
+#define STATE_HINT(cfg)	((cfg)->state_file_given ? "" : " (STATE_FILE is " \
+	"not set: set it to a file this user may write, or to empty to " \
+	"keep the cursor in memory only)")
+
 static int
 setup(struct daemon_state *d, int argc, char **argv)
 {
@@ -321,7 +326,7 @@ setup(struct daemon_state *d, int argc, char **argv)
 			if (cursor_make_dir(d->cfg.state_file, err,
 			    sizeof err) != 0) {
 				fprintf(stderr, "http-broadcast: STATE_FILE: "
-				    "%s\n", err);
+				    "%s%s\n", err, STATE_HINT(&d->cfg));
 				return (2);
 			}
 		}
@@ -332,7 +337,8 @@ setup(struct daemon_state *d, int argc, char **argv)
 		    d->keys, ids, d->cfg.nhubs > 1 ? seen_load : NULL,
 		    &d->events, err, sizeof err)) < 0) {
 			free(ids);
-			fprintf(stderr, "http-broadcast: STATE_FILE: %s\n", err);
+			fprintf(stderr, "http-broadcast: STATE_FILE: %s%s\n", err,
+			    STATE_HINT(&d->cfg));
 			return (2);
 		}
 		if (r == CURSOR_FILE_EMPTY)
@@ -363,6 +369,9 @@ setup(struct daemon_state *d, int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    (d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
 		fprintf(stderr, "http-broadcast: signalfd: %s\n",
@@ -431,6 +440,13 @@ setup(struct daemon_state *d, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * 1 when TERM or INT asks the daemon to stop.  HUP and USR1/USR2 are
+ * caught only so that a stray "reload" (logrotate, kill -HUP by habit)
+ * does not end the daemon without its cursor saved: there is nothing to
+ * reload, the files that change while it runs (HUB_SUBSCRIBE_TOKEN_FILE,
+ * HUB_CA_FILE, HUB_CLIENT_CERT) are read again at each connection.
+ */
 static int
 signalled(struct daemon_state *d, const struct curl_waitfd *fd)
 {
@@ -438,11 +454,19 @@ signalled(struct daemon_state *d, const struct curl_waitfd *fd)
 
 	if (!(fd->revents & CURL_WAIT_POLLIN))
 		return (0);
-	if (read(d->sigfd, &si, sizeof si) != (ssize_t)sizeof si)
-		return (0);
-	log_msg(LOG_INFO, "received %s: stopping the subscription, finishing "
-	    "replays", strsignal((int)si.ssi_signo));
-	return (1);
+	while (read(d->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_msg(LOG_INFO, "received %s: stopping the "
+			    "subscription, finishing replays",
+			    strsignal((int)si.ssi_signo));
+			return (1);
+		}
+		log_msg(LOG_INFO, "received %s from pid %u: ignored (nothing "
+		    "to reload: the token, CA and certificate files are read "
+		    "again at each connection; restart for other changes)",
+		    strsignal((int)si.ssi_signo), (unsigned)si.ssi_pid);
+	}
+	return (0);
 }
 
 static int

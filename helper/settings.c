@@ -10,7 +10,9 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pwd.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,164 @@ static const struct setting {
 		snprintf(err + n_, errlen - (size_t)n_, __VA_ARGS__);	\
 	return (2);							\
 } while (0)
+
+/*--------------------------------------------------------------------
+ * Secrets
+ *
+ * Each secret setting may also be given as NAME_FILE (--name-file): the
+ * path of a file holding it, read at start, so that it is neither in the
+ * environment of the process nor on its command line.  One given as an
+ * option is readable by every user of the host in /proc/PID/cmdline: it
+ * is warned about, and wiped from there once read (ps may still have
+ * caught it).  HUB_SUBSCRIBE_TOKEN has its own _FILE setting, re-read at
+ * each connection.
+ */
+
+static const int secrets[] = {
+	S_HUB_TOKEN, S_HUB_JWT_KEY, S_HUB_PUBLISH_TOKEN, S_HUB_PUBLISH_JWT_KEY,
+	S_REPORT_TOKEN,
+};
+#define NSECRETS	(sizeof secrets / sizeof secrets[0])
+/* A key in PEM is a few kB; a token under 8 kB fits a header. */
+#define SECRET_FILE_MAX	65536
+
+/* What settings_load() must undo or tell, whatever its outcome. */
+struct load_ctx {
+	char		*from_file[NSECRETS];	/* contents read */
+	char		*in_argv[NSECRETS];	/* values on the command line */
+};
+
+static int
+secret_index(int s)
+{
+	size_t k;
+
+	for (k = 0; k < NSECRETS; k++)
+		if (secrets[k] == s)
+			return ((int)k);
+	return (-1);
+}
+
+/* Append name to the comma list *l (NULL: empty); -1: no memory. */
+static int
+list_add(char **l, const char *name)
+{
+	size_t o = *l != NULL ? strlen(*l) : 0, n = strlen(name);
+	char *nl = realloc(*l, o + n + 3);
+
+	if (nl == NULL)
+		return (-1);
+	if (o > 0) {
+		nl[o++] = ',';
+		nl[o++] = ' ';
+	}
+	memcpy(nl + o, name, n + 1);
+	*l = nl;
+	return (0);
+}
+
+/* The secret in file path (setting name fname), trailing newlines off. */
+static char *
+secret_read(const char *fname, const char *path, int *shared, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: cannot read %.200s: %s", fname,
+		    path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return (NULL);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SECRET_FILE_MAX) {
+		snprintf(err, errlen, "%s: %.200s is %s", fname, path,
+		    S_ISREG(st.st_mode) ? "larger than 64 kB" :
+		    "not a regular file");
+		close(fd);
+		return (NULL);
+	}
+	*shared = (st.st_mode & S_IROTH) != 0;
+	buf = malloc((size_t)st.st_size + 1);
+	while (buf != NULL && len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", fname);
+		return (NULL);
+	}
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len == 0 || strlen(buf) != len) {
+		snprintf(err, errlen, "%s: %.200s is %s", fname, path,
+		    len == 0 ? "empty" : "binary (it holds a NUL byte)");
+		free(buf);
+		return (NULL);
+	}
+	return (buf);
+}
+
+/* Each NAME_FILE into val[NAME]: 0, or 2 with err set. */
+static int
+secrets_from_files(struct settings *cfg, struct load_ctx *lc,
+    const char **val, const char * const *fval, char *err, size_t errlen)
+{
+	char fname[64];
+	size_t k;
+	int s, shared;
+
+	for (k = 0; k < NSECRETS; k++) {
+		if (fval[k] == NULL || *fval[k] == '\0')
+			continue;
+		s = secrets[k];
+		snprintf(fname, sizeof fname, "%s_FILE", settings[s].name);
+		if (val[s] != NULL && *val[s] != '\0') {
+			snprintf(err, errlen, "%s: cannot be combined with %s "
+			    "(one place for a secret)", fname,
+			    settings[s].name);
+			return (2);
+		}
+		lc->from_file[k] = secret_read(fname, fval[k], &shared, err,
+		    errlen);
+		if (lc->from_file[k] == NULL)
+			return (2);
+		val[s] = lc->from_file[k];
+		if (shared && list_add(&cfg->secrets_shared, fname) != 0) {
+			snprintf(err, errlen, "%s: out of memory", fname);
+			return (2);
+		}
+	}
+	return (0);
+}
+
+/* Wipe the secrets read, and those of the command line from /proc. */
+static void
+secrets_wipe(struct load_ctx *lc)
+{
+	size_t k;
+
+	for (k = 0; k < NSECRETS; k++) {
+		if (lc->from_file[k] != NULL) {
+			explicit_bzero(lc->from_file[k],
+			    strlen(lc->from_file[k]));
+			free(lc->from_file[k]);
+		}
+		if (lc->in_argv[k] != NULL)
+			explicit_bzero(lc->in_argv[k], strlen(lc->in_argv[k]));
+	}
+}
 
 /*--------------------------------------------------------------------
  * Value syntax
@@ -188,15 +348,22 @@ get_methods(const char *v, char *err, size_t errlen)
 	return (0);
 }
 
-/* $XDG_STATE_HOME, else $HOME/.local/state (malloc'ed), or NULL. */
+/*
+ * $XDG_STATE_HOME, else $HOME/.local/state (malloc'ed), or NULL.  Without
+ * HOME (env -i, some service managers) the user's home directory comes
+ * from the password database, as a login would set it.
+ */
 static char *
 state_home(void)
 {
 	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
+	const struct passwd *pw;
 	char *r;
 
 	if (x != NULL && *x == '/')
 		return (strdup(x));
+	if ((h == NULL || *h != '/') && (pw = getpwuid(getuid())) != NULL)
+		h = pw->pw_dir;
 	if (h == NULL || *h != '/' || asprintf(&r, "%s/.local/state", h) < 0)
 		return (NULL);
 	return (r);
@@ -653,6 +820,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 static void
 usage(void)
 {
+	size_t k;
 	int i;
 
 	printf("Usage: http-broadcast [--option=value ...]\n"
@@ -674,16 +842,23 @@ usage(void)
 		    " (default " : "", settings[i].def != NULL ?
 		    settings[i].def : "", settings[i].def != NULL ? ")" : "");
 	}
+	printf("  NAME_FILE, --name-file for each of");
+	for (k = 0; k < NSECRETS; k++)
+		printf("%s %s", k > 0 ? "," : "", settings[secrets[k]].name);
+	printf("\n      a file holding the secret, read at start (not on the "
+	    "command line:\n      every user of the host can read it there)\n");
 	printf("  --help, --version\n");
 }
 
-int
-settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
-    size_t errlen)
+static int
+load(struct settings *cfg, struct load_ctx *lc, int argc, char * const *argv,
+    char *err, size_t errlen)
 {
-	static char optnames[S_COUNT][40];
-	struct option opts[S_COUNT + 3];
-	const char *val[S_COUNT];
+	static char optnames[S_COUNT + NSECRETS][48];
+	struct option opts[S_COUNT + NSECRETS + 3];
+	const char *val[S_COUNT], *fval[NSECRETS];
+	char fname[64];
+	size_t k;
 	const char *v, *sd;
 	char *home;
 	char why[256];
@@ -702,9 +877,20 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		opts[i].val = 0;
 		val[i] = getenv(settings[i].name);
 	}
-	opts[S_COUNT] = (struct option){ "help", no_argument, NULL, 'h' };
-	opts[S_COUNT + 1] = (struct option){ "version", no_argument, NULL, 'V' };
-	opts[S_COUNT + 2] = (struct option){ NULL, 0, NULL, 0 };
+	for (k = 0; k < NSECRETS; k++) {
+		i = S_COUNT + (int)k;
+		snprintf(optnames[i], sizeof optnames[i], "%s-file",
+		    optnames[secrets[k]]);
+		opts[i] = (struct option){ optnames[i], required_argument,
+		    NULL, 0 };
+		snprintf(fname, sizeof fname, "%s_FILE",
+		    settings[secrets[k]].name);
+		fval[k] = getenv(fname);
+	}
+	i = S_COUNT + (int)NSECRETS;
+	opts[i] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[i + 1] = (struct option){ "version", no_argument, NULL, 'V' };
+	opts[i + 2] = (struct option){ NULL, 0, NULL, 0 };
 
 	for (i = 0; refused[i].name != NULL; i++)
 		if ((v = getenv(refused[i].name)) != NULL && *v != '\0') {
@@ -724,8 +910,14 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return (1);
 		}
+		if (c == 0 && idx >= S_COUNT) {
+			fval[idx - S_COUNT] = optarg;
+			continue;
+		}
 		if (c == 0) {
 			val[idx] = optarg;
+			if ((i = secret_index(idx)) >= 0)
+				lc->in_argv[i] = optarg;
 			continue;
 		}
 		snprintf(err, errlen, "%s: %s", argv[optind - 1] != NULL ?
@@ -738,6 +930,12 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 		    argv[optind]);
 		return (2);
 	}
+	for (k = 0; k < NSECRETS; k++)
+		if (lc->in_argv[k] != NULL && *lc->in_argv[k] != '\0' &&
+		    list_add(&cfg->secrets_argv, settings[secrets[k]].name) != 0)
+			FAIL(secrets[k], "out of memory");
+	if ((r = secrets_from_files(cfg, lc, val, fval, err, errlen)) != 0)
+		return (r);
 
 	/* Logging first: the other checks may want to log. */
 	v = val[S_LOG_FORMAT] != NULL ? val[S_LOG_FORMAT] :
@@ -901,6 +1099,7 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 
 	v = val[S_STATE_FILE];
 	if (v != NULL) {
+		cfg->state_file_given = 1;
 		cfg->state_file = strdup(v);
 	} else if ((sd = getenv("STATE_DIRECTORY")) != NULL && *sd != '\0') {
 		/* systemd may list several directories: use the first. */
@@ -940,6 +1139,19 @@ settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
 	if (cfg->agent_allowed_methods == NULL)
 		FAIL(S_AGENT_ENDPOINT, "out of memory");
 	return (0);
+}
+
+int
+settings_load(struct settings *cfg, int argc, char * const *argv, char *err,
+    size_t errlen)
+{
+	struct load_ctx lc;
+	int r;
+
+	memset(&lc, 0, sizeof lc);
+	r = load(cfg, &lc, argc, argv, err, errlen);
+	secrets_wipe(&lc);
+	return (r);
 }
 
 void
@@ -992,6 +1204,13 @@ settings_warn(const struct settings *cfg)
 	    stat(cfg->hub_token_file, &st) == 0 && (st.st_mode & S_IROTH))
 		log_msg(LOG_WARN, "HUB_SUBSCRIBE_TOKEN_FILE: %s is readable by "
 		    "every user of this host (chmod o-r)", cfg->hub_token_file);
+	if (cfg->secrets_shared != NULL)
+		log_msg(LOG_WARN, "%s: the file is readable by every user of "
+		    "this host (chmod o-r)", cfg->secrets_shared);
+	if (cfg->secrets_argv != NULL)
+		log_msg(LOG_WARN, "%s: given on the command line, where every "
+		    "user of this host may read it while the daemon starts: "
+		    "use the environment or NAME_FILE", cfg->secrets_argv);
 }
 
 void
@@ -1049,6 +1268,8 @@ settings_free(struct settings *cfg)
 	if (cfg->report_token != NULL)
 		explicit_bzero(cfg->report_token, strlen(cfg->report_token));
 	free(cfg->report_token);
+	free(cfg->secrets_argv);
+	free(cfg->secrets_shared);
 	hb_tls_free(&cfg->hub_tls);
 	memset(cfg, 0, sizeof *cfg);
 }

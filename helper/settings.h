@@ -95,10 +95,15 @@ struct settings {
 	char		*state_file;		/* "" = memory only */
 	int		state_file_home;	/* the per-user fallback:
 						 * make its directory */
+	int		state_file_given;	/* STATE_FILE is set */
 	char		*status_addr;		/* NULL = no listener */
 	int64_t		shutdown_timeout_ms;
 	int		log_format;
 	int		log_level;
+	char		*secrets_argv;		/* secrets given as options,
+						 * for a warning */
+	char		*secrets_shared;	/* NAME_FILEs every user may
+						 * read, for a warning */
 };
 
 /*
