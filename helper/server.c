@@ -8,9 +8,11 @@
  *		the event carries the client's exact path and query
  *   answer()	first call: who (SERVER_ALLOWED_IPS), CORS preflight,
  *		method (SERVER_ALLOWED_METHODS), announced size; then the
- *		body in pieces (SERVER_MAX_BODY_SIZE); then the event is
- *		built and checked as the VMOD does, the publish is put on
- *		the multi handle and the connection suspended
+ *		body in pieces (SERVER_MAX_BODY_SIZE); then the request is
+ *		checked as varnishd does before a VMOD sees it (folded
+ *		lines, two Hosts, control bytes: hb_request_check()), the
+ *		event is built and checked as the VMOD does, the publish
+ *		is put on the multi handle and the connection suspended
  *   server_finished()	the hub answered or HUB_TIMEOUT passed: the
  *		outcome is stored and the connection resumed; MHD calls
  *		answer() once more, which sends it
@@ -24,6 +26,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,10 +337,41 @@ auth_line(struct server *s)
 }
 
 struct hdr_walk {
-	struct hb_hdr	*h;
+	struct hb_hdr	*h;		/* the event's */
 	size_t		n, max;
+	struct hb_hdr	*all;		/* every line, for hb_request_check() */
+	size_t		nall;
 	int		guard;		/* a guard header was seen */
+	int		folded;		/* a line continued the previous one */
 };
+
+/*
+ * Whether a header was received on a line of its own.  MHD (0.9.75 to
+ * 0.9.77) parses the header lines in place, in its read buffer: name,
+ * NUL where the colon was, the whitespace it skipped, value.  A line that
+ * continues the previous one (obs-fold) is appended to that header's
+ * *name*, which MHD moves elsewhere in its pool to grow it: "Xk: a\r\n ey"
+ * comes out as "Xkey: a".  So a name and a value that are not laid out as
+ * one line are a fold.  Only pointer comparisons and the bytes between
+ * name and value (MHD's own buffer) are read.  A later MHD that joins a
+ * fold into the value keeps them adjacent: this then sees nothing, and
+ * the value carries the continuation, as RFC 9112 5.2 allows.
+ */
+static int
+hdr_one_line(const char *name, size_t nl, const char *value)
+{
+	uintptr_t n = (uintptr_t)name, v = (uintptr_t)value;
+	const char *p;
+
+	/* No line is longer than MHD's memory pool of a connection (32 KiB
+	 * by default, not changed here): farther is not one line. */
+	if (v < n + nl + 1 || v - n > 32768)
+		return (0);
+	for (p = name + nl + 1; p < value; p++)
+		if (*p != ' ' && *p != '\t')
+			return (0);
+	return (1);
+}
 
 static MHD_RESULT
 hdr_collect(void *priv, enum MHD_ValueKind kind, const char *name,
@@ -348,6 +382,17 @@ hdr_collect(void *priv, enum MHD_ValueKind kind, const char *name,
 	size_t nl = strlen(name);
 
 	(void)kind;
+	if (value != NULL && !hdr_one_line(name, nl, value))
+		w->folded = 1;
+	if (value == NULL)
+		value = "";
+	if (w->nall < w->max) {
+		w->all[w->nall].name = name;
+		w->all[w->nall].name_len = nl;
+		w->all[w->nall].value = value;
+		w->all[w->nall].value_len = strlen(value);
+		w->nall++;
+	}
 	if (strcasecmp(name, HB_GUARD_HEADER) == 0)
 		w->guard = 1;
 	if (!hb_header_travels(name, nl))
@@ -359,8 +404,8 @@ hdr_collect(void *priv, enum MHD_ValueKind kind, const char *name,
 		return (MHD_YES);
 	w->h[w->n].name = name;
 	w->h[w->n].name_len = nl;
-	w->h[w->n].value = value != NULL ? value : "";
-	w->h[w->n].value_len = value != NULL ? strlen(value) : 0;
+	w->h[w->n].value = value;
+	w->h[w->n].value_len = strlen(value);
 	w->n++;
 	return (MHD_YES);
 }
@@ -534,11 +579,20 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	memset(&w, 0, sizeof w);
 	n = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
 	w.max = n > 0 ? (size_t)n : 0;
-	w.h = calloc(w.max + 1, sizeof *w.h);
+	/* One allocation: the event's headers (and the guard), then all. */
+	w.h = calloc(2 * w.max + 1, sizeof *w.h);
 	if (w.h == NULL)
 		return (MHD_NO);
+	w.all = w.h + w.max + 1;
 	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, hdr_collect,
 	    &w);
+	/* The contract the VMOD obeys too (varnishd enforces its part
+	 * before a VMOD sees the request). */
+	if (hb_request_check(w.all, w.nall, w.folded, why, sizeof why) != 0) {
+		free(w.h);
+		return (refuse(s, p, conn, method, MHD_HTTP_BAD_REQUEST,
+		    "request cannot travel: %s", why));
+	}
 	/* Any guard, not only ours, as the VMOD: a replay must never go
 	 * round again. */
 	if (w.guard) {

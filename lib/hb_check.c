@@ -44,9 +44,12 @@ hb_header_value_valid(const char *value, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < len; i++)
-		if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0')
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return (0);
+	}
 	return (1);
 }
 
@@ -71,6 +74,22 @@ static int
 named(const char *name, size_t len, const char *what)
 {
 	return (strlen(what) == len && strncasecmp(what, name, len) == 0);
+}
+
+/* The checks of one header line, shared by the request and the event. */
+static int
+header_check(const struct hb_hdr *h, char *err, size_t errlen)
+{
+	if (!hb_header_name_valid(h->name, h->name_len)) {
+		ERR("header name is not an HTTP token");
+		return (-1);
+	}
+	if (!hb_header_value_valid(h->value, h->value_len)) {
+		ERR("header %.*s has a control character in its value",
+		    (int)(h->name_len > 64 ? 64 : h->name_len), h->name);
+		return (-1);
+	}
+	return (0);
 }
 
 int
@@ -118,7 +137,7 @@ hb_event_id_valid(const char *id)
 int
 hb_event_check(const struct hb_event *ev, char *err, size_t errlen)
 {
-	size_t i;
+	size_t i, ntravel = 0;
 
 	if (!hb_header_name_valid(ev->method, strlen(ev->method))) {
 		ERR("method is not an HTTP token");
@@ -148,15 +167,33 @@ hb_event_check(const struct hb_event *ev, char *err, size_t errlen)
 		return (-1);
 	}
 	for (i = 0; i < ev->nhdrs; i++) {
-		const struct hb_hdr *h = &ev->hdrs[i];
-
-		if (!hb_header_name_valid(h->name, h->name_len)) {
-			ERR("header name is not an HTTP token");
+		if (header_check(&ev->hdrs[i], err, errlen) != 0)
+			return (-1);
+		if (hb_header_travels(ev->hdrs[i].name, ev->hdrs[i].name_len) &&
+		    ++ntravel > HB_EVENT_HEADERS_MAX) {
+			ERR("more than %d headers", HB_EVENT_HEADERS_MAX);
 			return (-1);
 		}
-		if (!hb_header_value_valid(h->value, h->value_len)) {
-			ERR("header %.64s has CR, LF or NUL in its value",
-			    h->name);
+	}
+	return (0);
+}
+
+int
+hb_request_check(const struct hb_hdr *hdrs, size_t n, int folded,
+    char *err, size_t errlen)
+{
+	size_t i, nhost = 0;
+
+	if (folded) {
+		ERR("a header line continues the previous one (obs-fold)");
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (header_check(&hdrs[i], err, errlen) != 0)
+			return (-1);
+		if (named(hdrs[i].name, hdrs[i].name_len, "Host") &&
+		    ++nhost > 1) {
+			ERR("more than one Host header");
 			return (-1);
 		}
 	}

@@ -11,10 +11,27 @@
 #include <stddef.h>
 
 struct hb_event;
+struct hb_hdr;
 
-/* RFC 9110 token; a header value without CR, LF or NUL. */
+/*
+ * RFC 9110 token; a header value without control characters (HTAB
+ * aside, it is whitespace): varnishd answers 400 to a request with one
+ * ("Header has ctrl char"), so an event carrying one fails on every node.
+ */
 int hb_header_name_valid(const char *name, size_t len);
 int hb_header_value_valid(const char *value, size_t len);
+
+/*
+ * How many headers that travel (hb_header_travels()) an event may carry.
+ * varnishd keeps a request's header lines in http_max_hdr slots (64 by
+ * default), 5 of which hold the request and status line fields
+ * (HTTP_HDR_FIRST): 59 lines, one more is "Too many headers", 400.  It
+ * then adds X-Forwarded-For itself, without room for it the request
+ * fails (LostHeader, 503): 58 lines reach VCL.  A replay sends Host, the
+ * event's headers, its own guard and Content-Length: 58 - 3 = 55.
+ * (Measured with varnishd 7.1, default parameters.)
+ */
+#define HB_EVENT_HEADERS_MAX	55
 
 /*
  * The request headers an event carries, on both sides: not the
@@ -29,10 +46,26 @@ int hb_header_value_valid(const char *value, size_t len);
 int hb_header_travels(const char *name, size_t len);
 
 /*
+ * The request a publisher makes an event of, as it arrived: every header
+ * line of it (Host, and those that will not travel, included), and
+ * whether a line continued the previous one (obs-fold, RFC 9112 5.2),
+ * which the VMOD cannot see (varnishd joins the lines) but the server
+ * mode can.  Refused: a fold (the server mode's HTTP library would glue
+ * it to the header's name: another header than sent), more than one
+ * Host (which one would a node use?  varnishd answers 400), a header
+ * name that is not a token or a value with a control character (varnishd
+ * answers 400).  0, or -1 with a reason in err.  The event built from it
+ * passes hb_event_check() too.
+ */
+int hb_request_check(const struct hb_hdr *hdrs, size_t n, int folded,
+    char *err, size_t errlen);
+
+/*
  * Method an HTTP token, origin-form Path and RawPath, a host of URI
  * characters only, a query without spaces or controls, an EventID (if
  * any) of 1 to HB_EVENT_ID_MAX visible ASCII bytes, header names tokens
- * and values without CR/LF/NUL.  0, or -1 with a reason in err.
+ * and values without control characters, at most HB_EVENT_HEADERS_MAX
+ * headers that travel.  0, or -1 with a reason in err.
  */
 int hb_event_check(const struct hb_event *ev, char *err, size_t errlen);
 /* The EventID part of hb_event_check(): 1 to HB_EVENT_ID_MAX visible

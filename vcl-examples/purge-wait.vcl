@@ -95,10 +95,14 @@ sub broadcast_recv {
 	if (client.ip !~ purgers) {
 		return (synth(403, "Forbidden"));
 	}
+	# Checked before publishing: a bad header publishes nothing.  What is
+	# checked is the very text sent to the helper below (VCL prints -0s
+	# as "-0.000", which the helper refuses), so that a wait accepted
+	# here is one the helper accepts.
 	if (req.http.X-Broadcast-Wait &&
-	    (std.duration(req.http.X-Broadcast-Wait, -1s) < 0s ||
+	    ("" + std.duration(req.http.X-Broadcast-Wait, -1s) + "s" !~
+	    "^[0-9]+([.][0-9]+)?s$" ||
 	    std.duration(req.http.X-Broadcast-Wait, -1s) > 60s)) {
-		# Checked before publishing: a bad header publishes nothing.
 		return (synth(400, "X-Broadcast-Wait: a duration up to 60s, e.g. 5s"));
 	}
 	if (!hub.publish()) {
