@@ -79,9 +79,10 @@ typedef enum MHD_Result MHD_RESULT;
  * doubled up to ACCEPT_PAUSE_MAX_MS while it keeps failing. */
 #define ACCEPT_PAUSE_MS		100
 #define ACCEPT_PAUSE_MAX_MS	1000
-/* After a flood of at least TRIM_HIGH connections, the heap is given
- * back to the system once they are down to TRIM_LOW (at most once a
- * second): the peak would stay the daemon's size otherwise. */
+/* After a flood of at least TRIM_HIGH connections (or of bodies, a
+ * quarter of BODIES_MAX), the heap is given back to the system once they
+ * are down to TRIM_LOW (at most once a second): the peak would stay the
+ * daemon's size otherwise. */
 #define TRIM_HIGH	256
 #define TRIM_LOW	16
 /* Request bodies being received, all connections together, at most
@@ -804,6 +805,8 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 			p->body_len += n;
 			p->receiving = 1;
 			s->bodies_held += n;
+			if (s->bodies_held >= BODIES_MAX / 4)
+				s->trim_due = 1;
 			return (MHD_YES);
 		}
 		bodies_done(s, p);
