@@ -214,8 +214,8 @@ struct server {
 	int			trim_due;	/* a flood was seen */
 	int64_t			trim_next;
 	size_t			bodies_held;	/* bytes, see BODIES_MAX */
-	unsigned		accept_pause;	/* ms; 0: accepting */
-	int64_t			accept_resume;
+	unsigned		accept_pause;	/* ms; 0: not failing */
+	int64_t			accept_resume;	/* not tried before */
 	unsigned long		accept_failed;	/* in this pause */
 	struct ratelog		rl_allowed, rl_full, rl_proxy, rl_timeout;
 };
@@ -1299,12 +1299,11 @@ reading_expire(struct server *s, int64_t now)
 static void
 pending_del(struct server *s, size_t i)
 {
-	(void)epoll_ctl(s->pfd, EPOLL_CTL_DEL, s->pending[i].fd, NULL);
 	s->pending[i] = s->pending[--s->npending];
 }
 
 /* Try the PROXY header of a pending connection: 1 when it is done with
- * (handed over or closed). */
+ * (handed over or closed, out of the epoll set of the pending). */
 static int
 pending_try(struct server *s, struct pending *pd, int64_t now)
 {
@@ -1321,6 +1320,7 @@ pending_try(struct server *s, struct pending *pd, int64_t now)
 		r = proxyproto_parse(buf, (size_t)n, &pd->peer, &pd->peerlen);
 	if (r == -1 && now < pd->deadline)
 		return (0);
+	(void)epoll_ctl(s->pfd, EPOLL_CTL_DEL, pd->fd, NULL);
 	if (r >= 0) {
 		/* Take the header off; the rest is HTTP (or TLS). */
 		if (r > 0 && recv(pd->fd, buf, (size_t)r, 0) != r) {
@@ -1446,7 +1446,7 @@ accept_some(struct server *s, int64_t now)
 	unsigned i;
 	int fd;
 
-	if (s->accept_pause != 0 && now < s->accept_resume)
+	if (now < s->accept_resume)
 		return;
 	for (i = 0; i < ACCEPT_BURST && s->lfd >= 0; i++) {
 		len = sizeof ss;
@@ -1457,7 +1457,9 @@ accept_some(struct server *s, int64_t now)
 			accept_pause(s, errno, now);
 			return;
 		}
-		if (s->accept_pause != 0) {
+		/* The episode ends with a connection accepted (an empty
+		 * queue says nothing of the descriptors). */
+		if (fd >= 0 && s->accept_pause != 0) {
 			log_msg(LOG_INFO, "server: accepting again, after %lu "
 			    "failures", s->accept_failed);
 			s->accept_pause = 0;
@@ -1520,7 +1522,7 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 		fds[n].revents = 0;
 		n++;
 	}
-	if (s->lfd >= 0 && s->accept_pause != 0) {
+	if (s->lfd >= 0 && now < s->accept_resume) {
 		if (s->accept_resume - now < *timeout_ms)
 			*timeout_ms = s->accept_resume - now;
 	} else if (s->lfd >= 0 && n < max) {
