@@ -31,10 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <microhttpd.h>
 
@@ -63,10 +68,29 @@ typedef enum MHD_Result MHD_RESULT;
 
 /* 413: its MHD name changed between releases. */
 #define HTTP_TOO_LARGE	413u
-/* Connections of trusted peers whose PROXY header is still awaited. */
-#define PENDING_MAX	64
-/* How long a trusted peer has to send its PROXY header. */
-#define PROXY_WAIT_MS	5000
+/* Connections of trusted peers whose PROXY header is still awaited.
+ * When all are taken, the oldest is given up for the newest: peers that
+ * never send their header cannot keep the others out. */
+#define PENDING_MAX	128
+/* How long a trusted peer has to send its PROXY header: a proxy sends it
+ * with its first bytes. */
+#define PROXY_WAIT_MS	2000
+/* Descriptors the daemon needs beside its clients' and the pending
+ * ones: its hubs, varnishd, the status listener, files. */
+#define NOFILE_OWN	64
+/* Out of descriptors or memory, accept() is not tried for this long,
+ * doubled up to ACCEPT_PAUSE_MAX_MS while it keeps failing. */
+#define ACCEPT_PAUSE_MS		100
+#define ACCEPT_PAUSE_MAX_MS	1000
+/* After a flood of at least TRIM_HIGH connections (or of bodies, a
+ * quarter of BODIES_MAX), the heap is given back to the system once they
+ * are down to TRIM_LOW (at most once a second): the peak would stay the
+ * daemon's size otherwise. */
+#define TRIM_HIGH	256
+#define TRIM_LOW	16
+/* Request bodies being received, all connections together, at most
+ * (or 4 times SERVER_MAX_BODY_SIZE when larger); beyond, 503. */
+#define BODIES_MAX	(16u << 20)
 /* Connections accepted per turn of the loop, so that a flood of them
  * cannot starve the subscription and the replays. */
 #define ACCEPT_BURST	64
@@ -117,6 +141,9 @@ struct pub {
 	unsigned char		*body;
 	size_t			body_len;
 	int			too_large;
+	int			too_busy;	/* over BODIES_MAX */
+	int			receiving;	/* body_len counts in
+						 * bodies_held */
 	struct leg		*legs;		/* one per hub */
 	unsigned		nlegs;		/* in flight */
 	unsigned		nok, nfail;	/* hubs that took it, not */
@@ -138,7 +165,27 @@ struct pending {
 	int			fd;
 	struct sockaddr_storage	peer;
 	socklen_t		peerlen;
+	int64_t			accepted;
 	int64_t			deadline;
+};
+
+/* A connection MHD has, from NOTIFY_STARTED to NOTIFY_CLOSED. */
+struct conn {
+	unsigned		magic;
+#define CONN_MAGIC		0x6b2f0c5d
+	TAILQ_ENTRY(conn)	list;		/* on reading, by deadline */
+	struct MHD_Connection	*mc;
+	int			fd;
+	int			reading;	/* on the list */
+	int64_t			deadline;
+};
+TAILQ_HEAD(conn_list, conn);
+
+/* At most one line a second for a kind of drop, saying how many it
+ * stands for: a flood costs a line a second, not one per connection. */
+struct ratelog {
+	int64_t			next;
+	unsigned long		held;		/* drops not logged yet */
 };
 
 struct server {
@@ -163,7 +210,21 @@ struct server {
 	size_t			npool;
 	struct pending		pending[PENDING_MAX];
 	size_t			npending;
+	int			pfd;		/* epoll of the pending */
+	int64_t			accepted;	/* of the one handed over */
+	struct conn_list	reading;	/* requests not all read */
+	size_t			nconns;		/* MHD's connections */
+	int			trim_due;	/* a flood was seen */
+	int64_t			trim_next;
+	size_t			bodies_held;	/* bytes, see BODIES_MAX */
+	unsigned		accept_pause;	/* ms; 0: not failing */
+	int64_t			accept_resume;	/* not tried before */
+	unsigned long		accept_failed;	/* in this pause */
+	struct ratelog		rl_allowed, rl_full, rl_proxy, rl_timeout;
 };
+
+static void conn_received(struct server *s, struct MHD_Connection *mc);
+static void conn_next(struct server *s, struct MHD_Connection *mc);
 
 /*--------------------------------------------------------------------
  * Answers
@@ -193,6 +254,7 @@ respond(struct server *s, struct pub *p, struct MHD_Connection *conn,
 
 	if (p != NULL)
 		p->answered = 1;
+	conn_received(s, conn);
 	n = snprintf(line, sizeof line, "%s\n", msg);
 	if (n < 0 || (size_t)n >= sizeof line)
 		n = (int)sizeof line - 1;
@@ -273,6 +335,7 @@ preflight(struct server *s, struct pub *p, struct MHD_Connection *conn,
 		    origin));
 	p->state = P_DONE;
 	p->answered = 1;
+	conn_received(s, conn);
 	resp = MHD_create_response_from_buffer(0, NULL,
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
@@ -707,6 +770,24 @@ uri_log(void *priv, const char *uri, struct MHD_Connection *conn)
 	return (p);
 }
 
+/* The bytes of bodies being received, all connections together. */
+static size_t
+bodies_max(const struct server *s)
+{
+	if (s->cfg->server_max_body > BODIES_MAX / 4)
+		return (s->cfg->server_max_body * 4);
+	return (BODIES_MAX);
+}
+
+static void
+bodies_done(struct server *s, struct pub *p)
+{
+	if (!p->receiving)
+		return;
+	p->receiving = 0;
+	s->bodies_held -= p->body_len;
+}
+
 static MHD_RESULT
 answer(void *priv, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -762,25 +843,37 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 		if (*upload_data_size > 0) {
 			n = *upload_data_size;
 			*upload_data_size = 0;
-			if (p->too_large ||
-			    p->body_len + n > s->cfg->server_max_body) {
-				/* Chunked, or more than announced. */
+			/* Chunked, or more than announced. */
+			if (!p->too_busy &&
+			    p->body_len + n > s->cfg->server_max_body)
 				p->too_large = 1;
+			if (!p->too_large && s->bodies_held + n > bodies_max(s))
+				p->too_busy = 1;
+			if (p->too_large || p->too_busy)
 				return (MHD_YES);
-			}
 			nb = realloc(p->body, p->body_len + n);
 			if (nb == NULL)
 				return (MHD_NO);
 			memcpy(nb + p->body_len, upload_data, n);
 			p->body = nb;
 			p->body_len += n;
+			p->receiving = 1;
+			s->bodies_held += n;
+			if (s->bodies_held >= BODIES_MAX / 4)
+				s->trim_due = 1;
 			return (MHD_YES);
 		}
+		bodies_done(s, p);
 		if (p->too_large)
 			return (refuse(s, p, conn, method,
 			    HTTP_TOO_LARGE, "the body is larger "
 			    "than SERVER_MAX_BODY_SIZE (%zu bytes)",
 			    s->cfg->server_max_body));
+		if (p->too_busy)
+			return (refuse(s, p, conn, method,
+			    MHD_HTTP_SERVICE_UNAVAILABLE, "too many request "
+			    "bodies are being received at once: try again"));
+		conn_received(s, conn);
 		return (publish_start(s, p, conn, method));
 	case P_HUB:
 		return (MHD_YES);	/* not resumed yet */
@@ -800,13 +893,15 @@ static void
 completed(void *priv, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = priv;
 	struct pub *p = *con_cls;
 
-	(void)priv;
-	(void)conn;
 	(void)toe;
+	/* The next request of the connection has its own deadline. */
+	conn_next(s, conn);
 	if (p == NULL || p->magic != PUB_MAGIC)
 		return;
+	bodies_done(s, p);
 	/* Never while in flight: a suspended connection is not closed. */
 	if (p->state == P_HUB)
 		return;
@@ -1029,6 +1124,14 @@ server_finished(struct server *s, CURL *easy, CURLcode res)
 
 /*--------------------------------------------------------------------
  * Connections: accept, PROXY header, hand over to MHD
+ *
+ * Who may occupy a connection is decided before anything of it is read:
+ * a client outside SERVER_ALLOWED_IPS is closed at accept (a trusted
+ * peer's client as soon as its PROXY header is read), without an answer.
+ * MHD's timeouts count idle time, so that a client sending a byte now and
+ * then would keep its connection forever: the request must be all read
+ * SERVER_READ_TIMEOUT after accept (after the previous request, on a
+ * kept-alive connection), or its socket is shut down, and MHD closes it.
  */
 
 /* The client address of a connection from a trusted peer. */
@@ -1039,24 +1142,226 @@ trusted(const struct server *s, const struct sockaddr *peer)
 	    cidr_match(s->cfg->server_trusted, s->cfg->server_ntrusted, peer));
 }
 
-static void
-hand_over(struct server *s, int fd, const struct sockaddr *sa,
-    socklen_t len)
+static int
+ratelog_take(struct ratelog *rl, int64_t now, unsigned long *held)
 {
-	/* MHD closes fd itself when it cannot take it. */
-	if (MHD_add_connection(s->d, fd, sa, len) != MHD_YES)
-		log_msg(LOG_WARN, "server: connection dropped: %s "
-		    "(SERVER_MAX_CONNECTIONS=%ld)", strerror(errno),
-		    s->cfg->server_max_connections);
+	if (now < rl->next) {
+		rl->held++;
+		return (0);
+	}
+	*held = rl->held;
+	rl->held = 0;
+	rl->next = now + 1000;
+	return (1);
 }
 
-/* Try the PROXY header of pending connection i: 1 when it is done with
- * (handed over or closed). */
+/* A connection closed before MHD has it (fd closed when not -1): counted,
+ * logged at a bounded rate. */
+static void
+conn_drop(struct server *s, struct ratelog *rl, int fd,
+    const struct sockaddr *sa, const char *why)
+{
+	char host[64], more[64];
+	unsigned long held;
+
+	if (fd >= 0)
+		close(fd);
+	s->m->server_connections_refused++;
+	if (!ratelog_take(rl, clock_ms(), &held))
+		return;
+	if (sa == NULL || getnameinfo(sa, sa->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), host,
+	    sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(host, sizeof host, "?");
+	more[0] = '\0';
+	if (held > 0)
+		snprintf(more, sizeof more, " (and %lu more like it since the "
+		    "last line)", held);
+	log_msg(LOG_INFO, "server: connection from %s closed at accept: %s%s",
+	    host, why, more);
+}
+
+static void
+hand_over(struct server *s, int fd, const struct sockaddr *sa,
+    socklen_t len, int64_t accepted)
+{
+	char why[160];
+
+	if (!cidr_match(s->cfg->server_allowed, s->cfg->server_nallowed, sa)) {
+		conn_drop(s, &s->rl_allowed, fd, sa,
+		    "not in SERVER_ALLOWED_IPS");
+		return;
+	}
+	/* MHD closes fd itself when it cannot take it; over either of its
+	 * limits, it says ENFILE. */
+	s->accepted = accepted;
+	if (MHD_add_connection(s->d, fd, sa, len) != MHD_YES) {
+		if (errno == ENFILE)
+			snprintf(why, sizeof why, "over SERVER_MAX_CONNECTIONS "
+			    "(%ld) or SERVER_MAX_CONNECTIONS_PER_IP (%ld)",
+			    s->cfg->server_max_connections,
+			    s->cfg->server_max_per_ip);
+		else
+			snprintf(why, sizeof why, "%s", strerror(errno));
+		conn_drop(s, &s->rl_full, -1, sa, why);
+	}
+	s->accepted = 0;
+}
+
+static struct conn *
+conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || ci->socket_context == NULL)
+		return (NULL);
+	c = ci->socket_context;
+	if (c->magic != CONN_MAGIC)
+		return (NULL);
+	return (c);
+}
+
+static void
+reading_del(struct server *s, struct conn *c)
+{
+	if (!c->reading)
+		return;
+	TAILQ_REMOVE(&s->reading, c, list);
+	c->reading = 0;
+}
+
+/* Read until deadline: on the list, which is kept in deadline order
+ * (nearly always by appending). */
+static void
+reading_add(struct server *s, struct conn *c, int64_t deadline)
+{
+	struct conn *o;
+
+	reading_del(s, c);
+	if (s->cfg->server_read_timeout_ms == 0)
+		return;
+	c->deadline = deadline;
+	TAILQ_FOREACH_REVERSE(o, &s->reading, conn_list, list)
+		if (o->deadline <= deadline)
+			break;
+	if (o == NULL)
+		TAILQ_INSERT_HEAD(&s->reading, c, list);
+	else
+		TAILQ_INSERT_AFTER(&s->reading, o, c, list);
+	c->reading = 1;
+}
+
+/* The request of mc is all read (or answered): no deadline while the hub
+ * is asked and the answer is written. */
+static void
+conn_received(struct server *s, struct MHD_Connection *mc)
+{
+	struct conn *c = conn_of(mc);
+
+	if (c != NULL)
+		reading_del(s, c);
+}
+
+/* A request of mc is over: the next one must be read in time. */
+static void
+conn_next(struct server *s, struct MHD_Connection *mc)
+{
+	struct conn *c = conn_of(mc);
+
+	if (c != NULL)
+		reading_add(s, c, clock_ms() + s->cfg->server_read_timeout_ms);
+}
+
+static void
+notified(void *priv, struct MHD_Connection *mc, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = priv;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c;
+	int64_t t0;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		s->nconns++;
+		if (s->nconns >= TRIM_HIGH)
+			s->trim_due = 1;
+		ci = MHD_get_connection_info(mc,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		c = calloc(1, sizeof *c);
+		if (c == NULL || ci == NULL) {
+			/* MHD's idle timeout still applies. */
+			log_msg(LOG_WARN, "server: out of memory: a connection "
+			    "has no SERVER_READ_TIMEOUT deadline");
+			free(c);
+			return;
+		}
+		c->magic = CONN_MAGIC;
+		c->mc = mc;
+		c->fd = ci->connect_fd;
+		t0 = s->accepted != 0 ? s->accepted : clock_ms();
+		reading_add(s, c, t0 + s->cfg->server_read_timeout_ms);
+		*ctx = c;
+		return;
+	}
+	s->nconns--;
+	c = *ctx;
+	*ctx = NULL;
+	if (c == NULL || c->magic != CONN_MAGIC)
+		return;
+	reading_del(s, c);
+	c->magic = 0;
+	free(c);
+}
+
+/* Requests not all read by their deadline: MHD has no call to close a
+ * connection, so its socket is shut down; MHD sees the end and closes it
+ * (NOTIFY_CLOSED frees c). */
+static void
+reading_expire(struct server *s, int64_t now)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c;
+	unsigned long held;
+	char host[64], more[64];
+
+	while ((c = TAILQ_FIRST(&s->reading)) != NULL && c->deadline <= now) {
+		reading_del(s, c);
+		(void)shutdown(c->fd, SHUT_RDWR);
+		s->m->server_read_timeouts++;
+		if (!ratelog_take(&s->rl_timeout, now, &held))
+			continue;
+		ci = MHD_get_connection_info(c->mc,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci == NULL || ci->client_addr == NULL ||
+		    getnameinfo(ci->client_addr,
+		    ci->client_addr->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
+		    host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
+			snprintf(host, sizeof host, "?");
+		more[0] = '\0';
+		if (held > 0)
+			snprintf(more, sizeof more, " (and %lu more since the "
+			    "last line)", held);
+		log_msg(LOG_INFO, "server: connection from %s closed: no "
+		    "complete request within SERVER_READ_TIMEOUT (%lldms)%s",
+		    host, (long long)s->cfg->server_read_timeout_ms, more);
+	}
+}
+
+static void
+pending_del(struct server *s, size_t i)
+{
+	s->pending[i] = s->pending[--s->npending];
+}
+
+/* Try the PROXY header of a pending connection: 1 when it is done with
+ * (handed over or closed, out of the epoll set of the pending). */
 static int
 pending_try(struct server *s, struct pending *pd, int64_t now)
 {
 	unsigned char buf[PROXY_MAX];
-	char host[64];
 	ssize_t n;
 	int r;
 
@@ -1069,42 +1374,151 @@ pending_try(struct server *s, struct pending *pd, int64_t now)
 		r = proxyproto_parse(buf, (size_t)n, &pd->peer, &pd->peerlen);
 	if (r == -1 && now < pd->deadline)
 		return (0);
+	(void)epoll_ctl(s->pfd, EPOLL_CTL_DEL, pd->fd, NULL);
 	if (r >= 0) {
 		/* Take the header off; the rest is HTTP (or TLS). */
 		if (r > 0 && recv(pd->fd, buf, (size_t)r, 0) != r) {
 			close(pd->fd);
 			return (1);
 		}
-		hand_over(s, pd->fd, (struct sockaddr *)&pd->peer, pd->peerlen);
+		hand_over(s, pd->fd, (struct sockaddr *)&pd->peer, pd->peerlen,
+		    pd->accepted);
 		return (1);
 	}
-	if (getnameinfo((struct sockaddr *)&pd->peer, pd->peerlen, host,
-	    sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(host, sizeof host, "?");
-	if (r != -3) {
-		s->m->server_refused++;
-		log_msg(LOG_INFO, "server: connection from %s closed: %s", host,
-		    r == -1 ? "no complete PROXY header within 5s" :
-		    "malformed PROXY protocol header");
+	if (r == -3) {
+		close(pd->fd);
+		return (1);
 	}
-	close(pd->fd);
+	conn_drop(s, &s->rl_proxy, pd->fd, (struct sockaddr *)&pd->peer,
+	    r == -1 ? "no complete PROXY header within 2s" :
+	    "malformed PROXY protocol header");
 	return (1);
 }
 
+/* The pending connections whose header came, and those out of time. */
 static void
-accept_some(struct server *s)
+pending_run(struct server *s, int64_t now)
+{
+	struct epoll_event ev[32];
+	size_t i;
+	int j, n;
+
+	/* Edge-triggered: each pending is looked at when bytes come, not at
+	 * every turn while its header is incomplete. */
+	while ((n = epoll_wait(s->pfd, ev, 32, 0)) > 0) {
+		for (j = 0; j < n; j++)
+			for (i = 0; i < s->npending; i++)
+				if (s->pending[i].fd == ev[j].data.fd) {
+					if (pending_try(s, &s->pending[i],
+					    now))
+						pending_del(s, i);
+					break;
+				}
+		if (n < 32)
+			break;
+	}
+	for (i = 0; i < s->npending;) {
+		if (s->pending[i].deadline <= now &&
+		    pending_try(s, &s->pending[i], now))
+			pending_del(s, i);
+		else
+			i++;
+	}
+}
+
+static void
+pending_add(struct server *s, int fd, const struct sockaddr_storage *ss,
+    socklen_t len, int64_t now)
+{
+	struct epoll_event ev;
+	struct pending *pd;
+	size_t i, old;
+
+	if (s->npending >= PENDING_MAX) {
+		/* Full of peers that send nothing: the oldest goes. */
+		for (old = 0, i = 1; i < s->npending; i++)
+			if (s->pending[i].deadline < s->pending[old].deadline)
+				old = i;
+		(void)epoll_ctl(s->pfd, EPOLL_CTL_DEL, s->pending[old].fd,
+		    NULL);
+		conn_drop(s, &s->rl_proxy, s->pending[old].fd,
+		    (struct sockaddr *)&s->pending[old].peer,
+		    "no PROXY header yet, and its place was needed");
+		s->pending[old] = s->pending[--s->npending];
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	ev.data.fd = fd;
+	if (epoll_ctl(s->pfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		conn_drop(s, &s->rl_proxy, fd, (const struct sockaddr *)ss,
+		    strerror(errno));
+		return;
+	}
+	pd = &s->pending[s->npending++];
+	pd->fd = fd;
+	pd->peer = *ss;
+	pd->peerlen = len;
+	pd->accepted = now;
+	pd->deadline = now + PROXY_WAIT_MS;
+	/* Its header may be there already. */
+	if (pending_try(s, pd, now))
+		pending_del(s, (size_t)(pd - s->pending));
+}
+
+/* accept() failed for lack of descriptors or memory: the listening
+ * socket would stay readable, and each turn of the loop would fail
+ * again.  The clients wait in the listen queue meanwhile. */
+static void
+accept_pause(struct server *s, int err, int64_t now)
+{
+	struct rlimit rl;
+
+	s->m->server_accept_errors++;
+	s->accept_failed++;
+	if (s->accept_pause == 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = 0;
+		log_msg(LOG_WARN, "server: accept: %s: accepting paused "
+		    "(SERVER_MAX_CONNECTIONS=%ld, %zu connections, open files "
+		    "limit %llu)", strerror(err),
+		    s->cfg->server_max_connections, s->nconns + s->npending,
+		    (unsigned long long)rl.rlim_cur);
+		s->accept_pause = ACCEPT_PAUSE_MS;
+	} else if (s->accept_pause < ACCEPT_PAUSE_MAX_MS) {
+		s->accept_pause *= 2;
+		if (s->accept_pause > ACCEPT_PAUSE_MAX_MS)
+			s->accept_pause = ACCEPT_PAUSE_MAX_MS;
+	}
+	s->accept_resume = now + s->accept_pause;
+}
+
+static void
+accept_some(struct server *s, int64_t now)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	unsigned i;
 	int fd;
 
+	if (now < s->accept_resume)
+		return;
 	for (i = 0; i < ACCEPT_BURST && s->lfd >= 0; i++) {
-		if (s->npending >= PENDING_MAX)
-			break;
 		len = sizeof ss;
 		fd = accept4(s->lfd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM)) {
+			accept_pause(s, errno, now);
+			return;
+		}
+		/* The episode ends with a connection accepted (an empty
+		 * queue says nothing of the descriptors). */
+		if (fd >= 0 && s->accept_pause != 0) {
+			log_msg(LOG_INFO, "server: accepting again, after %lu "
+			    "failures", s->accept_failed);
+			s->accept_pause = 0;
+			s->accept_failed = 0;
+		}
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
@@ -1112,15 +1526,10 @@ accept_some(struct server *s)
 				    strerror(errno));
 			break;
 		}
-		if (!trusted(s, (struct sockaddr *)&ss)) {
-			hand_over(s, fd, (struct sockaddr *)&ss, len);
-			continue;
-		}
-		s->pending[s->npending].fd = fd;
-		s->pending[s->npending].peer = ss;
-		s->pending[s->npending].peerlen = len;
-		s->pending[s->npending].deadline = clock_ms() + PROXY_WAIT_MS;
-		s->npending++;
+		if (trusted(s, (struct sockaddr *)&ss))
+			pending_add(s, fd, &ss, len, now);
+		else
+			hand_over(s, fd, (struct sockaddr *)&ss, len, now);
 	}
 }
 
@@ -1128,20 +1537,23 @@ void
 server_run(struct server *s)
 {
 	int64_t now;
-	size_t i;
 
 	if (s == NULL)
 		return;
-	accept_some(s);
 	now = clock_ms();
+	accept_some(s, now);
 	waiting_run(s, now);
-	for (i = 0; i < s->npending;) {
-		if (pending_try(s, &s->pending[i], now))
-			s->pending[i] = s->pending[--s->npending];
-		else
-			i++;
-	}
+	pending_run(s, now);
+	reading_expire(s, now);
 	(void)MHD_run(s->d);
+#ifdef __GLIBC__
+	if (s->trim_due && s->nconns + s->npending <= TRIM_LOW &&
+	    now >= s->trim_next) {
+		s->trim_due = 0;
+		s->trim_next = now + 1000;
+		(void)malloc_trim(0);
+	}
+#endif
 }
 
 unsigned
@@ -1156,6 +1568,7 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 
 	if (s == NULL)
 		return (0);
+	now = clock_ms();
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di != NULL && n < max) {
 		fds[n].fd = di->epoll_fd;
@@ -1163,21 +1576,27 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 		fds[n].revents = 0;
 		n++;
 	}
-	if (s->lfd >= 0 && s->npending < PENDING_MAX && n < max) {
+	if (s->lfd >= 0 && now < s->accept_resume) {
+		if (s->accept_resume - now < *timeout_ms)
+			*timeout_ms = s->accept_resume - now;
+	} else if (s->lfd >= 0 && n < max) {
 		fds[n].fd = s->lfd;
 		fds[n].events = CURL_WAIT_POLLIN;
 		fds[n].revents = 0;
 		n++;
 	}
-	now = clock_ms();
-	for (i = 0; i < s->npending && n < max; i++) {
-		fds[n].fd = s->pending[i].fd;
+	if (s->npending > 0 && n < max) {
+		fds[n].fd = s->pfd;
 		fds[n].events = CURL_WAIT_POLLIN;
 		fds[n].revents = 0;
 		n++;
+	}
+	for (i = 0; i < s->npending; i++)
 		if (s->pending[i].deadline - now < *timeout_ms)
 			*timeout_ms = s->pending[i].deadline - now;
-	}
+	if (!TAILQ_EMPTY(&s->reading) &&
+	    TAILQ_FIRST(&s->reading)->deadline - now < *timeout_ms)
+		*timeout_ms = TAILQ_FIRST(&s->reading)->deadline - now;
 	if (s->waiting != NULL && s->waiting->deadline - now < *timeout_ms)
 		*timeout_ms = s->waiting->deadline - now;
 	if (MHD_get_timeout(s->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
@@ -1214,21 +1633,35 @@ slurp(const char *path, char *err, size_t errlen, const char *setting)
 	return (buf);
 }
 
-/* As many descriptors as the hard limit allows: each client takes one. */
-static void
-raise_nofile(long want)
+/*
+ * Each client takes a descriptor: the soft limit is raised to the hard
+ * one, and a hard limit that cannot hold SERVER_MAX_CONNECTIONS refuses
+ * the start (at run time, accept() would fail and pause).
+ */
+static int
+raise_nofile(long want, char *err, size_t errlen)
 {
 	struct rlimit rl;
+	rlim_t need = (rlim_t)want + PENDING_MAX + NOFILE_OWN;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-	    rl.rlim_cur >= (rlim_t)want + 64)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-	    rl.rlim_cur < (rlim_t)want + 64)
-		log_msg(LOG_WARN, "server: the open files limit (%llu) is lower "
-		    "than SERVER_MAX_CONNECTIONS (%ld) plus the daemon's own: "
-		    "raise LimitNOFILE", (unsigned long long)rl.rlim_cur, want);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return (0);
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 &&
+		    getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return (0);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		snprintf(err, errlen, "SERVER_MAX_CONNECTIONS: %ld connections "
+		    "need %llu open files (%d for PROXY headers pending, %d "
+		    "of the daemon's own), the limit is %llu: lower "
+		    "SERVER_MAX_CONNECTIONS or raise the limit (LimitNOFILE= "
+		    "of systemd, ulimit -n)", want, (unsigned long long)need,
+		    PENDING_MAX, NOFILE_OWN, (unsigned long long)rl.rlim_cur);
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -1291,8 +1724,16 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	}
 	s->lfd = -1;
 	s->wtail = &s->waiting;
+	TAILQ_INIT(&s->reading);
+	s->pfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->pfd < 0) {
+		snprintf(err, errlen, "SERVER_ADDR: epoll: %s", strerror(errno));
+		free(s);
+		return (NULL);
+	}
 	s->breakers = calloc(cfg->nhubs, sizeof *s->breakers);
 	if (s->breakers == NULL) {
+		close(s->pfd);
 		free(s);
 		snprintf(err, errlen, "SERVER_ADDR: out of memory");
 		return (NULL);
@@ -1328,11 +1769,12 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 		snprintf(err, errlen, "SERVER_ADDR: out of memory");
 		goto fail;
 	}
-	if (listen_on(s, cfg->server_addr, err, errlen) != 0)
+	if (raise_nofile(cfg->server_max_connections, err, errlen) != 0 ||
+	    listen_on(s, cfg->server_addr, err, errlen) != 0)
 		goto fail;
-	raise_nofile(cfg->server_max_connections);
 	/* MHD has one idle timeout per connection, in seconds: the smaller
-	 * of the two, rounded up. */
+	 * of the two, rounded up.  SERVER_READ_TIMEOUT is also a deadline
+	 * from accept (reading_expire()). */
 	t = cfg->server_read_timeout_ms;
 	if (t == 0 || (cfg->server_write_timeout_ms != 0 &&
 	    cfg->server_write_timeout_ms < t))
@@ -1342,6 +1784,9 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->server_max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg->server_max_per_ip,
+	    MHD_OPTION_NOTIFY_CONNECTION, notified, s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
@@ -1376,16 +1821,18 @@ server_inflight(const struct server *s)
 void
 server_stop_accepting(struct server *s)
 {
-	size_t i;
+	int fd;
 
 	if (s == NULL)
 		return;
 	if (s->lfd >= 0)
 		close(s->lfd);
 	s->lfd = -1;
-	for (i = 0; i < s->npending; i++)
-		close(s->pending[i].fd);
-	s->npending = 0;
+	while (s->npending > 0) {
+		fd = s->pending[s->npending - 1].fd;
+		pending_del(s, s->npending - 1);
+		close(fd);
+	}
 }
 
 void
@@ -1440,5 +1887,7 @@ server_free(struct server *s)
 	free(s->tls_key);
 	free(s->tls_cert);
 	free(s->breakers);
+	if (s->pfd >= 0)
+		close(s->pfd);
 	free(s);
 }

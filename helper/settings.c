@@ -638,6 +638,10 @@ get_server(struct settings *cfg, const char * const *val, char *err,
 	    S_SERVER_MAX_CONNECTIONS, 1, 1000000, &n, err, errlen)) != 0)
 		return (r);
 	cfg->server_max_connections = n;
+	if ((r = get_number(VAL(S_SERVER_MAX_CONNECTIONS_PER_IP),
+	    S_SERVER_MAX_CONNECTIONS_PER_IP, 0, 1000000, &n, err, errlen)) != 0)
+		return (r);
+	cfg->server_max_per_ip = n;
 	if ((r = get_duration(VAL(S_SERVER_READ_TIMEOUT), S_SERVER_READ_TIMEOUT,
 	    0, &cfg->server_read_timeout_ms, err, errlen)) != 0 ||
 	    (r = get_duration(VAL(S_SERVER_WRITE_TIMEOUT),

@@ -47,6 +47,7 @@ struct settings {
 	char		*server_cors_origins;	/* or NULL */
 	size_t		server_max_body;
 	long		server_max_connections;
+	long		server_max_per_ip;	/* 0: no cap */
 	int64_t		server_read_timeout_ms;	/* 0: none */
 	int64_t		server_write_timeout_ms;
 	char		*server_tls_cert;	/* file names, or NULL */

@@ -60,8 +60,18 @@ HB_COUNTER(server_loops,
     "Requests not published: they carried a guard header (answered 202).",
     NULL)
 HB_COUNTER(server_refused,
-    "Requests refused by the server mode (400, 403, 405, 413).",
-    NULL)
+    "Requests refused by the server mode (400, 403, 405, 413, 503 when "
+    "too many bodies are being received).", NULL)
+HB_COUNTER(server_connections_refused,
+    "Connections the server mode closed before reading a request: client "
+    "outside SERVER_ALLOWED_IPS, over a connection limit, PROXY header "
+    "bad or missing.", NULL)
+HB_COUNTER(server_read_timeouts,
+    "Connections closed because their request was not all read within "
+    "SERVER_READ_TIMEOUT.", NULL)
+HB_COUNTER(server_accept_errors,
+    "Connections the server mode could not accept for lack of file "
+    "descriptors or memory (accepting pauses).", NULL)
 HB_COUNTER(server_failed,
     "Requests the hub did not accept within HUB_TIMEOUT (answered 503).",
     NULL)

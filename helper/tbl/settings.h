@@ -42,8 +42,11 @@ HB_SETTING(SERVER_CORS_ALLOWED_ORIGINS, NULL,
     "origins allowed by CORS, comma separated, or *")
 HB_SETTING(SERVER_MAX_BODY_SIZE, "64k", "larger request bodies get 413")
 HB_SETTING(SERVER_MAX_CONNECTIONS, "4096", "client connections at most")
+HB_SETTING(SERVER_MAX_CONNECTIONS_PER_IP, "64",
+    "connections of one client address at most, 0: no cap")
 HB_SETTING(SERVER_READ_TIMEOUT, "30s",
-    "close a connection idle for this long while reading")
+    "close a connection whose request is not all read this long after "
+    "accept")
 HB_SETTING(SERVER_WRITE_TIMEOUT, "30s",
     "close a connection idle for this long while writing")
 HB_SETTING(SERVER_TLS_CERT_FILE, NULL, "PEM certificate chain: serve HTTPS")

@@ -2,15 +2,21 @@
 first line of the body: "400 request cannot travel: ...".  For requests
 curl cannot send (a bad Host, an absolute-form target, a PROXY header).
 
-    raw.py PORT BYTES     BYTES with Python escapes (\\r\\n, \\x7f)
+    raw.py PORT BYTES [SOURCE]   BYTES with Python escapes (\\r\\n, \\x7f),
+                                 from the address SOURCE (127.0.0.2)
 """
 import socket
 import sys
 
 port = int(sys.argv[1])
 data = sys.argv[2].encode("latin-1").decode("unicode_escape").encode("latin-1")
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-s.sendall(data)
+source = (sys.argv[3], 0) if len(sys.argv) > 3 else None
+s = socket.create_connection(("127.0.0.1", port), timeout=10,
+                             source_address=source)
+try:
+    s.sendall(data)
+except OSError:
+    pass        # closed at once: no reply
 reply = b""
 while True:
     try:
