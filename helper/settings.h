@@ -96,6 +96,8 @@ struct settings {
 	int		state_file_home;	/* the per-user fallback:
 						 * make its directory */
 	char		*status_addr;		/* NULL = no listener */
+	struct cidr	*status_allowed;	/* STATUS_ALLOWED_IPS */
+	size_t		status_nallowed;
 	int64_t		shutdown_timeout_ms;
 	int		log_format;
 	int		log_level;
