@@ -13,9 +13,9 @@
  *   socket is watched here for a hang-up (EPOLLRDHUP): a client that went
  *   away frees its room at once.
  * - Every other connection (reading its request, being answered, idle
- *   between requests) is loose: at most MAX_LOOSE; one more closes the
- *   oldest of the address that holds the most (a flood from one address
- *   takes its own room, not a probe's).  A loose or answering connection
+ *   between requests) is loose: at most MAX_LOOSE, checked at accept;
+ *   past it, the oldest of the address that holds the most is closed (a
+ *   flood from one address takes its own room, not a probe's).  A loose or answering connection
  *   is closed LOOSE_MS after it began (accepted, or its last answer
  *   sent), however slowly it trickles; MHD closes one idle for 10 s.
  * The waiting requests are looked at again when the fleet changed (its
@@ -265,7 +265,7 @@ accept_policy(void *priv, const struct sockaddr *sa, socklen_t len)
 	return (MHD_NO);
 }
 
-/* One loose connection too many: close the oldest of the address that
+/* Past MAX_LOOSE: close the oldest loose connection of the address that
  * holds the most.  Never the newest (another of its address is older, or
  * every address holds one). */
 static void
@@ -338,7 +338,9 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 	sc->state = SC_NEW;
 	*socket_context = sc;
 	sc_enter(st, sc, SC_LOOSE, clock_ms());
-	if (st->nloose > MAX_LOOSE)
+	/* More than one over when answered waits stayed open (see
+	 * completed()). */
+	while (st->nloose > MAX_LOOSE)
 		make_room(st);
 }
 
@@ -622,6 +624,10 @@ completed(void *priv, struct MHD_Connection *conn, void **con_cls,
 	free(sc->id);
 	free(sc->body);
 	sc->id = sc->body = NULL;
+	/* Not held to MAX_LOOSE here: most of the answered waits' connections
+	 * close in this same turn (Connection: close), and closing them to
+	 * make room would count them for nothing.  The next connection
+	 * accepted brings the loose ones back within it. */
 	if (sc->state != SC_CLOSING)
 		sc_enter(st, sc, SC_LOOSE, clock_ms());
 }
