@@ -358,8 +358,7 @@ setup(struct daemon_state *d, int argc, char **argv)
 	}
 	free(ids);
 	if (d->cfg.status_addr != NULL) {
-		d->status = status_start(d->cfg.status_addr, &d->m,
-		    d->cfg.agent_endpoint != NULL, err, sizeof err);
+		d->status = status_start(&d->cfg, &d->m, err, sizeof err);
 		if (d->status == NULL) {
 			fprintf(stderr, "http-broadcast: %s\n", err);
 			return (2);

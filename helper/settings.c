@@ -1128,6 +1128,14 @@ load(struct settings *cfg, struct load_ctx *lc, int argc, char * const *argv,
 		FAIL(S_STATE_FILE, "out of memory");
 
 	cfg->status_addr = dup_or_null(val[S_STATUS_ADDR]);
+	v = val[S_STATUS_ALLOWED_IPS] != NULL ? val[S_STATUS_ALLOWED_IPS] :
+	    settings[S_STATUS_ALLOWED_IPS].def;
+	if (cfg->status_addr != NULL && cidr_parse(v, &cfg->status_allowed,
+	    &cfg->status_nallowed, why, sizeof why) != 0)
+		FAIL(S_STATUS_ALLOWED_IPS, "%s", why);
+	if (cfg->status_addr != NULL && cfg->status_nallowed == 0)
+		FAIL(S_STATUS_ALLOWED_IPS, "is empty: nobody could connect "
+		    "(0.0.0.0/0,::/0 allows everyone)");
 	cfg->hub_tls.ca_file = dup_or_null(val[S_HUB_CA_FILE]);
 	cfg->hub_tls.ca_dir = dup_or_null(val[S_HUB_CA_DIR]);
 	cfg->hub_tls.cert = dup_or_null(val[S_HUB_CLIENT_CERT]);
@@ -1174,6 +1182,11 @@ settings_warn(const struct settings *cfg)
 		log_msg(LOG_WARN, "SERVER_ALLOWED_IPS allows every address: "
 		    "anyone who reaches %s can invalidate the whole fleet",
 		    cfg->server_addr);
+	if (cfg->status_addr != NULL &&
+	    cidr_everything(cfg->status_allowed, cfg->status_nallowed))
+		log_msg(LOG_WARN, "STATUS_ALLOWED_IPS allows every address: "
+		    "anyone who reaches %s can read /metrics%s",
+		    cfg->status_addr, cfg->report_listen ? " and /fleet" : "");
 	if (cfg->hub_publish_jwt_key != NULL &&
 	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
 	    strlen(cfg->hub_publish_jwt_key) < HB_HMAC_KEY_MIN)
@@ -1245,6 +1258,7 @@ settings_free(struct settings *cfg)
 	free(cfg->hub_guard_token);
 	free(cfg->state_file);
 	free(cfg->status_addr);
+	free(cfg->status_allowed);
 	free(cfg->hub_proxy);
 	free(cfg->server_addr);
 	free(cfg->server_allowed_methods);

@@ -98,6 +98,8 @@ struct settings {
 						 * make its directory */
 	int		state_file_given;	/* STATE_FILE is set */
 	char		*status_addr;		/* NULL = no listener */
+	struct cidr	*status_allowed;	/* STATUS_ALLOWED_IPS */
+	size_t		status_nallowed;
 	int64_t		shutdown_timeout_ms;
 	int		log_format;
 	int		log_level;

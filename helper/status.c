@@ -2,24 +2,45 @@
  * status: /healthz, /metrics, and with REPORT_LISTEN=1 /events/<id> and
  * /fleet.  See status.h.
  *
- * A request for /events/<id> with a wait that cannot be answered yet is
- * suspended (libmicrohttpd's suspend/resume): the loop goes on, and the
- * waiting requests are looked at again when the fleet changed (its
+ * Who may occupy a connection is decided when it is accepted, before
+ * anything is read: an address of STATUS_ALLOWED_IPS.  What an allowed
+ * client may hold is bounded, so that /healthz and /metrics always find
+ * room:
+ * - A request for /events/<id> with a wait that cannot be answered yet is
+ *   suspended (libmicrohttpd's suspend/resume): the loop goes on.  It
+ *   holds one of MAX_WAITERS rooms until its answer is sent; more are
+ *   answered 503.  MHD does not look at a suspended connection, so its
+ *   socket is watched here for a hang-up (EPOLLRDHUP): a client that went
+ *   away frees its room at once.
+ * - Every other connection (reading its request, being answered, idle
+ *   between requests) is loose: at most MAX_LOOSE, checked at accept;
+ *   past it, the oldest of the address that holds the most is closed (a
+ *   flood from one address takes its own room, not a probe's).  A loose or answering connection
+ *   is closed LOOSE_MS after it began (accepted, or its last answer
+ *   sent), however slowly it trickles; MHD closes one idle for 10 s.
+ * The waiting requests are looked at again when the fleet changed (its
  * generation; at most every RECHECK_MS, since every report changes it)
  * and when the nearest of their deadlines (or Settled) comes.
  */
 
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "cidr.h"
 #include "clock.h"
 #include "cursor.h"
 #include "fleet.h"
@@ -31,7 +52,16 @@
 
 /* Requests waiting at once for /events/<id>; more are answered 503. */
 #define MAX_WAITERS		256
-#define MAX_CONNECTIONS		16
+/* Connections not waiting for an event, at once. */
+#define MAX_LOOSE		64
+/* Longest life of a loose or answering connection's current turn:
+ * longer than MHD's idle timeout (CONNECTION_TIMEOUT_S), so that an idle
+ * connection ends there, uncounted, and only a trickling one here. */
+#define LOOSE_MS		15000
+#define CONNECTION_TIMEOUT_S	10u
+/* MHD's own limit, above ours: a connection closed here to make room
+ * counts there until MHD has seen it end. */
+#define MAX_CONNECTIONS		(MAX_WAITERS + MAX_LOOSE + 32)
 #define WAIT_MAX_MS		300000
 #define METRICS_BUF		65536
 #define JSON_TYPE		"application/json"
@@ -41,17 +71,41 @@
 /* At a stop, how long the answers of the waiting requests may take to be
  * sent before the listener closes. */
 #define STOP_ANSWER_MS		1000
+/* Refused connections are logged at info at most this often, at debug
+ * otherwise: a flood of them does not flood the log. */
+#define REFUSED_LOG_MS		60000
 
-/* A request for /events/<id> that waits; its answer once decided. */
-struct waiter {
+enum sc_state {
+	SC_NEW,		/* on no list yet */
+	SC_LOOSE,	/* reading a request, answered at once, or idle */
+	SC_WAITING,	/* suspended: its request waits for an event */
+	SC_ANSWERING,	/* resumed with its answer, not yet sent */
+	SC_CLOSING,	/* shut down here: MHD closes it once it sees so */
+};
+
+/* One connection of the listener (MHD's socket context). */
+struct sconn {
+	unsigned		magic;
+#define SCONN_MAGIC		0x57a7c0e1
 	struct MHD_Connection	*conn;
+	int			fd;
+	unsigned char		peer[16];	/* IPv4 as ::ffff:a.b.c.d */
+	enum sc_state		state;
+	int64_t			since;	/* when its state began */
+	/* Its request for /events/<id> (WAITING, ANSWERING). */
 	char			*id;
 	int64_t			deadline;
-	int			done;
 	unsigned		code;
 	char			*body;
-	struct waiter		*prev, *next;	/* while suspended */
+	TAILQ_ENTRY(sconn)	list;	/* its state's */
 };
+
+TAILQ_HEAD(sconn_list, sconn);
+
+#define CHECK_SCONN(sc) do {						\
+	if ((sc) == NULL || (sc)->magic != SCONN_MAGIC)			\
+		abort();						\
+} while (0)
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -61,15 +115,248 @@ typedef enum MHD_Result MHD_RESULT;
 
 struct status {
 	struct MHD_Daemon	*d;
-	const struct metrics	*m;
+	struct metrics		*m;
 	int			agent;	/* the agent role runs */
+	const struct cidr	*allowed;	/* STATUS_ALLOWED_IPS */
+	size_t			nallowed;
 	struct fleet		*fleet;	/* NULL: REPORT_LISTEN=0 */
-	struct waiter		*waiters;
-	unsigned		nwaiters;
-	unsigned		nanswering;	/* resumed, not yet sent */
+	int			gonefd;	/* epoll: the waiting sockets */
+	/* loose and answering: oldest first */
+	struct sconn_list	loose, waiting, answering;
+	unsigned		nloose, nwaiting, nanswering;
 	uint64_t		gen_seen;
 	int64_t			next_check, last_check;
+	int64_t			refused_logged;
 };
+
+/* Take sc off its state's list. */
+static void
+sc_leave(struct status *st, struct sconn *sc)
+{
+	switch (sc->state) {
+	case SC_LOOSE:
+		TAILQ_REMOVE(&st->loose, sc, list);
+		st->nloose--;
+		break;
+	case SC_WAITING:
+		/* Resumed, MHD reads it again: no longer watched here. */
+		(void)epoll_ctl(st->gonefd, EPOLL_CTL_DEL, sc->fd, NULL);
+		TAILQ_REMOVE(&st->waiting, sc, list);
+		st->nwaiting--;
+		break;
+	case SC_ANSWERING:
+		TAILQ_REMOVE(&st->answering, sc, list);
+		st->nanswering--;
+		break;
+	case SC_NEW:
+	case SC_CLOSING:
+		break;
+	}
+	sc->state = SC_CLOSING;
+}
+
+static void
+sc_enter(struct status *st, struct sconn *sc, enum sc_state state,
+    int64_t now)
+{
+	sc_leave(st, sc);
+	sc->state = state;
+	sc->since = now;
+	switch (state) {
+	case SC_LOOSE:
+		TAILQ_INSERT_TAIL(&st->loose, sc, list);
+		st->nloose++;
+		break;
+	case SC_WAITING:
+		TAILQ_INSERT_TAIL(&st->waiting, sc, list);
+		st->nwaiting++;
+		break;
+	case SC_ANSWERING:
+		TAILQ_INSERT_TAIL(&st->answering, sc, list);
+		st->nanswering++;
+		break;
+	case SC_NEW:
+	case SC_CLOSING:
+		break;
+	}
+}
+
+/* End a connection from here: MHD sees its socket end and closes it (a
+ * suspended one once resumed). */
+static void
+sc_shut(struct status *st, struct sconn *sc)
+{
+	sc_leave(st, sc);
+	(void)shutdown(sc->fd, SHUT_RDWR);
+}
+
+static const char *
+peer_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+	const char *r = NULL;
+
+	if (sa->sa_family == AF_INET) {
+		memcpy(&in4, sa, sizeof in4);
+		r = inet_ntop(AF_INET, &in4.sin_addr, buf, (socklen_t)len);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(&in6, sa, sizeof in6);
+		r = inet_ntop(AF_INET6, &in6.sin6_addr, buf, (socklen_t)len);
+	}
+	return (r != NULL ? r : "?");
+}
+
+/* The peer's address as 16 bytes, an IPv4 one mapped: the same client
+ * whichever socket family saw it. */
+static void
+peer_key(const struct sockaddr *sa, unsigned char key[16])
+{
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		memcpy(&in4, sa, sizeof in4);
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &in4.sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(&in6, sa, sizeof in6);
+		memcpy(key, &in6.sin6_addr, 16);
+	}
+}
+
+static const char *
+key_text(const unsigned char key[16], char *buf, size_t len)
+{
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	const char *r;
+
+	if (memcmp(key, mapped, sizeof mapped) == 0)
+		r = inet_ntop(AF_INET, key + 12, buf, (socklen_t)len);
+	else
+		r = inet_ntop(AF_INET6, key, buf, (socklen_t)len);
+	return (r != NULL ? r : "?");
+}
+
+/* MHD's accept policy: called before anything is read. */
+static MHD_RESULT
+accept_policy(void *priv, const struct sockaddr *sa, socklen_t len)
+{
+	struct status *st = priv;
+	char ip[INET6_ADDRSTRLEN];
+	enum log_level level = LOG_DEBUG;
+	int64_t now;
+
+	(void)len;
+	if (cidr_match(st->allowed, st->nallowed, sa))
+		return (MHD_YES);
+	st->m->status_refused++;
+	now = clock_ms();
+	if (now - st->refused_logged >= REFUSED_LOG_MS) {
+		level = LOG_INFO;
+		st->refused_logged = now;
+	}
+	log_msg(level, "status: refused a connection from %s (not in "
+	    "STATUS_ALLOWED_IPS), %ju in all", peer_text(sa, ip, sizeof ip),
+	    (uintmax_t)st->m->status_refused);
+	return (MHD_NO);
+}
+
+/* Past MAX_LOOSE: close the oldest loose connection of the address that
+ * holds the most.  Never the newest (another of its address is older, or
+ * every address holds one). */
+static void
+make_room(struct status *st)
+{
+	struct sconn *sc, *o, *pick = NULL;
+	unsigned n, most = 0;
+	char ip[INET6_ADDRSTRLEN];
+
+	TAILQ_FOREACH(sc, &st->loose, list) {
+		n = 0;
+		TAILQ_FOREACH(o, &st->loose, list)
+			n += memcmp(o->peer, sc->peer, sizeof sc->peer) == 0;
+		if (n > most) {
+			most = n;
+			pick = sc;
+		}
+	}
+	if (pick == NULL)
+		return;
+	st->m->status_closed++;
+	log_msg(LOG_DEBUG, "status: closed a connection from %s to make room "
+	    "(%u connections not waiting, %u from it)",
+	    key_text(pick->peer, ip, sizeof ip), st->nloose, most);
+	sc_shut(st, pick);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection accepted, or closed. */
+static void
+connection_notified(void *priv, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	struct status *st = priv;
+	const union MHD_ConnectionInfo *fi, *ai;
+	struct sconn *sc;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*socket_context == NULL)
+			return;
+		sc = *socket_context;
+		CHECK_SCONN(sc);
+		sc_leave(st, sc);
+		free(sc->id);
+		free(sc->body);
+		sc->magic = 0;
+		free(sc);
+		*socket_context = NULL;
+		return;
+	}
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ai = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sc = calloc(1, sizeof *sc);
+	if (sc == NULL || fi == NULL || ai == NULL) {
+		/* Not accounted for, so not bounded: it goes. */
+		log_msg(LOG_ERROR, "status: %s: a connection is closed",
+		    sc == NULL ? "out of memory" : "no socket information");
+		st->m->status_closed++;
+		free(sc);
+		if (fi != NULL)
+			(void)shutdown(fi->connect_fd, SHUT_RDWR);
+		return;
+	}
+	sc->magic = SCONN_MAGIC;
+	sc->conn = conn;
+	sc->fd = fi->connect_fd;
+	peer_key(ai->client_addr, sc->peer);
+	sc->state = SC_NEW;
+	*socket_context = sc;
+	sc_enter(st, sc, SC_LOOSE, clock_ms());
+	/* More than one over when answered waits stayed open (see
+	 * completed()). */
+	while (st->nloose > MAX_LOOSE)
+		make_room(st);
+}
+
+static struct sconn *
+conn_sconn(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct sconn *sc;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || ci->socket_context == NULL)
+		return (NULL);
+	sc = ci->socket_context;
+	CHECK_SCONN(sc);
+	return (sc);
+}
 
 /*
  * Several hubs: healthy (200) while at least one delivers (subscribed,
@@ -206,12 +493,12 @@ answer_now(struct status *st, struct MHD_Connection *conn, const char *id)
 
 /* GET /events/<id>?wait=<duration> */
 static MHD_RESULT
-answer_event(struct status *st, struct MHD_Connection *conn, const char *id,
-    void **con_cls)
+answer_event(struct status *st, struct MHD_Connection *conn,
+    struct sconn *sc, const char *id, void **con_cls)
 {
-	struct waiter *w;
+	struct epoll_event ev;
 	const char *v;
-	int64_t wait = 0, settled;
+	int64_t wait = 0, settled, now;
 	unsigned code;
 
 	if (st->fleet == NULL)
@@ -227,32 +514,38 @@ answer_event(struct status *st, struct MHD_Connection *conn, const char *id,
 	    wait > WAIT_MAX_MS))
 		return (reply_why(conn, MHD_HTTP_BAD_REQUEST, "bad request",
 		    "wait is not a duration of at most 5m (e.g. 5s, 500ms)"));
-	code = fleet_event(st->fleet, id, clock_ms(), NULL);
+	now = clock_ms();
+	code = fleet_event(st->fleet, id, now, NULL);
 	if (wait == 0 || code == MHD_HTTP_OK || code == MHD_HTTP_BAD_GATEWAY)
 		return (answer_now(st, conn, id));
-	if (st->nwaiters >= MAX_WAITERS)
+	/* A room is held until the answer is sent, not only while waiting. */
+	if (st->nwaiting + st->nanswering >= MAX_WAITERS)
 		return (reply_why(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "unavailable", "too many requests waiting (256): ask "
 		    "again, or without wait"));
-	w = calloc(1, sizeof *w);
-	if (w == NULL || (w->id = strdup(id)) == NULL) {
-		free(w);
+	free(sc->id);
+	free(sc->body);
+	sc->body = NULL;
+	if ((sc->id = strdup(id)) == NULL)
 		return (MHD_NO);
-	}
-	w->conn = conn;
-	w->deadline = clock_ms() + wait;
-	w->next = st->waiters;
-	if (w->next != NULL)
-		w->next->prev = w;
-	st->waiters = w;
-	st->nwaiters++;
+	sc->deadline = now + wait;
+	sc_enter(st, sc, SC_WAITING, now);
+	/* MHD does not read a suspended connection: its hang-up (or reset)
+	 * is noticed here.  Not EPOLLIN: bytes it sends are left unread. */
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLRDHUP;
+	ev.data.ptr = sc;
+	if (epoll_ctl(st->gonefd, EPOLL_CTL_ADD, sc->fd, &ev) != 0)
+		log_msg(LOG_WARN, "status: a waiting client cannot be watched "
+		    "(%s): if it goes away, its room is freed when its wait "
+		    "ends", strerror(errno));
 	settled = fleet_settled_at(st->fleet);
-	if (w->deadline < st->next_check)
-		st->next_check = w->deadline;
+	if (sc->deadline < st->next_check)
+		st->next_check = sc->deadline;
 	/* Settled may turn a 202 into a 200 with no report coming. */
-	if (settled > clock_ms() && settled < st->next_check)
+	if (settled > now && settled < st->next_check)
 		st->next_check = settled;
-	*con_cls = w;
+	*con_cls = sc;
 	log_msg(LOG_DEBUG, "/events/%s waits up to %lldms", id,
 	    (long long)wait);
 	MHD_suspend_connection(conn);
@@ -265,7 +558,7 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct status *st = priv;
-	struct waiter *w = *con_cls;
+	struct sconn *sc;
 	char buf[4096], *mbody;
 	const char *body, *ctype = "text/plain; charset=utf-8";
 	unsigned code = MHD_HTTP_OK;
@@ -274,9 +567,15 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
-	if (w != NULL) {
-		/* Resumed: its answer is decided. */
-		return (reply(conn, w->code, JSON_TYPE, w->body));
+	sc = conn_sconn(conn);
+	if (sc == NULL)
+		return (MHD_NO);
+	if (*con_cls != NULL) {
+		/* Resumed: its answer is decided, unless its client went
+		 * away (nothing to send). */
+		if (sc->state != SC_ANSWERING)
+			return (MHD_NO);
+		return (reply(conn, sc->code, JSON_TYPE, sc->body));
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		body = "method not allowed\n";
@@ -298,7 +597,7 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 		free(mbody);
 		return (ret);
 	} else if (strncmp(url, "/events/", 8) == 0) {
-		return (answer_event(st, conn, url + 8, con_cls));
+		return (answer_event(st, conn, sc, url + 8, con_cls));
 	} else if (strcmp(url, "/fleet") == 0) {
 		return (answer_fleet(st, conn));
 	} else {
@@ -308,65 +607,96 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	return (reply(conn, code, ctype, body));
 }
 
-static void
-unlink_waiter(struct status *st, struct waiter *w)
-{
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		st->waiters = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-	w->prev = w->next = NULL;
-	st->nwaiters--;
-}
-
+/* A request is done (answered, or its connection ended): its connection,
+ * if it stays, is loose again, for a new turn. */
 static void
 completed(void *priv, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct status *st = priv;
-	struct waiter *w = *con_cls;
+	struct sconn *sc;
 
-	(void)conn;
 	(void)toe;
-	if (w == NULL)
-		return;
-	/* Ended before its answer (a timeout, an error, MHD quiescing): no
-	 * later check may resume its freed connection. */
-	if (!w->done)
-		unlink_waiter(st, w);
-	else
-		st->nanswering--;
 	*con_cls = NULL;
-	free(w->body);
-	free(w->id);
-	free(w);
+	sc = conn_sconn(conn);
+	if (sc == NULL)
+		return;
+	free(sc->id);
+	free(sc->body);
+	sc->id = sc->body = NULL;
+	/* Not held to MAX_LOOSE here: most of the answered waits' connections
+	 * close in this same turn (Connection: close), and closing them to
+	 * make room would count them for nothing.  The next connection
+	 * accepted brings the loose ones back within it. */
+	if (sc->state != SC_CLOSING)
+		sc_enter(st, sc, SC_LOOSE, clock_ms());
 }
 
-/* Decide a waiter's answer and wake its connection up. */
+/* Decide a waiting request's answer and wake its connection up. */
 static void
-conclude(struct status *st, struct waiter *w, unsigned code, char *body)
+conclude(struct status *st, struct sconn *sc, unsigned code, char *body)
 {
-	unlink_waiter(st, w);
-	w->done = 1;
-	w->code = code;
-	w->body = body;
-	st->nanswering++;
-	MHD_resume_connection(w->conn);
+	sc->code = code;
+	sc->body = body;
+	sc_enter(st, sc, SC_ANSWERING, clock_ms());
+	MHD_resume_connection(sc->conn);
 }
 
-int64_t
-status_tick(struct status *st, int64_t now)
+/* The waiting clients that hung up (or reset): their rooms are freed now,
+ * their connections resumed to be closed. */
+static void
+waiters_gone(struct status *st)
 {
-	struct waiter *w, *next;
+	struct epoll_event ev[64];
+	struct sconn *sc;
+	int i, n;
+
+	do {
+		n = epoll_wait(st->gonefd, ev, 64, 0);
+		for (i = 0; i < n; i++) {
+			sc = ev[i].data.ptr;
+			CHECK_SCONN(sc);
+			if (sc->state != SC_WAITING)
+				continue;
+			st->m->status_waiters_gone++;
+			log_msg(LOG_DEBUG, "/events/%s: the client went away",
+			    sc->id);
+			sc_shut(st, sc);
+			MHD_resume_connection(sc->conn);
+		}
+	} while (n == 64);
+}
+
+/* Close the loose and answering connections whose turn is over. */
+static int64_t
+close_overdue(struct status *st, struct sconn_list *l, int64_t now)
+{
+	struct sconn *sc;
+	char ip[INET6_ADDRSTRLEN];
+
+	while ((sc = TAILQ_FIRST(l)) != NULL && now - sc->since >= LOOSE_MS) {
+		st->m->status_closed++;
+		log_msg(LOG_DEBUG, "status: closed a connection from %s: not "
+		    "done %dms after it began%s", key_text(sc->peer, ip,
+		    sizeof ip), LOOSE_MS, sc->state == SC_ANSWERING ?
+		    " sending a waiting request's answer" : "");
+		sc_shut(st, sc);
+	}
+	return (sc != NULL ? sc->since + LOOSE_MS : INT64_MAX);
+}
+
+/* Answer the waiting requests whose answer is decided. */
+static int64_t
+check_waiters(struct status *st, int64_t now)
+{
+	struct sconn *sc, *next;
 	int64_t settled, t;
 	uint64_t gen;
 	unsigned code;
 	char *body;
 	int woke = 0;
 
-	if (st == NULL || st->waiters == NULL)
+	if (TAILQ_EMPTY(&st->waiting))
 		return (INT64_MAX);
 	gen = fleet_generation(st->fleet);
 	if (now < st->next_check && gen == st->gen_seen)
@@ -378,23 +708,38 @@ status_tick(struct status *st, int64_t now)
 	st->last_check = now;
 	st->next_check = INT64_MAX;
 	settled = fleet_settled_at(st->fleet);
-	for (w = st->waiters; w != NULL; w = next) {
-		next = w->next;
-		code = fleet_event(st->fleet, w->id, now, NULL);
+	for (sc = TAILQ_FIRST(&st->waiting); sc != NULL; sc = next) {
+		next = TAILQ_NEXT(sc, list);
+		code = fleet_event(st->fleet, sc->id, now, NULL);
 		if (code == MHD_HTTP_OK || code == MHD_HTTP_BAD_GATEWAY ||
-		    now >= w->deadline) {
-			code = fleet_event(st->fleet, w->id, now, &body);
-			conclude(st, w, code, body);
+		    now >= sc->deadline) {
+			code = fleet_event(st->fleet, sc->id, now, &body);
+			conclude(st, sc, code, body);
 			woke = 1;
 			continue;
 		}
-		t = settled > now && settled < w->deadline ? settled :
-		    w->deadline;
+		t = settled > now && settled < sc->deadline ? settled :
+		    sc->deadline;
 		if (t < st->next_check)
 			st->next_check = t;
 	}
 	/* A resumed connection is served by the next MHD_run(): now. */
 	return (woke ? now : st->next_check);
+}
+
+int64_t
+status_tick(struct status *st, int64_t now)
+{
+	int64_t t, next;
+
+	if (st == NULL)
+		return (INT64_MAX);
+	next = close_overdue(st, &st->loose, now);
+	t = close_overdue(st, &st->answering, now);
+	if (t < next)
+		next = t;
+	t = check_waiters(st, now);
+	return (t < next ? t : next);
 }
 
 void
@@ -405,15 +750,16 @@ status_fleet(struct status *st, struct fleet *f)
 }
 
 struct status *
-status_start(const char *addr, const struct metrics *m, int agent,
-    char *err, size_t errlen)
+status_start(const struct settings *cfg, struct metrics *m, char *err,
+    size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct status *st;
 	unsigned flags = MHD_NO_FLAG;
 
 	memset(&ss, 0, sizeof ss);
-	if (addr_parse("STATUS_ADDR", addr, &ss, NULL, err, errlen) != 0)
+	if (addr_parse("STATUS_ADDR", cfg->status_addr, &ss, NULL, err,
+	    errlen) != 0)
 		return (NULL);
 	st = calloc(1, sizeof *st);
 	if (st == NULL) {
@@ -421,7 +767,20 @@ status_start(const char *addr, const struct metrics *m, int agent,
 		return (NULL);
 	}
 	st->m = m;
-	st->agent = agent;
+	st->agent = cfg->agent_endpoint != NULL;
+	st->allowed = cfg->status_allowed;
+	st->nallowed = cfg->status_nallowed;
+	TAILQ_INIT(&st->loose);
+	TAILQ_INIT(&st->waiting);
+	TAILQ_INIT(&st->answering);
+	st->refused_logged = clock_ms() - REFUSED_LOG_MS;
+	st->gonefd = epoll_create1(EPOLL_CLOEXEC);
+	if (st->gonefd < 0) {
+		snprintf(err, errlen, "STATUS_ADDR: epoll_create1: %s",
+		    strerror(errno));
+		free(st);
+		return (NULL);
+	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* No thread flag: driven by the main loop.  Epoll, not select: in
@@ -431,16 +790,17 @@ status_start(const char *addr, const struct metrics *m, int agent,
 	/* Suspended: the requests that wait for an event's outcome. */
 	flags |= MHD_ALLOW_SUSPEND_RESUME;
 	st->next_check = INT64_MAX;
-	st->d = MHD_start_daemon(flags, 0, NULL, NULL, answer, st,
+	st->d = MHD_start_daemon(flags, 0, accept_policy, st, answer, st,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(MAX_CONNECTIONS + MAX_WAITERS),
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+	    MHD_OPTION_NOTIFY_CONNECTION, connection_notified, st,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, st,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_END);
 	if (st->d == NULL) {
 		snprintf(err, errlen, "STATUS_ADDR: cannot listen on %.64s",
-		    addr);
+		    cfg->status_addr);
+		(void)close(st->gonefd);
 		free(st);
 		return (NULL);
 	}
@@ -466,8 +826,9 @@ status_stop(struct status *st)
 	if (st == NULL)
 		return;
 	/* MHD must not be stopped with suspended connections. */
-	while (st->waiters != NULL)
-		conclude(st, st->waiters, MHD_HTTP_SERVICE_UNAVAILABLE,
+	while (!TAILQ_EMPTY(&st->waiting))
+		conclude(st, TAILQ_FIRST(&st->waiting),
+		    MHD_HTTP_SERVICE_UNAVAILABLE,
 		    strdup("{\"Status\":\"unavailable\",\"Why\":\"the "
 		    "daemon is stopping\"}"));
 	/* Their answers go out (a bounded while) before the listener
@@ -483,6 +844,7 @@ status_stop(struct status *st)
 		(void)poll(&pfd, 1, 10);
 	}
 	MHD_stop_daemon(st->d);
+	(void)close(st->gonefd);
 	free(st);
 }
 
@@ -493,7 +855,7 @@ status_waitfds(struct status *st, struct curl_waitfd *fds, unsigned max,
 	const union MHD_DaemonInfo *di;
 	MHD_UNSIGNED_LONG_LONG t;
 
-	if (st == NULL || max == 0)
+	if (st == NULL || max < 2)
 		return (0);
 	/* One descriptor for every socket of the listener. */
 	di = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_EPOLL_FD);
@@ -502,14 +864,21 @@ status_waitfds(struct status *st, struct curl_waitfd *fds, unsigned max,
 	fds[0].fd = di->epoll_fd;
 	fds[0].events = CURL_WAIT_POLLIN;
 	fds[0].revents = 0;
+	/* And one for the hang-ups of the waiting clients. */
+	fds[1].fd = st->gonefd;
+	fds[1].events = CURL_WAIT_POLLIN;
+	fds[1].revents = 0;
 	if (MHD_get_timeout(st->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
 		*timeout_ms = (int64_t)t;
-	return (1);
+	return (2);
 }
 
 void
 status_run(struct status *st)
 {
-	if (st != NULL)
-		(void)MHD_run(st->d);
+	if (st == NULL)
+		return;
+	if (st->nwaiting > 0)
+		waiters_gone(st);
+	(void)MHD_run(st->d);
 }

@@ -18,14 +18,19 @@ struct fleet;
 struct metrics;
 struct status;
 
-/* NULL with a reason in err when addr is bad or cannot be listened on.
- * agent: the agent role runs (/healthz then reports the subscription). */
-struct status *status_start(const char *addr, const struct metrics *m,
-    int agent, char *err, size_t errlen);
+struct settings;
+
+/* The listener of cfg's STATUS_ADDR, open to STATUS_ALLOWED_IPS (cfg must
+ * outlive it); NULL with a reason in err when the address is bad or
+ * cannot be listened on.  /healthz reports the subscription when the
+ * agent role runs.  m: read for /metrics, and the listener's counters. */
+struct status *status_start(const struct settings *cfg, struct metrics *m,
+    char *err, size_t errlen);
 void status_stop(struct status *st);
 /* The port listened on (useful with port 0: the kernel picks one). */
 unsigned status_port(const struct status *st);
-/* Fill up to max wait descriptors; *timeout_ms is lowered to MHD's own. */
+/* Fill up to max wait descriptors (2; none when max is smaller);
+ * *timeout_ms is lowered to MHD's own. */
 unsigned status_waitfds(struct status *st, struct curl_waitfd *fds,
     unsigned max, int64_t *timeout_ms);
 /* Serve whatever is ready. */

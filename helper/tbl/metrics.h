@@ -53,6 +53,16 @@ HB_GAUGE(int, connected, "1 while subscribed to the hub.")
 HB_GAUGE(int, stalled, "1 while a stall of the stream is suspected.")
 HB_GAUGE(time_t, last_event_timestamp_seconds,
     "Time the last event was received.")
+HB_COUNTER(status_refused,
+    "Connections to STATUS_ADDR refused unread: their address is not in "
+    "STATUS_ALLOWED_IPS.", NULL)
+HB_COUNTER(status_waiters_gone,
+    "Requests waiting on STATUS_ADDR whose client went away (their room "
+    "freed at once).", NULL)
+HB_COUNTER(status_closed,
+    "Connections to STATUS_ADDR closed to stay within bounds: to make room "
+    "(the oldest of the address holding the most), or unfinished after "
+    "15s.", NULL)
 HB_COUNTER(server_published,
     "Requests published to the hub by the server mode (answered 202).",
     NULL)

@@ -122,6 +122,8 @@ HB_SETTING(STATE_FILE, NULL,
     "cursor; empty: memory only)")
 HB_SETTING(STATUS_ADDR, NULL, "host:port of /healthz, /metrics (and /events, /fleet with "
     "REPORT_LISTEN)")
+HB_SETTING(STATUS_ALLOWED_IPS, "127.0.0.0/8,::1",
+    "clients that may connect to STATUS_ADDR, addresses or networks")
 HB_SETTING(SHUTDOWN_TIMEOUT, "10s", "on SIGTERM, time left to finish replays")
 HB_SETTING(LOG_FORMAT, "text", "text, json or fluentd")
 HB_SETTING(LOG_LEVEL, "info", "trace, debug, info, warn, error or fatal")
