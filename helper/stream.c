@@ -213,7 +213,7 @@ copy_of_known(struct stream *s, uint64_t seq, const char *data, size_t len)
 		hb_event_free(&ev);
 		return (0);
 	}
-	r = dedup_claim(s->all->events, ev.event_id, s->cur, seq, &owner,
+	r = dedup_claim(s->all->events, ev.event_id, 0, s->cur, seq, &owner,
 	    &oseq);
 	if (r == 1) {
 		s->m->events_duplicate++;
