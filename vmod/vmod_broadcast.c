@@ -1022,6 +1022,7 @@ publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
 /* One hub's part of a publish. */
 struct ep_run {
 	unsigned		tried;
+	unsigned		late;		/* tried after all */
 	unsigned		done;
 	CURLcode		cc;
 	long			status;
@@ -1141,6 +1142,7 @@ rescue_skipped(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 		if (run[u].tried || !try[u])
 			continue;
 		run[u].tried = 1;
+		run[u].late = 1;
 		run[u].why[0] = '\0';
 		VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: hub %u (%s) tried "
 		    "after all: the hubs tried have not taken the event",
@@ -1149,6 +1151,25 @@ rescue_skipped(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 		    hdrs, deadline);
 	}
 	return (added);
+}
+
+/*
+ * The policy is met and only hubs tried after all are still running: they
+ * were skipped to save time, so the publish does not wait for them.
+ */
+static int
+only_late_left(const struct vmod_broadcast_hub *hub, const struct ep_run *run)
+{
+	unsigned u, nok = 0;
+
+	for (u = 0; u < hub->nep; u++) {
+		if (run[u].tried && !run[u].done && !run[u].late)
+			return (0);
+		if (run[u].done && run[u].cc == CURLE_OK &&
+		    run[u].status >= 200 && run[u].status <= 299)
+			nok++;
+	}
+	return (hb_policy_met(&hub->policy, hub->nep, nok));
 }
 
 /*
@@ -1166,7 +1187,7 @@ run_transfers(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 	CURLMcode mc = CURLM_OK;
 	CURL *h;
 	long left_ms;
-	int running = 0, q, skipped = 0;
+	int running = 0, q, skipped = 0, met = 0;
 	unsigned u, pending = 0, added;
 	vtim_mono rescue_at = t0 + (deadline - t0) * HB_POLICY_RESCUE_SHARE;
 
@@ -1214,6 +1235,10 @@ run_transfers(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 		}
 		if (pending == 0 || (running == 0 && !skipped))
 			break;
+		if (only_late_left(hub, run)) {
+			met = 1;
+			break;
+		}
 		/* libcurl ends each transfer by its CURLOPT_TIMEOUT_MS;
 		 * this bound only guards against a transfer it forgot. */
 		left_ms = (long)((deadline - VTIM_mono()) * 1e3) + 100;
@@ -1235,7 +1260,12 @@ run_transfers(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 		(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 		(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 		(void)curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
-		if (!run[u].done) {
+		if (!run[u].done && met) {
+			/* Not an outcome: its breaker learns nothing. */
+			run[u].tried = 0;
+			snprintf(run[u].why, sizeof run[u].why, "tried after "
+			    "all, given up: the policy was met without it");
+		} else if (!run[u].done) {
 			run[u].t1 = VTIM_mono();
 			snprintf(run[u].errbuf, sizeof run[u].errbuf,
 			    "no answer within timeout%s",
