@@ -8,27 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hb_siphash.h"
+
 #include "dedup.h"
 
 struct dedup_slot {
 	char		*id;
-	uint32_t	hash;
+	uint64_t	hash;
+	uint64_t	digest;		/* of the content; 0: unknown */
 	int32_t		chain;		/* next slot in the bucket, or -1 */
 	void		*owner;		/* dedup_claim()'s */
 	uint64_t	seq;
 };
-
-static uint32_t
-hash_id(const char *s)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return (h);
-}
 
 int
 dedup_init(struct dedup *d, size_t window)
@@ -36,6 +27,11 @@ dedup_init(struct dedup *d, size_t window)
 	size_t i;
 
 	memset(d, 0, sizeof *d);
+	/* A key per table: what one process's table shows (its timing)
+	 * tells nothing about another's. */
+	if (hb_siphash_key_new(&d->key) != 0 ||
+	    hb_siphash_key_new(&d->ckey) != 0)
+		return (-1);
 	d->window = window;
 	d->nbuckets = 1;
 	while (d->nbuckets < window * 2)
@@ -81,25 +77,40 @@ int
 dedup_seen(struct dedup *d, const char *id)
 {
 
-	return (dedup_claim(d, id, NULL, 0, NULL, NULL));
+	return (dedup_claim(d, id, 0, NULL, 0, NULL, NULL));
+}
+
+uint64_t
+dedup_digest(const struct dedup *d, const void *data, size_t len)
+{
+	uint64_t h = hb_siphash(&d->ckey, data, len);
+
+	return (h != 0 ? h : 1);	/* 0 means unknown */
 }
 
 int
-dedup_claim(struct dedup *d, const char *id, void *owner, uint64_t seq,
-    void **found_owner, uint64_t *found_seq)
+dedup_claim(struct dedup *d, const char *id, uint64_t digest, void *owner,
+    uint64_t seq, void **found_owner, uint64_t *found_seq)
 {
-	uint32_t h = hash_id(id);
+	uint64_t h = hb_siphash_str(&d->key, id);
 	int32_t s, *bucket = &d->buckets[h & (d->nbuckets - 1)];
+	int conflict = 0;
 	char *copy;
 
-	for (s = *bucket; s != -1; s = d->slots[s].chain)
-		if (d->slots[s].hash == h && strcmp(d->slots[s].id, id) == 0) {
-			if (found_owner != NULL)
-				*found_owner = d->slots[s].owner;
-			if (found_seq != NULL)
-				*found_seq = d->slots[s].seq;
-			return (1);
+	for (s = *bucket; s != -1; s = d->slots[s].chain) {
+		if (d->slots[s].hash != h || strcmp(d->slots[s].id, id) != 0)
+			continue;
+		if (digest != 0 && d->slots[s].digest != 0 &&
+		    d->slots[s].digest != digest) {
+			conflict = 1;	/* another event: look further */
+			continue;
 		}
+		if (found_owner != NULL)
+			*found_owner = d->slots[s].owner;
+		if (found_seq != NULL)
+			*found_seq = d->slots[s].seq;
+		return (DEDUP_SAME);
+	}
 	copy = strdup(id);
 	if (copy == NULL)
 		return (-1);
@@ -108,6 +119,7 @@ dedup_claim(struct dedup *d, const char *id, void *owner, uint64_t seq,
 		unlink_slot(d, s);	/* the oldest id leaves the window */
 	d->slots[s].id = copy;
 	d->slots[s].hash = h;
+	d->slots[s].digest = digest;
 	d->slots[s].owner = owner;
 	d->slots[s].seq = seq;
 	d->slots[s].chain = *bucket;
@@ -115,7 +127,23 @@ dedup_claim(struct dedup *d, const char *id, void *owner, uint64_t seq,
 	d->next = (d->next + 1) % d->window;
 	if (d->used < d->window)
 		d->used++;
-	return (0);
+	return (conflict ? DEDUP_CONFLICT : DEDUP_NEW);
+}
+
+size_t
+dedup_longest_chain(const struct dedup *d)
+{
+	size_t b, n, most = 0;
+	int32_t s;
+
+	for (b = 0; b < d->nbuckets; b++) {
+		n = 0;
+		for (s = d->buckets[b]; s != -1; s = d->slots[s].chain)
+			n++;
+		if (n > most)
+			most = n;
+	}
+	return (most);
 }
 
 void

@@ -20,13 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/random.h>
 
 #include <jansson.h>
 
 #include "hb_curl.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
+#include "hb_siphash.h"
 
 #include "clock.h"
 #include "cursor.h"
@@ -118,18 +118,17 @@ struct fleet {
 	size_t			live_n;
 };
 
-/* FNV-1a from a seed of this run: names and ids come from the reports,
- * and a chain made long on purpose would slow every lookup. */
-static uint32_t hash_seed;
+/* SipHash under a key of this run: names and ids come from the reports,
+ * and a chain made long on purpose would slow every lookup (a seed mixed
+ * into FNV-1a would not stop that: the bucket depends only on the seed's
+ * low bits). */
+static struct hb_siphash_key hash_key;
+static int hash_keyed;
 
 static uint32_t
 hash(const char *s)
 {
-	uint32_t h = 2166136261u ^ hash_seed;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return (h);
+	return ((uint32_t)hb_siphash_str(&hash_key, s));
 }
 
 /* A node is live for twice its idle interval, at most twice IDLE_TRUST
@@ -1028,9 +1027,16 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 		free(f);
 		return (NULL);
 	}
-	if (hash_seed == 0 && getrandom(&hash_seed, sizeof hash_seed, 0) !=
-	    (ssize_t)sizeof hash_seed)
-		hash_seed = (uint32_t)time(NULL) ^ (uint32_t)clock_ms();
+	if (!hash_keyed && hb_siphash_key_new(&hash_key) != 0) {
+		log_msg(LOG_ERROR, "reports: no randomness for the hash key "
+		    "(getrandom failed)");
+		sse_fini(&f->parser);
+		free(f->nodes);
+		free(f->ehash);
+		free(f);
+		return (NULL);
+	}
+	hash_keyed = 1;
 	f->multi = multi;
 	f->cfg = cfg;
 	f->m = m;

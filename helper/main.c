@@ -125,7 +125,7 @@ static void
 seen_load(void *priv, const char *id)
 {
 
-	(void)dedup_claim(priv, id, NULL, 0, NULL, NULL);
+	(void)dedup_claim(priv, id, 0, NULL, 0, NULL, NULL);
 }
 
 /* Write the cursors if they moved; final (the stop, several hubs): also
@@ -309,7 +309,8 @@ setup(struct daemon_state *d, int argc, char **argv)
 	if (d->cfg.nhubs > 1 && d->cfg.agent_endpoint != NULL &&
 	    dedup_init(&d->events, d->cfg.hub_dedup_window) != 0) {
 		free(ids);
-		fprintf(stderr, "http-broadcast: out of memory\n");
+		fprintf(stderr, "http-broadcast: cannot create the table of "
+		    "EventIDs: out of memory, or getrandom() failed\n");
 		return (1);
 	}
 	if (d->cfg.agent_endpoint == NULL) {

@@ -44,6 +44,9 @@ hubs_text(const struct metrics *m, char *buf, size_t len, size_t *usedp)
 		    "Events received from this hub." },
 		{ "hub_events_duplicate_total", "counter", "Events from this "
 		    "hub skipped as already received (from it or another)." },
+		{ "hub_events_conflict_total", "counter", "Events from this "
+		    "hub under an EventID received before with another "
+		    "content: replayed (a hub alters or invents events)." },
 		{ "hub_gaps_total", "counter",
 		    "Resumptions where this hub did not know our cursor." },
 		{ "hub_gaps_covered_total", "counter", "Gaps of this hub not "
@@ -67,7 +70,8 @@ hubs_text(const struct metrics *m, char *buf, size_t len, size_t *usedp)
 			case 2: v = (uint64_t)h->gap; break;
 			case 3: v = h->received; break;
 			case 4: v = h->duplicate; break;
-			case 5: v = h->gaps; break;
+			case 5: v = h->conflict; break;
+			case 6: v = h->gaps; break;
 			default: v = h->gaps_covered; break;
 			}
 			label(name, sizeof name, h->name);

@@ -19,6 +19,7 @@ struct hub_metrics {
 	int		gap;		/* its last resumption was a gap */
 	uint64_t	received;
 	uint64_t	duplicate;	/* already had (this or another hub) */
+	uint64_t	conflict;	/* a known EventID, another content */
 	uint64_t	gaps;
 	uint64_t	gaps_covered;	/* another hub had it all */
 };

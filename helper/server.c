@@ -103,7 +103,10 @@ typedef enum MHD_Result MHD_RESULT;
  * skipped for BREAKER_OPEN_S seconds, then one publish tries it (lib's
  * hb_breaker), so that a dead or hanging hub costs neither latency nor
  * connections.  The answer never waits for a skipped hub; if every hub is
- * skipped, all are tried (hb_policy_plan()).  Publishes already answered
+ * skipped, all are tried (hb_policy_plan()); and the skipped ones are
+ * tried after all when those tried fail, or have not answered by half of
+ * HUB_TIMEOUT (hb_policy_rescue()): a skip saves time, it never fails a
+ * publish a skipped hub could take.  Publishes already answered
  * (another hub took them) whose other POSTs still run hold no slot of
  * PUBLISH_MAX, but at most PUBLISH_MAX of them may run: beyond, the
  * oldest one's unfinished POSTs are ended, as failures of their hubs.
@@ -126,6 +129,7 @@ struct leg {
 	CURL			*easy;		/* while in flight */
 	struct hb_publish_reply	rep;
 	char			errbuf[CURL_ERROR_SIZE];
+	int			skipped;	/* by its breaker, so far */
 };
 
 struct pub {
@@ -156,6 +160,8 @@ struct pub {
 	size_t			flen;
 	int64_t			t0;
 	int64_t			deadline;	/* t0 + HUB_TIMEOUT */
+	int64_t			rescue_at;	/* try the skipped hubs; 0:
+						 * none is left */
 	unsigned		code;		/* the answer, once known */
 	char			msg[HB_PUBLISH_ID_MAX + 256];
 	int			answered;	/* a response is queued */
@@ -534,6 +540,49 @@ launch_leg(struct server *s, struct pub *p, size_t i, long left)
 }
 
 /*
+ * The hubs p's breakers skipped, tried after all when the hubs tried can
+ * no longer take it or half of its HUB_TIMEOUT is gone (lib's
+ * hb_policy_rescue()).  Their outcome feeds their breakers as any other:
+ * a success closes one.
+ */
+static void
+rescue(struct server *s, struct pub *p, int64_t now)
+{
+	struct hb_policy any = { HB_POLICY_ANY, 0 };
+	unsigned char try[64];
+	unsigned n = (unsigned)s->cfg->nhubs;
+	long left = (long)(p->deadline - now);
+	size_t i;
+
+	if (p->rescue_at == 0)
+		return;
+	if (p->concluded) {
+		p->rescue_at = 0;
+		return;
+	}
+	if (n > sizeof try)
+		n = sizeof try;
+	for (i = 0; i < n; i++)
+		try[i] = !p->legs[i].skipped;
+	if (hb_policy_rescue(&any, n, try, p->nok, p->nlegs,
+	    (double)(now - p->t0), (double)s->cfg->hub_timeout_ms) == 0)
+		return;
+	p->rescue_at = 0;
+	if (left < 1)
+		left = 1;
+	for (i = 0; i < n; i++) {
+		if (!p->legs[i].skipped)
+			continue;
+		p->legs[i].skipped = 0;
+		log_msg(LOG_INFO, "server: %.200s from %s: trying hub %s after "
+		    "all: the hubs tried have not taken the event", p->target,
+		    p->client, s->cfg->hubs[i].url_shown);
+		if (launch_leg(s, p, i, left) == 0)
+			p->nfail--;
+	}
+}
+
+/*
  * Put p's POSTs on the multi handle, one per hub, in parallel, bounded by
  * what is left of its HUB_TIMEOUT.  A slot (PUBLISH_MAX) is per event,
  * whatever the number of hubs.
@@ -560,7 +609,11 @@ launch(struct server *s, struct pub *p, int64_t now)
 	(void)hb_policy_plan(&any, n, try);
 	for (i = 0; i < n; i++) {
 		if (!try[i]) {
+			p->legs[i].skipped = 1;
 			p->nfail++;
+			/* + 1: not before, whatever the rounding. */
+			p->rescue_at = p->t0 + (int64_t)((double)
+			    s->cfg->hub_timeout_ms * HB_POLICY_RESCUE_SHARE) + 1;
 			log_msg(LOG_DEBUG, "server: %.200s from %s: hub %s "
 			    "skipped (its breaker is open)", p->target,
 			    p->client, s->cfg->hubs[i].url_shown);
@@ -569,6 +622,8 @@ launch(struct server *s, struct pub *p, int64_t now)
 		if (launch_leg(s, p, i, left) != 0)
 			p->nfail++;
 	}
+	/* Late from the queue: half of its time may be gone already. */
+	rescue(s, p, now);
 	if (p->nlegs == 0) {
 		s->m->server_failed++;
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -1029,6 +1084,7 @@ leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
 	}
 	breaker_note(s, (size_t)(l - p->legs), 0);
 	p->nfail++;
+	rescue(s, p, clock_ms());
 	if (p->concluded || p->nfail < n) {
 		/* Another hub took it, or may still. */
 		log_msg(LOG_WARN, "server: %.200s from %s: %s (after %lldms)",
@@ -1536,6 +1592,7 @@ accept_some(struct server *s, int64_t now)
 void
 server_run(struct server *s)
 {
+	struct pub *p;
 	int64_t now;
 
 	if (s == NULL)
@@ -1543,6 +1600,9 @@ server_run(struct server *s)
 	now = clock_ms();
 	accept_some(s, now);
 	waiting_run(s, now);
+	for (p = s->flying; p != NULL; p = p->next)
+		if (p->rescue_at != 0 && now >= p->rescue_at)
+			rescue(s, p, now);
 	pending_run(s, now);
 	reading_expire(s, now);
 	(void)MHD_run(s->d);
@@ -1561,6 +1621,7 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
     int64_t *timeout_ms)
 {
 	const union MHD_DaemonInfo *di;
+	const struct pub *p;
 	MHD_UNSIGNED_LONG_LONG t;
 	unsigned n = 0;
 	size_t i;
@@ -1599,6 +1660,10 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 		*timeout_ms = TAILQ_FIRST(&s->reading)->deadline - now;
 	if (s->waiting != NULL && s->waiting->deadline - now < *timeout_ms)
 		*timeout_ms = s->waiting->deadline - now;
+	for (p = s->flying; p != NULL; p = p->next)
+		if (p->rescue_at != 0 && !p->concluded &&
+		    p->rescue_at - now < *timeout_ms)
+			*timeout_ms = p->rescue_at > now ? p->rescue_at - now : 0;
 	if (MHD_get_timeout(s->d, &t) == MHD_YES && (int64_t)t < *timeout_ms)
 		*timeout_ms = (int64_t)t;
 	return (n);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hb_check.h"
 #include "hb_curl.h"
 #include "hb_event.h"
 #include "hb_http.h"
@@ -194,7 +195,14 @@ event_accept(struct stream *s, const char *id)
 /*
  * Several hubs: is this event (on our cursor as seq) one another hub (or
  * this one, under another SSE id) delivered first?  The publisher's
- * EventID says; an event without one (a Go publisher's) is never a copy.
+ * EventID says, with the content: a copy counts only when the replayer
+ * would take it and its canonical encoding is the same.  Otherwise one
+ * hub could cancel another's event by sending first, under its id,
+ * something refused (a GET) or something else: a refused event claims no
+ * id, and a different event under a known id is replayed as an event of
+ * its own (it came from an authenticated hub), said at warning level and
+ * counted as a conflict of the hub whose copy came second.  An event
+ * without EventID (a Go publisher's) is never a copy.
  * A copy is not replayed: its place on our cursor is finished when the
  * first one is, so neither cursor passes an event before it is applied.
  */
@@ -202,28 +210,44 @@ static int
 copy_of_known(struct stream *s, uint64_t seq, const char *data, size_t len)
 {
 	struct hb_event ev;
-	char why[128];
+	char why[128], *canon;
+	size_t clen;
+	uint64_t digest, oseq;
 	void *owner;
-	uint64_t oseq;
 	int r;
 
 	if (hb_event_decode(data, len, &ev, why, sizeof why) != 0)
 		return (0);	/* the replayer refuses it, and says why */
-	if (ev.event_id == NULL) {
+	if (ev.event_id == NULL || hb_event_validate(&ev,
+	    s->cfg->agent_allowed_methods, why, sizeof why) != 0) {
+		hb_event_free(&ev);
+		return (0);	/* the same */
+	}
+	canon = hb_event_encode(&ev, &clen);
+	if (canon == NULL) {
+		/* Replayed without a claim: at worst applied twice. */
 		hb_event_free(&ev);
 		return (0);
 	}
-	r = dedup_claim(s->all->events, ev.event_id, s->cur, seq, &owner,
-	    &oseq);
-	if (r == 1) {
+	digest = dedup_digest(s->all->events, canon, clen);
+	free(canon);
+	r = dedup_claim(s->all->events, ev.event_id, digest, s->cur, seq,
+	    &owner, &oseq);
+	if (r == DEDUP_SAME) {
 		s->m->events_duplicate++;
 		s->hm->duplicate++;
 		log_msg(LOG_DEBUG, "skipped event EventID=%s from %s: already "
 		    "received", ev.event_id, s->hub->url_shown);
 		cursor_follow(s->cur, seq, owner, oseq);
+	} else if (r == DEDUP_CONFLICT) {
+		s->hm->conflict++;
+		log_msg(LOG_WARN, "event EventID=%s from %s differs from the "
+		    "copy of the same id received before: replayed as an event "
+		    "of its own (one of the hubs alters or invents events)",
+		    ev.event_id, s->hub->url_shown);
 	}
 	hb_event_free(&ev);
-	return (r == 1);
+	return (r == DEDUP_SAME);
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include "cursor.h"
 #include "dedup.h"
+#include "fnv_craft.h"
 #include "../lib/test_check.h"
 
 static void
@@ -200,6 +201,34 @@ test_dedup(void)
 	dedup_fini(&d);
 }
 
+/*
+ * Ids crafted to share one bucket under FNV-1a (as the table hashed them
+ * before) spread over the buckets under the table's keyed hash: 2000 of
+ * them in 8192 buckets make chains of a few ids, not one of 2000.
+ */
+static void
+test_dedup_crafted(void)
+{
+	static struct fnv_craft fc;
+	struct dedup d;
+	char id[64];
+	size_t longest;
+	int i;
+
+	fnv_craft_init(&fc);
+	CHECK(dedup_init(&d, 4096) == 0);
+	for (i = 0; i < 2000; i++) {
+		fnv_craft_next(&fc, id);
+		CHECK((fnv_craft_hash(id) & FNV_CRAFT_MASK) == 0);
+		CHECK(dedup_seen(&d, id) == 0);
+	}
+	longest = dedup_longest_chain(&d);
+	if (longest >= 16)
+		fprintf(stderr, "crafted ids: a chain of %zu\n", longest);
+	CHECK(longest < 16);
+	dedup_fini(&d);
+}
+
 /* Copies of an event from other hubs wait for the first one. */
 static void
 test_follow(void)
@@ -287,5 +316,6 @@ main(void)
 	test_file();
 	test_id_round_trip();
 	test_dedup();
+	test_dedup_crafted();
 	return (TEST_DONE());
 }

@@ -90,6 +90,26 @@ hb_policy_plan(const struct hb_policy *p, unsigned nhubs, unsigned char *try)
 	return (nhubs);
 }
 
+unsigned
+hb_policy_rescue(const struct hb_policy *p, unsigned nhubs,
+    unsigned char *try, unsigned nok, unsigned nrunning, double elapsed,
+    double budget)
+{
+	unsigned u, n = 0, need = hb_policy_need(p, nhubs);
+
+	if (nok >= need)
+		return (0);
+	/* The hubs tried may still make it, and there is time to wait. */
+	if (nok + nrunning >= need && elapsed < budget * HB_POLICY_RESCUE_SHARE)
+		return (0);
+	for (u = 0; u < nhubs; u++)
+		if (!try[u]) {
+			try[u] = 1;
+			n++;
+		}
+	return (n);
+}
+
 int
 hb_breaker_allow(struct hb_breaker *b, const struct hb_breaker_rule *r,
     double now)

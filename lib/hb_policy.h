@@ -23,7 +23,13 @@
  * A success always resets the count of consecutive failures.  Skipped
  * hubs count as failed for the policy; when fewer hubs are allowed than
  * the policy needs, the skipped ones are tried anyway (hb_policy_plan()):
- * a publish that certainly fails is worse than one that waits.
+ * a publish that certainly fails is worse than one that waits.  And a
+ * skip saves time, it never fails a publish: while one runs, the hubs it
+ * skipped are tried after all as soon as those tried can no longer meet
+ * the policy, or once half of its time is gone without the policy met
+ * (hb_policy_rescue()): a skipped hub may be back, and a hub that hangs
+ * would hold the answer to the end.  Such a late publish to a skipped
+ * hub acts as its trial: a success closes its breaker.
  */
 
 #ifndef HB_POLICY_H
@@ -60,6 +66,19 @@ int hb_policy_met(const struct hb_policy *p, unsigned nhubs, unsigned nok);
  */
 unsigned hb_policy_plan(const struct hb_policy *p, unsigned nhubs,
     unsigned char *try);
+
+/*
+ * A publish under way, planned by hb_policy_plan(): try[i] says which hubs
+ * it went to, nok of them accepted, nrunning have not answered yet, and
+ * elapsed of its budget seconds are gone.  When the skipped hubs must be
+ * tried now (see above), sets their try[i] to 1 and returns how many;
+ * else 0.  Call it again whenever a hub answers, and at
+ * HB_POLICY_RESCUE_SHARE of the budget.
+ */
+#define HB_POLICY_RESCUE_SHARE	0.5
+unsigned hb_policy_rescue(const struct hb_policy *p, unsigned nhubs,
+    unsigned char *try, unsigned nok, unsigned nrunning, double elapsed,
+    double budget);
 
 struct hb_breaker_rule {
 	unsigned		failures;	/* K; 0: never opens */

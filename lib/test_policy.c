@@ -84,6 +84,50 @@ test_plan(void)
 	CHECK(hb_policy_plan(&p, 3, t) == 3);
 }
 
+/*
+ * The breaker never leaves a publish failing while a skipped hub could
+ * take it: the skipped hubs are tried once those tried cannot meet the
+ * policy any more, or once half of the publish's time is gone.
+ */
+static void
+test_rescue(void)
+{
+	struct hb_policy p;
+	unsigned char t[3];
+	char err[128];
+
+	CHECK(hb_policy_parse("any", 2, &p, err, sizeof err) == 0);
+	/* Hub 2 skipped, hub 1 still running early on: wait for it. */
+	memcpy(t, "\1\0", 2);
+	CHECK(hb_policy_rescue(&p, 2, t, 0, 1, 0.1, 4.0) == 0);
+	CHECK(t[1] == 0);
+	/* Hub 1 hangs: at half of the time, hub 2 is tried. */
+	CHECK(hb_policy_rescue(&p, 2, t, 0, 1, 2.0, 4.0) == 1);
+	CHECK(t[0] == 1 && t[1] == 1);
+	/* Nothing skipped is left: no second rescue. */
+	CHECK(hb_policy_rescue(&p, 2, t, 0, 1, 3.0, 4.0) == 0);
+	/* Hub 1 failed at once: hub 2 at once. */
+	memcpy(t, "\1\0", 2);
+	CHECK(hb_policy_rescue(&p, 2, t, 0, 0, 0.1, 4.0) == 1);
+	CHECK(t[1] == 1);
+	/* Hub 1 took it: the breaker's skip holds. */
+	memcpy(t, "\1\0", 2);
+	CHECK(hb_policy_rescue(&p, 2, t, 1, 0, 3.9, 4.0) == 0);
+	CHECK(t[1] == 0);
+
+	/* A quorum of 2 of 3, hub 3 skipped. */
+	CHECK(hb_policy_parse("2", 3, &p, err, sizeof err) == 0);
+	memcpy(t, "\1\1\0", 3);
+	/* One took it, one still runs: it may make the quorum. */
+	CHECK(hb_policy_rescue(&p, 3, t, 1, 1, 0.1, 4.0) == 0);
+	/* One took it, one failed: hub 3 may still make it. */
+	CHECK(hb_policy_rescue(&p, 3, t, 1, 0, 0.1, 4.0) == 1);
+	CHECK(t[2] == 1);
+	/* Every hub tried already: nothing to add. */
+	memcpy(t, "\1\1\1", 3);
+	CHECK(hb_policy_rescue(&p, 3, t, 0, 0, 0.1, 4.0) == 0);
+}
+
 static void
 test_breaker(void)
 {
@@ -141,6 +185,7 @@ main(void)
 	test_parse();
 	test_met();
 	test_plan();
+	test_rescue();
 	test_breaker();
 	return (TEST_DONE());
 }

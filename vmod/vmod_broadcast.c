@@ -1022,6 +1022,7 @@ publish_failed(VRT_CTX, struct vmod_broadcast_hub *hub,
 /* One hub's part of a publish. */
 struct ep_run {
 	unsigned		tried;
+	unsigned		late;		/* tried after all */
 	unsigned		done;
 	CURLcode		cc;
 	long			status;
@@ -1063,68 +1064,149 @@ plan_hubs(VRT_CTX, struct vmod_broadcast_hub *hub, struct ep_run *run,
 }
 
 /*
+ * Start hub u's transfer: on the slot's multi handle (returns 1), or, with
+ * one hub, the blocking call, done on return (returns 0).  libcurl's own
+ * timeouts end it by the deadline.
+ */
+static int
+start_transfer(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
+    struct ep_run *run, unsigned u, const char *form, size_t flen,
+    struct curl_slist *hdrs, vtim_mono deadline)
+{
+	CURL *h = sl->easy[u];
+	long left_ms;
+
+	curl_easy_reset(h);
+	hb_publish_setopts(h, hub->ep[u].url, form, flen, hdrs, &run[u].rep,
+	    "vmod-broadcast/" PACKAGE_VERSION);
+	hb_curl_hub(h, &hub->tls);
+	if (hub->proxy != NULL)
+		(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
+	left_ms = (long)((deadline - VTIM_mono()) * 1e3);
+	if (left_ms < 1)
+		left_ms = 1;	/* 0 would mean no timeout at all */
+	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
+	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    hub->connect_timeout_ms < left_ms ? hub->connect_timeout_ms :
+	    left_ms);
+	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, run[u].errbuf);
+	(void)curl_easy_setopt(h, CURLOPT_PRIVATE, &run[u]);
+	run[u].cc = CURLE_OPERATION_TIMEDOUT;
+	if (hub->nep == 1) {
+		/* One hub: the blocking call, measurably cheaper per
+		 * publish than driving the multi handle
+		 * (docs/benchmarks.md), on the handle's own connection
+		 * cache. */
+		run[u].cc = curl_easy_perform(h);
+		if (run[u].cc == CURLE_OK)
+			(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE,
+			    &run[u].status);
+		run[u].done = 1;
+		run[u].t1 = VTIM_mono();
+		return (0);
+	}
+	if (curl_multi_add_handle(sl->multi, h) != CURLM_OK) {
+		run[u].cc = CURLE_OUT_OF_MEMORY;
+		run[u].done = 1;
+		run[u].t1 = VTIM_mono();
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * The hubs the breakers skipped, started after all when those tried can
+ * no longer meet the policy or half of the publish's time is gone (lib's
+ * hb_policy_rescue()): a skip saves time, it never fails a publish that
+ * a skipped hub could take.  Returns how many transfers it added.
+ */
+static unsigned
+rescue_skipped(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
+    struct ep_run *run, const char *form, size_t flen,
+    struct curl_slist *hdrs, vtim_mono t0, vtim_mono deadline,
+    unsigned pending)
+{
+	unsigned char try[MAX_ENDPOINTS];
+	unsigned u, nok = 0, added = 0;
+
+	for (u = 0; u < hub->nep; u++) {
+		try[u] = run[u].tried;
+		if (run[u].done && run[u].cc == CURLE_OK &&
+		    run[u].status >= 200 && run[u].status <= 299)
+			nok++;
+	}
+	if (hb_policy_rescue(&hub->policy, hub->nep, try, nok, pending,
+	    VTIM_mono() - t0, deadline - t0) == 0)
+		return (0);
+	for (u = 0; u < hub->nep; u++) {
+		if (run[u].tried || !try[u])
+			continue;
+		run[u].tried = 1;
+		run[u].late = 1;
+		run[u].why[0] = '\0';
+		VSLb(ctx->vsl, SLT_VCL_Log, "broadcast: %s: hub %u (%s) tried "
+		    "after all: the hubs tried have not taken the event",
+		    hub->vcl_name, u + 1, hub->ep[u].name);
+		added += (unsigned)start_transfer(hub, sl, run, u, form, flen,
+		    hdrs, deadline);
+	}
+	return (added);
+}
+
+/*
+ * The policy is met and only hubs tried after all are still running: they
+ * were skipped to save time, so the publish does not wait for them.
+ */
+static int
+only_late_left(const struct vmod_broadcast_hub *hub, const struct ep_run *run)
+{
+	unsigned u, nok = 0;
+
+	for (u = 0; u < hub->nep; u++) {
+		if (run[u].tried && !run[u].done && !run[u].late)
+			return (0);
+		if (run[u].done && run[u].cc == CURLE_OK &&
+		    run[u].status >= 200 && run[u].status <= 299)
+			nok++;
+	}
+	return (hb_policy_met(&hub->policy, hub->nep, nok));
+}
+
+/*
  * Send form to every hub tried, in parallel on the slot's multi handle,
  * until each has answered or failed; libcurl's own timeouts end each
- * transfer by the deadline.
+ * transfer by the deadline.  The hubs skipped may join on the way
+ * (rescue_skipped()).
  */
 static void
-run_transfers(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
+run_transfers(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
     struct ep_run *run, const char *form, size_t flen,
-    struct curl_slist *hdrs, vtim_mono deadline)
+    struct curl_slist *hdrs, vtim_mono t0, vtim_mono deadline)
 {
 	struct CURLMsg *msg;
 	CURLMcode mc = CURLM_OK;
 	CURL *h;
 	long left_ms;
-	int running = 0, q;
-	unsigned u, pending = 0;
+	int running = 0, q, skipped = 0, met = 0;
+	unsigned u, pending = 0, added;
+	vtim_mono rescue_at = t0 + (deadline - t0) * HB_POLICY_RESCUE_SHARE;
 
 	for (u = 0; u < hub->nep; u++) {
-		if (!run[u].tried)
-			continue;
-		h = sl->easy[u];
-		curl_easy_reset(h);
-		hb_publish_setopts(h, hub->ep[u].url, form, flen, hdrs,
-		    &run[u].rep, "vmod-broadcast/" PACKAGE_VERSION);
-		hb_curl_hub(h, &hub->tls);
-		if (hub->proxy != NULL)
-			(void)curl_easy_setopt(h, CURLOPT_PROXY, hub->proxy);
-		left_ms = (long)((deadline - VTIM_mono()) * 1e3);
-		if (left_ms < 1)
-			left_ms = 1;	/* 0 would mean no timeout at all */
-		(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
-		(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-		    hub->connect_timeout_ms < left_ms ?
-		    hub->connect_timeout_ms : left_ms);
-		(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, run[u].errbuf);
-		(void)curl_easy_setopt(h, CURLOPT_PRIVATE, &run[u]);
-		run[u].cc = CURLE_OPERATION_TIMEDOUT;
-		if (hub->nep == 1) {
-			/* One hub: the blocking call, measurably cheaper
-			 * per publish than driving the multi handle
-			 * (docs/benchmarks.md), on the handle's own
-			 * connection cache. */
-			run[u].cc = curl_easy_perform(h);
-			if (run[u].cc == CURLE_OK)
-				(void)curl_easy_getinfo(h,
-				    CURLINFO_RESPONSE_CODE, &run[u].status);
-			run[u].done = 1;
-			run[u].t1 = VTIM_mono();
+		if (!run[u].tried) {
+			skipped = 1;
 			continue;
 		}
-		if (curl_multi_add_handle(sl->multi, h) != CURLM_OK) {
-			run[u].cc = CURLE_OUT_OF_MEMORY;
-			run[u].done = 1;
-			run[u].t1 = VTIM_mono();
-			continue;
-		}
-		pending++;
+		pending += (unsigned)start_transfer(hub, sl, run, u, form,
+		    flen, hdrs, deadline);
 	}
-	while (pending > 0) {
-		mc = curl_multi_perform(sl->multi, &running);
-		if (mc != CURLM_OK)
-			break;
-		while ((msg = curl_multi_info_read(sl->multi, &q)) != NULL) {
+	for (;;) {
+		if (pending > 0) {
+			mc = curl_multi_perform(sl->multi, &running);
+			if (mc != CURLM_OK)
+				break;
+		}
+		while (pending > 0 &&
+		    (msg = curl_multi_info_read(sl->multi, &q)) != NULL) {
 			struct ep_run *r = NULL;
 
 			if (msg->msg != CURLMSG_DONE)
@@ -1140,13 +1222,31 @@ run_transfers(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 			r->t1 = VTIM_mono();
 			pending--;
 		}
-		if (pending == 0 || running == 0)
+		if (skipped && VTIM_mono() < deadline) {
+			added = rescue_skipped(ctx, hub, sl, run, form, flen,
+			    hdrs, t0, deadline, pending);
+			skipped = 0;
+			for (u = 0; u < hub->nep; u++)
+				skipped |= !run[u].tried;
+			if (added > 0) {
+				pending += added;
+				continue;	/* perform them at once */
+			}
+		}
+		if (pending == 0 || (running == 0 && !skipped))
 			break;
+		if (only_late_left(hub, run)) {
+			met = 1;
+			break;
+		}
 		/* libcurl ends each transfer by its CURLOPT_TIMEOUT_MS;
 		 * this bound only guards against a transfer it forgot. */
 		left_ms = (long)((deadline - VTIM_mono()) * 1e3) + 100;
 		if (left_ms <= 0)
 			break;
+		if (skipped && rescue_at > VTIM_mono() &&
+		    (long)((rescue_at - VTIM_mono()) * 1e3) + 1 < left_ms)
+			left_ms = (long)((rescue_at - VTIM_mono()) * 1e3) + 1;
 		(void)curl_multi_poll(sl->multi, NULL, 0,
 		    (int)(left_ms < 1000 ? left_ms : 1000), NULL);
 	}
@@ -1160,7 +1260,12 @@ run_transfers(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 		(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 		(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 		(void)curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
-		if (!run[u].done) {
+		if (!run[u].done && met) {
+			/* Not an outcome: its breaker learns nothing. */
+			run[u].tried = 0;
+			snprintf(run[u].why, sizeof run[u].why, "tried after "
+			    "all, given up: the policy was met without it");
+		} else if (!run[u].done) {
 			run[u].t1 = VTIM_mono();
 			snprintf(run[u].errbuf, sizeof run[u].errbuf,
 			    "no answer within timeout%s",
@@ -1316,7 +1421,7 @@ vmod_hub_publish(VRT_CTX, struct vmod_broadcast_hub *hub)
 		return (publish_failed(ctx, hub, ts, cause, t0));
 	}
 	plan_hubs(ctx, hub, run, VTIM_mono());
-	run_transfers(hub, sl, run, form, flen, hdrs, deadline);
+	run_transfers(ctx, hub, sl, run, form, flen, hdrs, t0, deadline);
 	handle_put(hub, sl, 1);
 	hb_headers_free(hdrs);
 	free(form);
