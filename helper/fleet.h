@@ -25,6 +25,10 @@
 #define FLEET_MAX_EVENTS	20000
 #define FLEET_MAX_OUTCOMES	2000000
 #define FLEET_LAGGING_MS	5000
+/* New node names joining per REPORT_IDLE_INTERVAL at most, once Settled:
+ * a flood of names made up with the shared report token is bounded and
+ * shows in the log and the metrics. */
+#define FLEET_JOINS_MAX		1000
 
 struct settings;
 struct metrics;

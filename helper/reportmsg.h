@@ -22,6 +22,9 @@
 #define REPORT_IDLE_MIN_MS	100
 #define REPORT_IDLE_MAX_MS	(24 * 3600 * 1000)
 #define REPORT_BOOT_MAX		128
+/* REPORT_INTERVAL's least: no node reports more often (a listener bounds
+ * the Seq jumps it believes with it). */
+#define REPORT_INTERVAL_MIN_MS	10
 
 /* Why a Failed entry failed, as the report names it. */
 enum report_why { REPORT_WHY_STATUS, REPORT_WHY_DROPPED, REPORT_WHY_REFUSED,

@@ -576,7 +576,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 		    "A-Z a-z 0-9 . _ : @ -)", cfg->node_name);
 	if ((r = get_duration(val[S_REPORT_INTERVAL] != NULL ?
 	    val[S_REPORT_INTERVAL] : settings[S_REPORT_INTERVAL].def,
-	    S_REPORT_INTERVAL, 10, &cfg->report_interval_ms, err,
+	    S_REPORT_INTERVAL, REPORT_INTERVAL_MIN_MS, &cfg->report_interval_ms, err,
 	    errlen)) != 0)
 		return (r);
 	if ((r = get_duration(val[S_REPORT_IDLE_INTERVAL] != NULL ?

@@ -139,6 +139,8 @@ test_nodes_bound(struct fleet *f, struct metrics *m, int64_t now)
 	char name[32];
 	int i;
 
+	/* Subscribed again: while not Settled, any number of nodes join. */
+	fleet_subscribed(f, now);
 	CHECK(report(f, "n0", "b", "y", 1, 1, 0, now) == 0);
 	for (i = 1; i < FLEET_MAX_NODES; i++) {
 		snprintf(name, sizeof name, "n%d", i);
@@ -227,12 +229,14 @@ test_late(struct fleet *f, int64_t now)
 	    "\"Code\":500") == 502);
 	j = fleet_json(f, now + 10);
 	CHECK(j != NULL && strstr(j, "{\"Node\":\"l\",\"Boot\":\"b\","
-	    "\"Seq\":5,\"AgeMs\":10,\"Interval\":100,\"Idle\":1000,") != NULL);
+	    "\"Seq\":5,\"AgeMs\":0,\"Interval\":100,\"Idle\":1000,") != NULL);
 	CHECK(j != NULL && strstr(j, "\"Applied\":7") == NULL);
 	free(j);
-	/* Not heard by a late report: gone 2 x Idle after the last one. */
-	CHECK(ask(f, "l1", now + 2 * IDLE + 1, "\"Why\":\"no live node\"") ==
-	    503);
+	/* A late report keeps its node live (a forged Seq cannot silence
+	 * the real reports that follow it), for twice its own Idle. */
+	CHECK(ask(f, "l1", now + 10 + 4 * IDLE, "\"Live\":1,") == 200);
+	CHECK(ask(f, "l1", now + 10 + 4 * IDLE + 1, "\"Why\":\"no live "
+	    "node\"") == 503);
 }
 
 /* Idle of a day: live for 2 x 10 of the listener's idle interval. */
@@ -277,6 +281,79 @@ test_totals(struct fleet *f, int64_t now)
 	    "9223372036854775807\n") != NULL);
 }
 
+/* One forged report (the shared token, the node's Boot read from /fleet)
+ * cannot make a live node leave: a Seq no node can reach is refused, a
+ * short Idle or a new Boot does not shorten its liveness, and its real
+ * reports, late after a plausible jump, still keep it live. */
+static void
+test_forged(struct fleet *f, struct metrics *m, int64_t now)
+{
+	uint64_t forged = m->reports_forged;
+
+	CHECK(report_fmt(f, now, "\"Node\":\"g1\",\"Boot\":\"b\",\"Seq\":1,"
+	    "\"Idle\":%d,\"Applied\":[{\"ID\":\"g\",\"Code\":200,\"Time\":1}],"
+	    "\"Failed\":[]," NOTOTALS, IDLE) == 0);
+	CHECK(report_fmt(f, now, "\"Node\":\"g2\",\"Boot\":\"b\",\"Seq\":5,"
+	    "\"Idle\":%d,\"Applied\":[],\"Failed\":[]," NOTOTALS, IDLE) == 0);
+	CHECK(ask(f, "g", now, "{\"Node\":\"g2\",\"Status\":\"pending\"}") ==
+	    202);
+	/* Seq 2^63 - 1 and Idle 100: refused, counted. */
+	CHECK(report_fmt(f, now + 1, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":9223372036854775807,\"Idle\":100,\"Applied\":[],"
+	    "\"Failed\":[]," NOTOTALS) == -1);
+	CHECK(m->reports_forged == forged + 1);
+	CHECK(report_fmt(f, now + 2, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":6,\"Idle\":%d,\"Applied\":[],\"Failed\":[]," NOTOTALS,
+	    IDLE) == 0);
+	CHECK(ask(f, "g", now + 300, "{\"Node\":\"g2\",\"Status\":\"pending\"}")
+	    == 202);
+	/* The largest jump taken (128 at once) with Idle 100: the real
+	 * reports that follow are late, and keep the node live. */
+	CHECK(report_fmt(f, now + 300, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":134,\"Idle\":100,\"Applied\":[],\"Failed\":[]," NOTOTALS)
+	    == 0);
+	CHECK(ask(f, "g", now + 600, "{\"Node\":\"g2\",\"Status\":\"pending\"}")
+	    == 202);
+	CHECK(report_fmt(f, now + 900, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":7,\"Idle\":%d,\"Applied\":[],\"Failed\":[]," NOTOTALS,
+	    IDLE) == 0);
+	CHECK(ask(f, "g", now + 900 + 2 * IDLE - 1, "{\"Node\":\"g2\","
+	    "\"Status\":\"pending\"}") == 202);
+	/* A new Boot with Idle 100: the node stays live for the window
+	 * its real reports gave it. */
+	CHECK(report_fmt(f, now + 1000, "\"Node\":\"g2\",\"Boot\":\"evil\","
+	    "\"Seq\":1,\"Idle\":100,\"Applied\":[],\"Failed\":[]," NOTOTALS)
+	    == 0);
+	CHECK(ask(f, "g", now + 900 + 2 * IDLE - 1, "{\"Node\":\"g2\","
+	    "\"Status\":\"pending\"}") == 202);
+	CHECK(m->reports_forged == forged + 1);
+}
+
+/* Past the first Settled, at most FLEET_JOINS_MAX new names join per
+ * idle interval: more are refused, counted, and the listener is not
+ * Settled again (a node refused may be real), so never 200 meanwhile. */
+static void
+test_joins(struct fleet *f, struct metrics *m, int64_t now)
+{
+	char name[32];
+	int i;
+
+	CHECK(report(f, "j", "b", "jv", 1, 1, 0, now) == 0);
+	CHECK(ask(f, "jv1", now, "\"Settled\":true") == 200);
+	for (i = 1; i < FLEET_JOINS_MAX; i++) {
+		snprintf(name, sizeof name, "j%d", i);
+		CHECK(report(f, name, "b", "jv", 1, 1, 0, now) == 0);
+	}
+	CHECK(report(f, "jx", "b", "jv", 1, 1, 0, now + 1) == -1);
+	CHECK(m->fleet_joins_refused == 1);
+	CHECK(ask(f, "jv1", now + 1, "\"Settled\":false") == 202);
+	/* The next interval, it joins; Settled once an interval and 1 s
+	 * passed since the last refusal. */
+	CHECK(report(f, "jx", "b", "jv", 1, 1, 0, now + IDLE) == 0);
+	CHECK(ask(f, "jv1", now + IDLE, "\"Settled\":false") == 202);
+	CHECK(ask(f, "jv1", now + 1 + IDLE + 1000, "\"Settled\":true") == 200);
+}
+
 /* A subscription lost and made again: not Settled again for
  * REPORT_IDLE_INTERVAL + 1 s, whatever the live nodes applied. */
 static void
@@ -314,10 +391,14 @@ test_more(const struct settings *cfg, struct metrics *m, int64_t now)
 	test_one_outcome(f, m, now);
 	now += 2 * IDLE + 1;
 	test_late(f, now);
-	now += 2 * IDLE + 1;
+	now += 4 * IDLE + 11;
 	test_trust_cap(f, now);
 	now += 20 * IDLE + 1;
 	test_resubscribed(f, now);
+	now += 2 * IDLE + 1;
+	test_forged(f, m, now);
+	now += 3000 + 2 * IDLE;
+	test_joins(f, m, now);
 	fleet_free(f);
 }
 

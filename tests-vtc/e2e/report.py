@@ -7,10 +7,12 @@ answered 200.
     report.py HUB_URL HMAC_KEY TOPIC NODE [options]
 
   --boot B          Boot (default urn:uuid:<NODE>-boot-1)
-  --seq N           Seq (default: the time in ms, so that the reports of
-                    one node name from several runs keep their order: a
-                    listener takes a Seq not above the last for a late
-                    report)
+  --seq N           Seq (default: the time in units of 10 ms, so that
+                    the reports of one node name from several runs keep
+                    their order: a listener takes a Seq not above the last
+                    for a late report; and at most one per 10 ms, the
+                    least REPORT_INTERVAL: a listener refuses a larger
+                    jump of Seq as forged)
   --idle MS         Idle (default 1000); --interval MS (default 100)
   --applied ID:CODE[,ID:CODE...]     Applied entries
   --failed ID:CODE:WHY[,...]         Failed entries
@@ -19,8 +21,8 @@ answered 200.
   --drop FIELD      removes a field
   --raw DATA        publishes DATA as it is instead
   --repeat MS       a heartbeat: publish again every MS (Seq the time in
-                    ms, at least Seq + 1; no entries) until SIGTERM, then
-                    exit 0
+                    10 ms, at least Seq + 1; no entries) until SIGTERM,
+                    then exit 0
 """
 import argparse
 import signal
@@ -33,6 +35,10 @@ import urllib.request
 import hbjwt
 
 
+
+
+def seq_now():
+    return int(time.time() * 100)
 
 
 def entries(spec, failed):
@@ -69,7 +75,7 @@ applied, failed = entries(o.applied, False), entries(o.failed, True)
 report = {
     "Version": 1, "Node": o.node,
     "Boot": o.boot or "urn:uuid:%s-boot-1" % o.node,
-    "Seq": o.seq if o.seq is not None else int(time.time() * 1000),
+    "Seq": o.seq if o.seq is not None else seq_now(),
     "Time": int(time.time() * 1000), "Interval": o.interval,
     "Idle": o.idle, "Subscribed": not o.unsubscribed,
     "Backlog": o.backlog, "LagMs": o.lag, "Applied": applied,
@@ -98,7 +104,7 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 publish(o.raw if o.raw is not None else json.dumps(report))
 while o.repeat > 0:
     time.sleep(o.repeat / 1000)
-    report.update({"Seq": max(report["Seq"] + 1, int(time.time() * 1000)),
+    report.update({"Seq": max(report["Seq"] + 1, seq_now()),
                    "Applied": [], "Failed": [],
                    "Time": int(time.time() * 1000)})
     publish(json.dumps(report))
