@@ -956,10 +956,10 @@ token(const struct fleet *f)
 
 	if (c->report_token != NULL)
 		return (strdup(c->report_token));
-	if (c->hub_jwt_key == NULL)
+	if (c->report_jwt_key == NULL)
 		return (strdup(""));
 	/* The report topic only: this token reads no event. */
-	t = hb_jwt_mint(c->hub_jwt_alg, c->hub_jwt_key, "subscribe",
+	t = hb_jwt_mint(c->hub_jwt_alg, c->report_jwt_key, "subscribe",
 	    c->report_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
 	    why, sizeof why);
 	if (t == NULL)
@@ -1122,9 +1122,10 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 	f->m = m;
 	f->retry_ms = RETRY_DEFAULT_MS;
 	f->settled_at = INT64_MAX;
-	if (cfg->report_token == NULL && cfg->hub_jwt_key == NULL)
-		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN or "
-		    "HUB_JWT_KEY: subscribing to the reports anonymously, but "
+	if (cfg->report_token == NULL && cfg->report_jwt_key == NULL)
+		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN, "
+		    "REPORT_JWT_KEY or HUB_JWT_KEY: subscribing to the reports "
+		    "anonymously, but "
 		    "reports are private updates: this listener will hear "
 		    "none");
 	f->next_gone = INT64_MAX;

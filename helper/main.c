@@ -240,7 +240,11 @@ log_startup(const struct daemon_state *d)
 		    "hub_timeout=%lldms",
 		    c->report_hub.url_shown, c->report_topic, c->node_name,
 		    c->report_token != NULL ? "static token" :
-		    c->hub_jwt_key != NULL ? "minted JWT" : "anonymous",
+		    c->report_jwt_key == NULL ? "anonymous" :
+		    c->hub_jwt_key != NULL &&
+		    strcmp(c->report_jwt_key, c->hub_jwt_key) == 0 ?
+		    "minted JWT (HUB_JWT_KEY)" :
+		    "minted JWT (REPORT_JWT_KEY)",
 		    (long long)c->report_interval_ms,
 		    (long long)c->report_idle_ms,
 		    (long long)c->hub_timeout_ms);

@@ -315,12 +315,13 @@ char *
 report_token_mint(const struct settings *cfg, time_t now, char *err,
     size_t errlen)
 {
-	return (hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key, "publish",
+	return (hb_jwt_mint(cfg->hub_jwt_alg, cfg->report_jwt_key, "publish",
 	    cfg->report_topic, (long)(cfg->hub_jwt_ttl_ms / 1000), now, err,
 	    errlen));
 }
 
-/* The bearer line: REPORT_TOKEN's, one minted from HUB_JWT_KEY (renewed
+/* The bearer line: REPORT_TOKEN's, one minted from REPORT_JWT_KEY (or
+ * HUB_JWT_KEY where settings.c allows it; renewed
  * at half its life), or NULL. */
 static const char *
 auth_line(struct report *rep, int64_t now)
@@ -328,7 +329,7 @@ auth_line(struct report *rep, int64_t now)
 	const struct settings *c = rep->cfg;
 	char err[256], *tok, *line;
 
-	if (c->report_token != NULL || c->hub_jwt_key == NULL ||
+	if (c->report_token != NULL || c->report_jwt_key == NULL ||
 	    (rep->auth != NULL && now < rep->renew_ms))
 		return (rep->auth);
 	tok = report_token_mint(c, time(NULL), err, sizeof err);

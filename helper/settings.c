@@ -529,7 +529,7 @@ report_unused(const char * const *val)
 {
 	static const int report_only[] = {
 		S_NODE_NAME, S_REPORT_TOPIC, S_REPORT_INTERVAL,
-		S_REPORT_IDLE_INTERVAL, S_REPORT_TOKEN, -1
+		S_REPORT_IDLE_INTERVAL, S_REPORT_TOKEN, S_REPORT_JWT_KEY, -1
 	};
 	char *out = NULL, *n;
 	const int *i;
@@ -557,6 +557,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 {
 	const char *v;
 	char host[256], why[256], *qtopic = NULL, *tok;
+	size_t i;
 	int r;
 
 	v = val[S_NODE_NAME];
@@ -634,19 +635,39 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 	    (cfg->report_hub.subscribe_url_shown =
 	    hb_url_redact(cfg->report_hub.subscribe_url)) == NULL)
 		FAIL(S_REPORT_HUB_ENDPOINT, "out of memory");
+	cfg->report_publish = cfg->agent_endpoint != NULL;
 	cfg->report_token = dup_or_null(val[S_REPORT_TOKEN]);
-	if (cfg->report_token == NULL && cfg->hub_jwt_key != NULL) {
+	cfg->report_jwt_key = dup_or_null(val[S_REPORT_JWT_KEY]);
+	if (cfg->report_token != NULL && cfg->report_jwt_key != NULL)
+		FAIL(S_REPORT_JWT_KEY, "cannot be combined with REPORT_TOKEN");
+	for (i = 0; i < cfg->nhubs; i++)
+		if (strcmp(cfg->report_hub.url, cfg->hubs[i].url) == 0)
+			break;
+	/* A report token minted from HUB_JWT_KEY needs a report hub that
+	 * takes that key for publishers: on an event hub, every helper's key
+	 * would then publish events too. */
+	if (i < cfg->nhubs && cfg->report_publish &&
+	    cfg->report_token == NULL && cfg->report_jwt_key == NULL)
+		FAIL(S_REPORT_HUB_ENDPOINT, "is a hub of HUB_ENDPOINT: set "
+		    "REPORT_TOKEN or REPORT_JWT_KEY (a key that hub takes for "
+		    "the report topic only), or give the reports a hub of "
+		    "their own: a report token minted from HUB_JWT_KEY would "
+		    "make that hub take the helpers' key for publishing "
+		    "events");
+	if (cfg->report_token == NULL && cfg->report_jwt_key == NULL)
+		cfg->report_jwt_key = dup_or_null(cfg->hub_jwt_key);
+	if (cfg->report_jwt_key != NULL) {
 		/* The minted tokens grant the report topic only. */
-		tok = hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key,
+		tok = hb_jwt_mint(cfg->hub_jwt_alg, cfg->report_jwt_key,
 		    "publish", cfg->report_topic, 60, 0, why, sizeof why);
 		if (tok == NULL)
-			FAIL(S_HUB_JWT_KEY, "%s", why);
+			FAIL(val[S_REPORT_JWT_KEY] != NULL ? S_REPORT_JWT_KEY :
+			    S_HUB_JWT_KEY, "%s", why);
 		hb_bearer_free(tok);
 	}
 	if (cfg->report_listen && cfg->status_addr == NULL)
 		FAIL(S_REPORT_LISTEN, "needs STATUS_ADDR: the answers are "
 		    "served there");
-	cfg->report_publish = cfg->agent_endpoint != NULL;
 	return (0);
 }
 
@@ -984,10 +1005,17 @@ settings_warn(const struct settings *cfg)
 		    "neither reports (AGENT_ENDPOINT is not set) nor listens "
 		    "(REPORT_LISTEN=0)");
 	if (cfg->report_hub.url != NULL && cfg->report_token == NULL &&
-	    cfg->hub_jwt_key == NULL && cfg->report_publish)
-		log_msg(LOG_WARN, "REPORT_TOKEN and HUB_JWT_KEY are not set: "
-		    "reports are published without a token, most hubs will "
-		    "refuse them");
+	    cfg->report_jwt_key == NULL && cfg->report_publish)
+		log_msg(LOG_WARN, "REPORT_TOKEN, REPORT_JWT_KEY and HUB_JWT_KEY "
+		    "are not set: reports are published without a token, most "
+		    "hubs will refuse them");
+	if (cfg->report_jwt_key != NULL && (cfg->hub_jwt_key == NULL ||
+	    strcmp(cfg->report_jwt_key, cfg->hub_jwt_key) != 0) &&
+	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
+	    strlen(cfg->report_jwt_key) < HB_HMAC_KEY_MIN)
+		log_msg(LOG_WARN, "REPORT_JWT_KEY: an HMAC key of %zu bytes "
+		    "can be guessed from any token it signed: use %d bytes or "
+		    "more", strlen(cfg->report_jwt_key), HB_HMAC_KEY_MIN);
 	if (cfg->hub_token_file != NULL &&
 	    stat(cfg->hub_token_file, &st) == 0 && (st.st_mode & S_IROTH))
 		log_msg(LOG_WARN, "HUB_SUBSCRIBE_TOKEN_FILE: %s is readable by "
@@ -1049,6 +1077,10 @@ settings_free(struct settings *cfg)
 	if (cfg->report_token != NULL)
 		explicit_bzero(cfg->report_token, strlen(cfg->report_token));
 	free(cfg->report_token);
+	if (cfg->report_jwt_key != NULL)
+		explicit_bzero(cfg->report_jwt_key,
+		    strlen(cfg->report_jwt_key));
+	free(cfg->report_jwt_key);
 	hb_tls_free(&cfg->hub_tls);
 	memset(cfg, 0, sizeof *cfg);
 }

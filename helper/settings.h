@@ -84,7 +84,11 @@ struct settings {
 	int64_t		report_interval_ms;	/* while events flow */
 	int64_t		report_idle_ms;		/* heartbeat */
 	char		*report_token;		/* static, or NULL: minted
-						 * from hub_jwt_key, if any */
+						 * from report_jwt_key */
+	char		*report_jwt_key;	/* REPORT_JWT_KEY, else
+						 * HUB_JWT_KEY unless the report
+						 * hub is an event hub, or
+						 * NULL */
 	int		report_publish;		/* this node reports (the
 						 * agent role runs) */
 	int		report_listen;		/* REPORT_LISTEN */

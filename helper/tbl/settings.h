@@ -106,8 +106,11 @@ HB_SETTING(REPORT_IDLE_INTERVAL, "30s",
     "report this often when idle; a node not heard for twice this is "
     "gone")
 HB_SETTING(REPORT_TOKEN, NULL,
-    "JWT for the report hub (default: minted from HUB_JWT_KEY for the "
-    "report topic only)")
+    "JWT for the report hub (default: minted from REPORT_JWT_KEY, else "
+    "HUB_JWT_KEY, for the report topic only)")
+HB_SETTING(REPORT_JWT_KEY, NULL,
+    "key to mint the report hub's JWTs with (required, or REPORT_TOKEN, "
+    "when the report hub is an event hub)")
 HB_SETTING(REPORT_LISTEN, "0",
     "1: subscribe to the reports and answer /events/<id> and /fleet on "
     "STATUS_ADDR")
