@@ -559,6 +559,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 {
 	struct report_msg r;
 	struct node *n;
+	const char *bad;
 	char why[256];
 	int stale;
 
@@ -567,6 +568,17 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 		log_msg(LOG_WARN, "report refused (%zu bytes%s%s): %s", len,
 		    r.node != NULL ? ", Node " : "",
 		    r.node != NULL ? r.node : "", why);
+		reportmsg_free(&r);
+		return (-1);
+	}
+	/* Signed mode: the name a report gives is believed only when it
+	 * is signed with that node's key. */
+	if (f->cfg->report_verify_key_file != NULL &&
+	    (bad = reportmsg_verify(&f->cfg->report_verify, r.node, data,
+	    len)) != NULL) {
+		f->m->reports_forged++;
+		log_msg(LOG_WARN, "report of node %s refused as forged: %s "
+		    "(REPORT_VERIFY_KEY_FILE is set)", r.node, bad);
 		reportmsg_free(&r);
 		return (-1);
 	}

@@ -36,6 +36,7 @@
 #include "status.h"
 #include "stream.h"
 #include "watch.h"
+#include "reportkey.h"
 
 /* How often the cursor is written at most while it moves; how soon a
  * failed write is tried again. */
@@ -585,6 +586,8 @@ main(int argc, char **argv)
 	/* A command of its own, not the daemon. */
 	if (argc > 1 && strcmp(argv[1], "watch") == 0)
 		return (watch_main(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "report-key") == 0)
+		return (reportkey_main(argc - 1, argv + 1));
 	memset(&d, 0, sizeof d);
 	d.sigfd = -1;
 	d.lockfd = -1;

@@ -256,8 +256,8 @@ report_json(struct report *rep, int64_t now)
 	const struct metrics *m = rep->m;
 	json_t *root, *applied, *failed, *e;
 	int64_t oldest;
-	char *s;
-	size_t i;
+	char *s, *signed_s;
+	size_t i, len;
 	int bad = 0;
 
 	oldest = rep->replays.oldest_ms != NULL ?
@@ -308,6 +308,13 @@ report_json(struct report *rep, int64_t now)
 	else
 		s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);	/* applied and failed are its, or NULL */
+	if (s != NULL && rep->cfg->report_sign_key_file != NULL) {
+		/* Its last member: the listeners check the bytes before. */
+		signed_s = reportmsg_sign(rep->cfg->report_sign_key, s,
+		    strlen(s), &len);
+		free(s);
+		s = signed_s;
+	}
 	return (s);
 }
 

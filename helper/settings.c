@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "hb_url.h"
 #include "cidr.h"
 #include "log.h"
+#include "reportkey.h"
 #include "reportmsg.h"
 #include "settings.h"
 
@@ -529,7 +531,8 @@ report_unused(const char * const *val)
 {
 	static const int report_only[] = {
 		S_NODE_NAME, S_REPORT_TOPIC, S_REPORT_INTERVAL,
-		S_REPORT_IDLE_INTERVAL, S_REPORT_TOKEN, S_REPORT_JWT_KEY, -1
+		S_REPORT_IDLE_INTERVAL, S_REPORT_TOKEN, S_REPORT_JWT_KEY,
+		S_REPORT_SIGN_KEY_FILE, S_REPORT_VERIFY_KEY_FILE, -1
 	};
 	char *out = NULL, *n;
 	const int *i;
@@ -544,6 +547,46 @@ report_unused(const char * const *val)
 		out = n;
 	}
 	return (out);
+}
+
+/* The keys of the signed reports: this node's, to sign; the master, to
+ * refuse every report not signed with its node's key. */
+static int
+get_report_keys(struct settings *cfg, const char * const *val, char *err,
+    size_t errlen)
+{
+	const char *v;
+	char why[256];
+	int fd, r;
+
+	v = val[S_REPORT_SIGN_KEY_FILE];
+	if (v != NULL && *v != '\0') {
+		if (!cfg->report_publish)
+			FAIL(S_REPORT_SIGN_KEY_FILE, "is for a node that "
+			    "reports (AGENT_ENDPOINT is not set)");
+		if (reportkey_node(v, cfg->report_sign_key, why,
+		    sizeof why) != 0)
+			FAIL(S_REPORT_SIGN_KEY_FILE, "%s", why);
+		if ((cfg->report_sign_key_file = strdup(v)) == NULL)
+			FAIL(S_REPORT_SIGN_KEY_FILE, "out of memory");
+	}
+	v = val[S_REPORT_VERIFY_KEY_FILE];
+	if (v == NULL || *v == '\0')
+		return (0);
+	if (!cfg->report_listen)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "is for a listener: "
+		    "REPORT_LISTEN=1 is not set");
+	fd = open(v, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "cannot read %.200s: %s", v,
+		    strerror(errno));
+	r = reportkey_master(fd, &cfg->report_verify, why, sizeof why);
+	(void)close(fd);
+	if (r != 0)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "%.200s: %s", v, why);
+	if ((cfg->report_verify_key_file = strdup(v)) == NULL)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "out of memory");
+	return (0);
 }
 
 /*
@@ -668,7 +711,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 	if (cfg->report_listen && cfg->status_addr == NULL)
 		FAIL(S_REPORT_LISTEN, "needs STATUS_ADDR: the answers are "
 		    "served there");
-	return (0);
+	return (get_report_keys(cfg, val, err, errlen));
 }
 
 static void
@@ -1016,6 +1059,18 @@ settings_warn(const struct settings *cfg)
 		log_msg(LOG_WARN, "REPORT_JWT_KEY: an HMAC key of %zu bytes "
 		    "can be guessed from any token it signed: use %d bytes or "
 		    "more", strlen(cfg->report_jwt_key), HB_HMAC_KEY_MIN);
+	if (cfg->report_sign_key_file != NULL &&
+	    stat(cfg->report_sign_key_file, &st) == 0 &&
+	    (st.st_mode & S_IROTH))
+		log_msg(LOG_WARN, "REPORT_SIGN_KEY_FILE: %s is readable by "
+		    "every user of this host (chmod o-r)",
+		    cfg->report_sign_key_file);
+	if (cfg->report_verify_key_file != NULL &&
+	    stat(cfg->report_verify_key_file, &st) == 0 &&
+	    (st.st_mode & S_IROTH))
+		log_msg(LOG_WARN, "REPORT_VERIFY_KEY_FILE: %s is readable by "
+		    "every user of this host (chmod o-r)",
+		    cfg->report_verify_key_file);
 	if (cfg->hub_token_file != NULL &&
 	    stat(cfg->hub_token_file, &st) == 0 && (st.st_mode & S_IROTH))
 		log_msg(LOG_WARN, "HUB_SUBSCRIBE_TOKEN_FILE: %s is readable by "
@@ -1081,6 +1136,10 @@ settings_free(struct settings *cfg)
 		explicit_bzero(cfg->report_jwt_key,
 		    strlen(cfg->report_jwt_key));
 	free(cfg->report_jwt_key);
+	free(cfg->report_sign_key_file);
+	free(cfg->report_verify_key_file);
+	explicit_bzero(cfg->report_sign_key, sizeof cfg->report_sign_key);
+	explicit_bzero(&cfg->report_verify, sizeof cfg->report_verify);
 	hb_tls_free(&cfg->hub_tls);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hb_curl.h"
+#include "hb_sha256.h"
 
 /* What to do when the hub cannot resume from our cursor. */
 #define GAP_WARN	0
@@ -92,6 +93,10 @@ struct settings {
 	int		report_publish;		/* this node reports (the
 						 * agent role runs) */
 	int		report_listen;		/* REPORT_LISTEN */
+	char		*report_sign_key_file;	/* or NULL: unsigned */
+	unsigned char	report_sign_key[HB_SHA256_LEN];
+	char		*report_verify_key_file; /* or NULL: shared mode */
+	struct hb_hmac	report_verify;		/* keyed with the master */
 	char		*report_unused;		/* report settings given
 						 * without a report hub, for a
 						 * warning */

@@ -19,6 +19,7 @@
 #include "fleet.h"
 #include "log.h"
 #include "metrics.h"
+#include "reportmsg.h"
 #include "settings.h"
 #include "../lib/test_check.h"
 
@@ -372,6 +373,101 @@ test_resubscribed(struct fleet *f, int64_t now)
 	CHECK(ask(f, "r1", now + IDLE + 1000, "\"Settled\":true") == 200);
 }
 
+/* A report of node, signed with the key of key_node (NULL: unsigned),
+ * its last byte of Boot changed after signing when tamper is set. */
+static int
+signed_report(struct fleet *f, const struct hb_hmac *master, const char *node,
+    const char *key_node, int tamper, int64_t now)
+{
+	unsigned char key[HB_SHA256_LEN];
+	char *json, *out;
+	size_t len;
+	int n, r;
+
+	n = asprintf(&json, "{\"Version\":1,\"Node\":\"%s\",\"Boot\":\"bb\","
+	    "\"Seq\":%lld,\"Time\":1,\"Interval\":100,\"Idle\":%d,"
+	    "\"Subscribed\":true,\"Backlog\":0,\"LagMs\":0,\"Applied\":[{"
+	    "\"ID\":\"s1\",\"Code\":200,\"Time\":1}],\"Failed\":[],"
+	    "\"More\":false," NOTOTALS "}", node, seq++, IDLE);
+	if (n < 0)
+		return (-2);
+	if (key_node == NULL) {
+		r = fleet_report(f, json, (size_t)n, now);
+		free(json);
+		return (r);
+	}
+	reportmsg_node_key(master, key_node, key);
+	out = reportmsg_sign(key, json, (size_t)n, &len);
+	free(json);
+	if (out == NULL)
+		return (-2);
+	if (tamper)
+		strstr(out, "\"bb\"")[1] = 'c';
+	r = fleet_report(f, out, len, now);
+	free(out);
+	return (r);
+}
+
+/* The format of a node's key and of a signature, pinned (the values are
+ * Python's hmac's): a node's key is HMAC-SHA256(master, "http-broadcast
+ * report v1", NUL, name); the Sig of {"a":1} is the MAC of those bytes. */
+static void
+test_sign_format(void)
+{
+	static const char master[] = "0123456789abcdef0123456789abcdef";
+	unsigned char key[HB_SHA256_LEN];
+	struct hb_hmac m;
+	char hex[2 * HB_SHA256_LEN + 1], *out;
+	size_t len;
+	int i;
+
+	hb_hmac_init(&m, master, 32);
+	reportmsg_node_key(&m, "web-1", key);
+	for (i = 0; i < HB_SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	CHECK_STR(hex, "0e7c6a4db0bef461c3d7dfb6f27430292f4a33ac3ab68e2471333"
+	    "7c4071d68bc");
+	out = reportmsg_sign(key, "{\"a\":1}", 7, &len);
+	CHECK_STR(out, "{\"a\":1,\"Sig\":\"17de33ecdcedc8bc888d31454733ebd9f71"
+	    "c72f577065a1751a818ea6765b26f\"}");
+	CHECK(out != NULL && len == strlen(out));
+	CHECK(out != NULL && reportmsg_verify(&m, "web-1", out, len) == NULL);
+	CHECK(out != NULL && reportmsg_verify(&m, "web-2", out, len) != NULL);
+	free(out);
+	CHECK(reportmsg_sign(key, "[1]", 3, &len) == NULL);
+}
+
+/* With a master key (REPORT_VERIFY_KEY_FILE): a report counts only when
+ * signed with the key of the node it names. */
+static void
+test_signed(const struct settings *base, struct metrics *m, int64_t now)
+{
+	struct settings cfg = *base;
+	struct fleet *f;
+	uint64_t forged = m->reports_forged;
+	char path[] = "master";
+
+	cfg.report_verify_key_file = path;
+	hb_hmac_init(&cfg.report_verify, "0123456789abcdef0123456789abcdef",
+	    32);
+	f = fleet_new(NULL, &cfg, m);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fleet_subscribed(f, now);
+	now += IDLE + 1000;
+	CHECK(signed_report(f, &cfg.report_verify, "n1", "n1", 0, now) == 0);
+	/* Unsigned, signed with n1's key, altered after signing. */
+	CHECK(signed_report(f, &cfg.report_verify, "n2", NULL, 0, now) == -1);
+	CHECK(signed_report(f, &cfg.report_verify, "n2", "n1", 0, now) == -1);
+	CHECK(signed_report(f, &cfg.report_verify, "n1", "n1", 1, now) == -1);
+	CHECK(m->reports_forged == forged + 3);
+	CHECK(ask(f, "s1", now, "\"Live\":1,\"Applied\":1,") == 200);
+	CHECK(signed_report(f, &cfg.report_verify, "n2", "n2", 0, now) == 0);
+	CHECK(ask(f, "s1", now, "\"Live\":2,\"Applied\":2,") == 200);
+	fleet_free(f);
+}
+
 /* The tests above, each on a fleet of its own (the nodes of one leave
  * before the next), Settled. */
 static void
@@ -438,5 +534,7 @@ main(void)
 	test_nodes_bound(f, &m, t0);
 	fleet_free(f);
 	test_more(&cfg, &m, t0);
+	test_sign_format();
+	test_signed(&cfg, &m, t0);
 	return (TEST_DONE());
 }

@@ -20,11 +20,16 @@ answered 200.
   --set JSON        merged over the report (a field of another type)
   --drop FIELD      removes a field
   --raw DATA        publishes DATA as it is instead
+  --sign-key HEX    sign it with this node key (REPORT_SIGN_KEY_FILE's
+                    64 hex digits): a last member "Sig", the HMAC-SHA256
+                    of the bytes before it followed by "}"
   --repeat MS       a heartbeat: publish again every MS (Seq the time in
                     10 ms, at least Seq + 1; no entries) until SIGTERM,
                     then exit 0
 """
 import argparse
+import hashlib
+import hmac
 import signal
 import json
 import sys
@@ -68,6 +73,7 @@ ap.add_argument("--unsubscribed", action="store_true")
 ap.add_argument("--set")
 ap.add_argument("--drop", action="append", default=[])
 ap.add_argument("--raw")
+ap.add_argument("--sign-key")
 ap.add_argument("--repeat", type=int, default=0)
 o = ap.parse_args()
 
@@ -88,7 +94,16 @@ for f in o.drop:
     report.pop(f, None)
 
 
+def sign(data):
+    if not o.sign_key:
+        return data
+    mac = hmac.new(bytes.fromhex(o.sign_key), data.encode(),
+                   hashlib.sha256).hexdigest()
+    return data[:-1] + ',"Sig":"%s"}' % mac
+
+
 def publish(data):
+    data = sign(data)
     form = urllib.parse.urlencode({"topic": o.topic, "data": data,
                                    "private": "on"}).encode()
     req = urllib.request.Request(o.hub, data=form, headers={
