@@ -1140,6 +1140,10 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 		    "anonymously, but "
 		    "reports are private updates: this listener will hear "
 		    "none");
+	if (cfg->report_verify_key_file != NULL)
+		log_msg(LOG_INFO, "reports are checked: only those signed with "
+		    "the key of the node they name count "
+		    "(REPORT_VERIFY_KEY_FILE)");
 	f->next_gone = INT64_MAX;
 	return (f);
 }

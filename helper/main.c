@@ -238,7 +238,7 @@ log_startup(const struct daemon_state *d)
 	if (d->report != NULL)
 		log_msg(LOG_INFO, "reports go to %s topic %s as node %s: "
 		    "auth=%s interval=%lldms idle_interval=%lldms "
-		    "hub_timeout=%lldms",
+		    "hub_timeout=%lldms%s",
 		    c->report_hub.url_shown, c->report_topic, c->node_name,
 		    c->report_token != NULL ? "static token" :
 		    c->report_jwt_key == NULL ? "anonymous" :
@@ -248,7 +248,8 @@ log_startup(const struct daemon_state *d)
 		    "minted JWT (REPORT_JWT_KEY)",
 		    (long long)c->report_interval_ms,
 		    (long long)c->report_idle_ms,
-		    (long long)c->hub_timeout_ms);
+		    (long long)c->hub_timeout_ms,
+		    c->report_sign_key_file != NULL ? " signed" : "");
 }
 
 /* The replayer's state, as the reports carry it (see report.h). */
