@@ -152,9 +152,8 @@ report_window(const struct fleet *f, int64_t idle)
 }
 
 static int
-node_live(const struct fleet *f, const struct node *n, int64_t now)
+node_live(const struct node *n, int64_t now)
 {
-	(void)f;
 	return (now <= n->until);
 }
 
@@ -216,7 +215,7 @@ node_add(struct fleet *f, const char *name, int64_t now)
 		f->nodes[idx] = n;
 	} else {
 		for (i = 0; i < f->nnodes && n == NULL; i++)
-			if (!node_live(f, f->nodes[i], now))
+			if (!node_live(f->nodes[i], now))
 				n = f->nodes[i];
 		if (n == NULL)
 			return (NULL);
@@ -246,7 +245,7 @@ scan(struct fleet *f, int64_t now)
 
 	for (i = 0; i < f->nnodes; i++) {
 		n = f->nodes[i];
-		if (!node_live(f, n, now)) {
+		if (!node_live(n, now)) {
 			if (n->live) {
 				n->live = 0;
 				f->gen++;
@@ -494,7 +493,7 @@ report_node(struct fleet *f, const struct report_msg *r, int64_t now,
 		    (long long)(now - n->seq_at));
 		return (NULL);
 	} else {
-		back = !node_live(f, n, now);
+		back = !node_live(n, now);
 		restarted = strcmp(n->boot, r->boot) != 0;
 		if (back || restarted)
 			log_msg(LOG_INFO, "node %s %s%s", n->name, back ?
@@ -621,7 +620,7 @@ live_nodes(const struct fleet *f, int64_t now, size_t *n)
 	if (v == NULL)
 		return (NULL);
 	for (i = 0; i < f->nnodes; i++)
-		if (node_live(f, f->nodes[i], now))
+		if (node_live(f->nodes[i], now))
 			v[(*n)++] = f->nodes[i];
 	qsort(v, *n, sizeof *v, by_name);
 	return (v);
@@ -667,7 +666,7 @@ live_count(struct fleet *f, int64_t now)
 		return (f->live_n);
 	f->live_n = 0;
 	for (i = 0; i < f->nnodes; i++)
-		f->live_n += node_live(f, f->nodes[i], now);
+		f->live_n += node_live(f->nodes[i], now);
 	f->live_at = now;
 	f->live_gen = f->gen;
 	return (f->live_n);
@@ -692,7 +691,7 @@ event_code(struct fleet *f, const char *id, int64_t now)
 	for (i = 0; e != NULL && i < e->n; i++) {
 		o = &e->o[i];
 		n = f->nodes[o->node];
-		if (n->inc != o->inc || !node_live(f, n, now))
+		if (n->inc != o->inc || !node_live(n, now))
 			continue;
 		if (o->failed)
 			failed++;
@@ -838,7 +837,7 @@ fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
 		    series[k].type);
 		for (i = 0; i < f->nnodes; i++) {
 			n = f->nodes[i];
-			if (!node_live(f, n, now))
+			if (!node_live(n, now))
 				continue;
 			APPEND("http_broadcast_%s{node=\"%s\"} ",
 			    series[k].name, n->name);

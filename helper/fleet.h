@@ -4,7 +4,10 @@
  * (one SSE transfer on the shared multi handle), has each report checked
  * (reportmsg.c), and keeps what they say: the membership (each node's last
  * report, live while heard within twice its idle interval, capped at
- * ten of ours) and, per event id, each node's last outcome.  Bounded: FLEET_MAX_NODES nodes,
+ * ten of ours; no report shortens it) and, per event id, each node's
+ * last outcome.  With a master key (REPORT_VERIFY_KEY_FILE) only reports
+ * signed with their node's key count.  Bounded: FLEET_MAX_NODES nodes,
+ * FLEET_JOINS_MAX new ones per idle interval once Settled,
  * FLEET_MAX_EVENTS event ids and FLEET_MAX_OUTCOMES outcomes in all, the
  * oldest events evicted first.
  *
