@@ -3,13 +3,16 @@
  * Whatever the bytes, the check accepts or refuses with a reason, and
  * what it accepts holds what the listener relies on: a valid node name,
  * at most REPORT_MAX_ENTRIES entries, each with a usable id (or none: an
- * entry to skip) and a code of three digits at most.
+ * entry to skip) and a code of three digits at most.  The signature's
+ * check (a listener with REPORT_VERIFY_KEY_FILE) takes the same bytes:
+ * whatever they are, it answers, and a report it signs again passes.
  */
 
 #include "config.h"
 
 #include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../helper/cursor.h"
@@ -17,6 +20,28 @@
 #include "../helper/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_signature(const struct report_msg *r, const char *data, size_t size)
+{
+	unsigned char key[HB_SHA256_LEN];
+	struct hb_hmac master;
+	const char *bad;
+	char *s;
+	size_t len;
+
+	hb_hmac_init(&master, "fuzz-master-key-0123456789abcdef", 32);
+	bad = reportmsg_verify(&master, r->node, data, size);
+	(void)bad;
+	/* A parsed report is an object: it ends with "}", and signed it
+	 * verifies. */
+	reportmsg_node_key(&master, r->node, key);
+	s = reportmsg_sign(key, data, size, &len);
+	if (s == NULL)
+		return;
+	assert(reportmsg_verify(&master, r->node, s, len) == NULL);
+	free(s);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,6 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	}
 	assert(settings_node_name_valid(r.node));
+	check_signature(&r, (const char *)data, size);
 	assert(r.boot != NULL && r.boot[0] != '\0' &&
 	    strlen(r.boot) <= REPORT_BOOT_MAX);
 	assert(r.idle >= 100 && r.interval >= 1 && r.seq >= 0);

@@ -48,6 +48,10 @@
 /* The longest liveness a listener grants, in its own idle intervals: a
  * report cannot keep a node live (and every answer 202) for a day. */
 #define IDLE_TRUST		10
+/* The most a node's Seq may grow beyond one report per
+ * REPORT_INTERVAL_MIN_MS since the last one heard: a burst at stop is
+ * REPORT_MAX_WAITING / REPORT_MAX_ENTRIES (100) reports. */
+#define SEQ_SLACK		128
 
 
 struct node {
@@ -57,6 +61,8 @@ struct node {
 	uint32_t	inc;		/* incarnation of this slot */
 	int		live;		/* as last counted (the logs) */
 	int64_t		heard;		/* our clock, at its last report */
+	int64_t		until;		/* live until then (our clock) */
+	int64_t		seq_at;		/* our clock, when seq was taken */
 	int64_t		interval, idle, seq, backlog, lag;
 	int		subscribed;
 	int64_t		totals[4];	/* Applied Failed Dropped Refused */
@@ -95,6 +101,9 @@ struct fleet {
 	size_t			nevents, noutcomes;
 	uint64_t		gen, scanned_gen, stamp;
 	int64_t			last_scan, next_gone;
+	/* New names joined since joins_from (FLEET_JOINS_MAX). */
+	int64_t			joins_from;
+	unsigned		joins, joins_refused;
 
 	/* The subscription. */
 	struct sse_parser	parser;
@@ -131,20 +140,20 @@ hash(const char *s)
 	return ((uint32_t)hb_siphash_str(&hash_key, s));
 }
 
-/* A node is live for twice its idle interval, at most twice IDLE_TRUST
- * of ours. */
+/* A report keeps its node live for twice the idle interval it carries,
+ * at most twice IDLE_TRUST of ours. */
 static int64_t
-node_window(const struct fleet *f, const struct node *n)
+report_window(const struct fleet *f, int64_t idle)
 {
 	int64_t cap = IDLE_TRUST * f->cfg->report_idle_ms;
 
-	return (2 * (n->idle < cap ? n->idle : cap));
+	return (2 * (idle < cap ? idle : cap));
 }
 
 static int
-node_live(const struct fleet *f, const struct node *n, int64_t now)
+node_live(const struct node *n, int64_t now)
 {
-	return (now - n->heard <= node_window(f, n));
+	return (now <= n->until);
 }
 
 /* a + b for counts that may each be INT64_MAX: saturates. */
@@ -205,7 +214,7 @@ node_add(struct fleet *f, const char *name, int64_t now)
 		f->nodes[idx] = n;
 	} else {
 		for (i = 0; i < f->nnodes && n == NULL; i++)
-			if (!node_live(f, f->nodes[i], now))
+			if (!node_live(f->nodes[i], now))
 				n = f->nodes[i];
 		if (n == NULL)
 			return (NULL);
@@ -235,7 +244,7 @@ scan(struct fleet *f, int64_t now)
 
 	for (i = 0; i < f->nnodes; i++) {
 		n = f->nodes[i];
-		if (!node_live(f, n, now)) {
+		if (!node_live(n, now)) {
 			if (n->live) {
 				n->live = 0;
 				f->gen++;
@@ -243,14 +252,14 @@ scan(struct fleet *f, int64_t now)
 				    "for %lldms (its liveness window, "
 				    "%lldms)", n->name,
 				    (long long)(now - n->heard),
-				    (long long)node_window(f, n));
+				    (long long)(n->until - n->heard));
 			}
 			continue;
 		}
 		n->live = 1;
 		live++;
 		lagging += node_lagging(n);
-		t = n->heard + node_window(f, n) + 1;
+		t = n->until + 1;
 		if (t < next)
 			next = t;
 	}
@@ -383,30 +392,107 @@ outcome_add(struct fleet *f, const char *id, const struct outcome *o,
  * Reports
  */
 
+/* A new name may join: always while not Settled (the listener learns
+ * its fleet), else FLEET_JOINS_MAX per REPORT_IDLE_INTERVAL.  A name
+ * refused may be a real node: the listener is not Settled again until it
+ * could have been heard, so that no answer says complete without it. */
+static int
+join_allowed(struct fleet *f, const char *name, int64_t now)
+{
+	int64_t idle = f->cfg->report_idle_ms;
+
+	if (now < f->settled_at)
+		return (1);
+	if (now - f->joins_from >= idle) {
+		if (f->joins_refused > 0)
+			log_msg(LOG_WARN, "%u new nodes refused within %lldms: "
+			    "more than %d joined (names made up with the "
+			    "report token?)", f->joins_refused,
+			    (long long)(now - f->joins_from), FLEET_JOINS_MAX);
+		f->joins_from = now;
+		f->joins = f->joins_refused = 0;
+	}
+	if (f->joins < FLEET_JOINS_MAX) {
+		f->joins++;
+		return (1);
+	}
+	if (f->joins_refused++ == 0)
+		log_msg(LOG_WARN, "report of new node %s refused: %d new nodes "
+		    "joined within REPORT_IDLE_INTERVAL already; not Settled "
+		    "until they may join (names made up with the report "
+		    "token?)", name, FLEET_JOINS_MAX);
+	f->m->fleet_joins_refused++;
+	f->settled_at = now + idle + 1000;
+	f->gen++;
+	return (0);
+}
+
+/* Whether a Seq is one this node may have reached since the last one
+ * taken: at most one report per REPORT_INTERVAL_MIN_MS, and SEQ_SLACK.
+ * A jump beyond (to 2^63 - 1, say) would make every real report after it
+ * late. */
+static int
+seq_plausible(const struct node *n, int64_t seq, int64_t now)
+{
+	int64_t room = SEQ_SLACK;
+
+	if (now > n->seq_at)
+		room += (now - n->seq_at) / REPORT_INTERVAL_MIN_MS;
+	return (seq - n->seq <= room);
+}
+
 /* What a report says of its node (and logs of its comings and goings).
  * A stale report (the same Boot, a Seq not above the last one: a late
- * one) says nothing of it: *stale is set, and the node is left as is. */
+ * one) says nothing of it but that it is alive: *stale is set, and the
+ * node is left as is.  NULL when refused (logged, counted): a Seq no
+ * node makes, too many new nodes, or no room.
+ *
+ * No report shortens a node's liveness: "until" only grows, so a report
+ * with a short Idle, or another Boot, cannot make a live node leave
+ * before its real reports' window ends. */
 static struct node *
 report_node(struct fleet *f, const struct report_msg *r, int64_t now,
     int *stale)
 {
 	struct node *n = node_find(f, r->node);
+	int64_t until = now + report_window(f, r->idle);
 	int back, restarted;
 
 	*stale = 0;
 	if (n == NULL) {
-		n = node_add(f, r->node, now);
-		if (n == NULL)
+		if (!join_allowed(f, r->node, now))
 			return (NULL);
+		n = node_add(f, r->node, now);
+		if (n == NULL) {
+			f->m->reports_refused++;
+			log_msg(LOG_WARN, "report of node %s refused: %s",
+			    r->node, f->nnodes < FLEET_MAX_NODES ? "out of "
+			    "memory" : "the table of nodes is full, and none "
+			    "of them is gone");
+			return (NULL);
+		}
 		log_msg(LOG_INFO, "node %s joined the fleet", r->node);
 	} else if (strcmp(n->boot, r->boot) == 0 && r->seq <= n->seq) {
 		*stale = 1;
 		log_msg(LOG_DEBUG, "report of node %s is late (seq %lld, "
 		    "%lld seen): only its new results count", n->name,
 		    (long long)r->seq, (long long)n->seq);
+		/* A late report is still a sign of life: after a forged
+		 * jump of Seq, the real reports are all late. */
+		n->heard = now;
+		if (until > n->until)
+			n->until = until;
 		return (n);
+	} else if (strcmp(n->boot, r->boot) == 0 &&
+	    !seq_plausible(n, r->seq, now)) {
+		f->m->reports_forged++;
+		log_msg(LOG_WARN, "report of node %s refused as forged: its "
+		    "Seq jumps from %lld to %lld in %lldms", n->name,
+		    (long long)n->seq, (long long)r->seq,
+		    (long long)(now - n->seq_at));
+		return (NULL);
 	} else {
-		back = !node_live(f, n, now);
+		back = !node_live(n, now);
 		restarted = strcmp(n->boot, r->boot) != 0;
 		if (back || restarted)
 			log_msg(LOG_INFO, "node %s %s%s", n->name, back ?
@@ -415,8 +501,11 @@ report_node(struct fleet *f, const struct report_msg *r, int64_t now,
 	}
 	snprintf(n->boot, sizeof n->boot, "%s", r->boot);
 	n->heard = now;
+	if (until > n->until)
+		n->until = until;
 	n->live = 1;
 	n->seq = r->seq;
+	n->seq_at = now;
 	n->interval = r->interval;
 	n->idle = r->idle;
 	n->subscribed = r->subscribed;
@@ -468,6 +557,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 {
 	struct report_msg r;
 	struct node *n;
+	const char *bad;
 	char why[256];
 	int stale;
 
@@ -479,12 +569,19 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 		reportmsg_free(&r);
 		return (-1);
 	}
+	/* Signed mode: the name a report gives is believed only when it
+	 * is signed with that node's key. */
+	if (f->cfg->report_verify_key_file != NULL &&
+	    (bad = reportmsg_verify(&f->cfg->report_verify, r.node, data,
+	    len)) != NULL) {
+		f->m->reports_forged++;
+		log_msg(LOG_WARN, "report of node %s refused as forged: %s "
+		    "(REPORT_VERIFY_KEY_FILE is set)", r.node, bad);
+		reportmsg_free(&r);
+		return (-1);
+	}
 	n = report_node(f, &r, now, &stale);
 	if (n == NULL) {
-		f->m->reports_refused++;
-		log_msg(LOG_WARN, "report of node %s refused: %d nodes are "
-		    "live already (or out of memory)", r.node,
-		    FLEET_MAX_NODES);
 		reportmsg_free(&r);
 		return (-1);
 	}
@@ -522,7 +619,7 @@ live_nodes(const struct fleet *f, int64_t now, size_t *n)
 	if (v == NULL)
 		return (NULL);
 	for (i = 0; i < f->nnodes; i++)
-		if (node_live(f, f->nodes[i], now))
+		if (node_live(f->nodes[i], now))
 			v[(*n)++] = f->nodes[i];
 	qsort(v, *n, sizeof *v, by_name);
 	return (v);
@@ -568,7 +665,7 @@ live_count(struct fleet *f, int64_t now)
 		return (f->live_n);
 	f->live_n = 0;
 	for (i = 0; i < f->nnodes; i++)
-		f->live_n += node_live(f, f->nodes[i], now);
+		f->live_n += node_live(f->nodes[i], now);
 	f->live_at = now;
 	f->live_gen = f->gen;
 	return (f->live_n);
@@ -593,7 +690,7 @@ event_code(struct fleet *f, const char *id, int64_t now)
 	for (i = 0; e != NULL && i < e->n; i++) {
 		o = &e->o[i];
 		n = f->nodes[o->node];
-		if (n->inc != o->inc || !node_live(f, n, now))
+		if (n->inc != o->inc || !node_live(n, now))
 			continue;
 		if (o->failed)
 			failed++;
@@ -739,7 +836,7 @@ fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
 		    series[k].type);
 		for (i = 0; i < f->nnodes; i++) {
 			n = f->nodes[i];
-			if (!node_live(f, n, now))
+			if (!node_live(n, now))
 				continue;
 			APPEND("http_broadcast_%s{node=\"%s\"} ",
 			    series[k].name, n->name);
@@ -869,10 +966,10 @@ token(const struct fleet *f)
 
 	if (c->report_token != NULL)
 		return (strdup(c->report_token));
-	if (c->hub_jwt_key == NULL)
+	if (c->report_jwt_key == NULL)
 		return (strdup(""));
 	/* The report topic only: this token reads no event. */
-	t = hb_jwt_mint(c->hub_jwt_alg, c->hub_jwt_key, "subscribe",
+	t = hb_jwt_mint(c->hub_jwt_alg, c->report_jwt_key, "subscribe",
 	    c->report_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
 	    why, sizeof why);
 	if (t == NULL)
@@ -1042,11 +1139,16 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 	f->m = m;
 	f->retry_ms = RETRY_DEFAULT_MS;
 	f->settled_at = INT64_MAX;
-	if (cfg->report_token == NULL && cfg->hub_jwt_key == NULL)
-		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN or "
-		    "HUB_JWT_KEY: subscribing to the reports anonymously, but "
+	if (cfg->report_token == NULL && cfg->report_jwt_key == NULL)
+		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN, "
+		    "REPORT_JWT_KEY or HUB_JWT_KEY: subscribing to the reports "
+		    "anonymously, but "
 		    "reports are private updates: this listener will hear "
 		    "none");
+	if (cfg->report_verify_key_file != NULL)
+		log_msg(LOG_INFO, "reports are checked: only those signed with "
+		    "the key of the node they name count "
+		    "(REPORT_VERIFY_KEY_FILE)");
 	f->next_gone = INT64_MAX;
 	return (f);
 }

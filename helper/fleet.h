@@ -4,7 +4,10 @@
  * (one SSE transfer on the shared multi handle), has each report checked
  * (reportmsg.c), and keeps what they say: the membership (each node's last
  * report, live while heard within twice its idle interval, capped at
- * ten of ours) and, per event id, each node's last outcome.  Bounded: FLEET_MAX_NODES nodes,
+ * ten of ours; no report shortens it) and, per event id, each node's
+ * last outcome.  With a master key (REPORT_VERIFY_KEY_FILE) only reports
+ * signed with their node's key count.  Bounded: FLEET_MAX_NODES nodes,
+ * FLEET_JOINS_MAX new ones per idle interval once Settled,
  * FLEET_MAX_EVENTS event ids and FLEET_MAX_OUTCOMES outcomes in all, the
  * oldest events evicted first.
  *
@@ -25,6 +28,10 @@
 #define FLEET_MAX_EVENTS	20000
 #define FLEET_MAX_OUTCOMES	2000000
 #define FLEET_LAGGING_MS	5000
+/* New node names joining per REPORT_IDLE_INTERVAL at most, once Settled:
+ * a flood of names made up with the shared report token is bounded and
+ * shows in the log and the metrics. */
+#define FLEET_JOINS_MAX		1000
 
 struct settings;
 struct metrics;

@@ -36,6 +36,7 @@
 #include "status.h"
 #include "stream.h"
 #include "watch.h"
+#include "reportkey.h"
 
 /* How often the cursor is written at most while it moves; how soon a
  * failed write is tried again. */
@@ -237,13 +238,18 @@ log_startup(const struct daemon_state *d)
 	if (d->report != NULL)
 		log_msg(LOG_INFO, "reports go to %s topic %s as node %s: "
 		    "auth=%s interval=%lldms idle_interval=%lldms "
-		    "hub_timeout=%lldms",
+		    "hub_timeout=%lldms%s",
 		    c->report_hub.url_shown, c->report_topic, c->node_name,
 		    c->report_token != NULL ? "static token" :
-		    c->hub_jwt_key != NULL ? "minted JWT" : "anonymous",
+		    c->report_jwt_key == NULL ? "anonymous" :
+		    c->hub_jwt_key != NULL &&
+		    strcmp(c->report_jwt_key, c->hub_jwt_key) == 0 ?
+		    "minted JWT (HUB_JWT_KEY)" :
+		    "minted JWT (REPORT_JWT_KEY)",
 		    (long long)c->report_interval_ms,
 		    (long long)c->report_idle_ms,
-		    (long long)c->hub_timeout_ms);
+		    (long long)c->hub_timeout_ms,
+		    c->report_sign_key_file != NULL ? " signed" : "");
 }
 
 /* The replayer's state, as the reports carry it (see report.h). */
@@ -605,6 +611,8 @@ main(int argc, char **argv)
 	/* A command of its own, not the daemon. */
 	if (argc > 1 && strcmp(argv[1], "watch") == 0)
 		return (watch_main(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "report-key") == 0)
+		return (reportkey_main(argc - 1, argv + 1));
 	memset(&d, 0, sizeof d);
 	d.sigfd = -1;
 	d.lockfd = -1;

@@ -256,8 +256,8 @@ report_json(struct report *rep, int64_t now)
 	const struct metrics *m = rep->m;
 	json_t *root, *applied, *failed, *e;
 	int64_t oldest;
-	char *s;
-	size_t i;
+	char *s, *signed_s;
+	size_t i, len;
 	int bad = 0;
 
 	oldest = rep->replays.oldest_ms != NULL ?
@@ -308,6 +308,13 @@ report_json(struct report *rep, int64_t now)
 	else
 		s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);	/* applied and failed are its, or NULL */
+	if (s != NULL && rep->cfg->report_sign_key_file != NULL) {
+		/* Its last member: the listeners check the bytes before. */
+		signed_s = reportmsg_sign(rep->cfg->report_sign_key, s,
+		    strlen(s), &len);
+		free(s);
+		s = signed_s;
+	}
 	return (s);
 }
 
@@ -315,12 +322,13 @@ char *
 report_token_mint(const struct settings *cfg, time_t now, char *err,
     size_t errlen)
 {
-	return (hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key, "publish",
+	return (hb_jwt_mint(cfg->hub_jwt_alg, cfg->report_jwt_key, "publish",
 	    cfg->report_topic, (long)(cfg->hub_jwt_ttl_ms / 1000), now, err,
 	    errlen));
 }
 
-/* The bearer line: REPORT_TOKEN's, one minted from HUB_JWT_KEY (renewed
+/* The bearer line: REPORT_TOKEN's, one minted from REPORT_JWT_KEY (or
+ * HUB_JWT_KEY where settings.c allows it; renewed
  * at half its life), or NULL. */
 static const char *
 auth_line(struct report *rep, int64_t now)
@@ -328,7 +336,7 @@ auth_line(struct report *rep, int64_t now)
 	const struct settings *c = rep->cfg;
 	char err[256], *tok, *line;
 
-	if (c->report_token != NULL || c->hub_jwt_key == NULL ||
+	if (c->report_token != NULL || c->report_jwt_key == NULL ||
 	    (rep->auth != NULL && now < rep->renew_ms))
 		return (rep->auth);
 	tok = report_token_mint(c, time(NULL), err, sizeof err);

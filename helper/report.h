@@ -63,7 +63,7 @@ void report_stop(struct report *rep);
  * reported or its last try failed.  1 for a NULL rep. */
 int report_drained(const struct report *rep);
 
-/* The report token minted from HUB_JWT_KEY ("publish" for the report
+/* The report token minted from REPORT_JWT_KEY ("publish" for the report
  * topic only), as hb_jwt_mint(). */
 char *report_token_mint(const struct settings *cfg, time_t now, char *err,
     size_t errlen);

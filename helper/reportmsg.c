@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -232,4 +233,103 @@ reportmsg_free(struct report_msg *r)
 {
 	json_decref(r->root);
 	r->root = NULL;
+}
+
+/*--------------------------------------------------------------------
+ * Signatures
+ */
+
+#define SIG_HEAD	",\"Sig\":\""
+#define SIG_LEN		(sizeof SIG_HEAD - 1 + REPORT_KEY_HEX + 2)
+
+void
+reportmsg_node_key(const struct hb_hmac *master, const char *node,
+    unsigned char key[HB_SHA256_LEN])
+{
+	struct hb_hmac m = *master;
+
+	/* The label's NUL ends it: no name makes another label. */
+	hb_hmac_update(&m, REPORT_KEY_LABEL, sizeof REPORT_KEY_LABEL);
+	hb_hmac_update(&m, node, strlen(node));
+	hb_hmac_final(&m, key);
+}
+
+/* The MAC of a report whose Sig member (or its place) starts at body:
+ * the bytes before it, then "}". */
+static void
+sig_mac(const unsigned char key[HB_SHA256_LEN], const char *data,
+    size_t body, unsigned char mac[HB_SHA256_LEN])
+{
+	struct hb_hmac m;
+
+	hb_hmac_init(&m, key, HB_SHA256_LEN);
+	hb_hmac_update(&m, data, body);
+	hb_hmac_update(&m, "}", 1);
+	hb_hmac_final(&m, mac);
+}
+
+char *
+reportmsg_sign(const unsigned char key[HB_SHA256_LEN], const char *json,
+    size_t len, size_t *outlen)
+{
+	unsigned char mac[HB_SHA256_LEN];
+	char *out, *p;
+	size_t i;
+
+	if (len < 2 || json[len - 1] != '}')
+		return (NULL);
+	out = malloc(len - 1 + SIG_LEN + 1);
+	if (out == NULL)
+		return (NULL);
+	sig_mac(key, json, len - 1, mac);
+	memcpy(out, json, len - 1);
+	p = out + len - 1;
+	memcpy(p, SIG_HEAD, sizeof SIG_HEAD - 1);
+	p += sizeof SIG_HEAD - 1;
+	for (i = 0; i < HB_SHA256_LEN; i++, p += 2)
+		snprintf(p, 3, "%02x", mac[i]);
+	memcpy(p, "\"}", 3);
+	*outlen = len - 1 + SIG_LEN;
+	return (out);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+const char *
+reportmsg_verify(const struct hb_hmac *master, const char *node,
+    const char *data, size_t len)
+{
+	unsigned char key[HB_SHA256_LEN], mac[HB_SHA256_LEN];
+	unsigned char sig[HB_SHA256_LEN];
+	const char *h;
+	size_t body, i;
+	int hi, lo, ok;
+
+	if (len < SIG_LEN + 1)
+		return ("unsigned");
+	body = len - SIG_LEN;
+	h = data + body + sizeof SIG_HEAD - 1;
+	if (memcmp(data + body, SIG_HEAD, sizeof SIG_HEAD - 1) != 0 ||
+	    memcmp(data + len - 2, "\"}", 2) != 0)
+		return ("unsigned (its last member is not Sig)");
+	for (i = 0; i < HB_SHA256_LEN; i++) {
+		hi = hexval(h[2 * i]);
+		lo = hexval(h[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return ("Sig is not 64 lowercase hex digits");
+		sig[i] = (unsigned char)(hi << 4 | lo);
+	}
+	reportmsg_node_key(master, node, key);
+	sig_mac(key, data, body, mac);
+	ok = hb_equal_ct(mac, sig, sizeof mac);
+	explicit_bzero(key, sizeof key);
+	return (ok ? NULL : "not signed with its node's key");
 }

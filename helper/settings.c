@@ -27,6 +27,7 @@
 #include "hb_url.h"
 #include "cidr.h"
 #include "log.h"
+#include "reportkey.h"
 #include "reportmsg.h"
 #include "settings.h"
 
@@ -71,7 +72,7 @@ static const struct setting {
 
 static const int secrets[] = {
 	S_HUB_TOKEN, S_HUB_JWT_KEY, S_HUB_PUBLISH_TOKEN, S_HUB_PUBLISH_JWT_KEY,
-	S_REPORT_TOKEN,
+	S_REPORT_TOKEN, S_REPORT_JWT_KEY,
 };
 #define NSECRETS	(sizeof secrets / sizeof secrets[0])
 /* A key in PEM is a few kB; a token under 8 kB fits a header. */
@@ -700,7 +701,8 @@ report_unused(const char * const *val)
 {
 	static const int report_only[] = {
 		S_NODE_NAME, S_REPORT_TOPIC, S_REPORT_INTERVAL,
-		S_REPORT_IDLE_INTERVAL, S_REPORT_TOKEN, -1
+		S_REPORT_IDLE_INTERVAL, S_REPORT_TOKEN, S_REPORT_JWT_KEY,
+		S_REPORT_SIGN_KEY_FILE, S_REPORT_VERIFY_KEY_FILE, -1
 	};
 	char *out = NULL, *n;
 	const int *i;
@@ -717,6 +719,46 @@ report_unused(const char * const *val)
 	return (out);
 }
 
+/* The keys of the signed reports: this node's, to sign; the master, to
+ * refuse every report not signed with its node's key. */
+static int
+get_report_keys(struct settings *cfg, const char * const *val, char *err,
+    size_t errlen)
+{
+	const char *v;
+	char why[256];
+	int fd, r;
+
+	v = val[S_REPORT_SIGN_KEY_FILE];
+	if (v != NULL && *v != '\0') {
+		if (!cfg->report_publish)
+			FAIL(S_REPORT_SIGN_KEY_FILE, "is for a node that "
+			    "reports (AGENT_ENDPOINT is not set)");
+		if (reportkey_node(v, cfg->report_sign_key, why,
+		    sizeof why) != 0)
+			FAIL(S_REPORT_SIGN_KEY_FILE, "%s", why);
+		if ((cfg->report_sign_key_file = strdup(v)) == NULL)
+			FAIL(S_REPORT_SIGN_KEY_FILE, "out of memory");
+	}
+	v = val[S_REPORT_VERIFY_KEY_FILE];
+	if (v == NULL || *v == '\0')
+		return (0);
+	if (!cfg->report_listen)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "is for a listener: "
+		    "REPORT_LISTEN=1 is not set");
+	fd = open(v, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "cannot read %.200s: %s", v,
+		    strerror(errno));
+	r = reportkey_master(fd, &cfg->report_verify, why, sizeof why);
+	(void)close(fd);
+	if (r != 0)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "%.200s: %s", v, why);
+	if ((cfg->report_verify_key_file = strdup(v)) == NULL)
+		FAIL(S_REPORT_VERIFY_KEY_FILE, "out of memory");
+	return (0);
+}
+
 /*
  * The reports' settings (docs/reports.md).  Off without
  * REPORT_HUB_ENDPOINT: reports need a hub of their own, or they would eat
@@ -728,6 +770,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 {
 	const char *v;
 	char host[256], why[256], *qtopic = NULL, *tok;
+	size_t i;
 	int r;
 
 	v = val[S_NODE_NAME];
@@ -747,7 +790,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 		    "A-Z a-z 0-9 . _ : @ -)", cfg->node_name);
 	if ((r = get_duration(val[S_REPORT_INTERVAL] != NULL ?
 	    val[S_REPORT_INTERVAL] : settings[S_REPORT_INTERVAL].def,
-	    S_REPORT_INTERVAL, 10, &cfg->report_interval_ms, err,
+	    S_REPORT_INTERVAL, REPORT_INTERVAL_MIN_MS, &cfg->report_interval_ms, err,
 	    errlen)) != 0)
 		return (r);
 	if ((r = get_duration(val[S_REPORT_IDLE_INTERVAL] != NULL ?
@@ -805,20 +848,40 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 	    (cfg->report_hub.subscribe_url_shown =
 	    hb_url_redact(cfg->report_hub.subscribe_url)) == NULL)
 		FAIL(S_REPORT_HUB_ENDPOINT, "out of memory");
+	cfg->report_publish = cfg->agent_endpoint != NULL;
 	cfg->report_token = dup_or_null(val[S_REPORT_TOKEN]);
-	if (cfg->report_token == NULL && cfg->hub_jwt_key != NULL) {
+	cfg->report_jwt_key = dup_or_null(val[S_REPORT_JWT_KEY]);
+	if (cfg->report_token != NULL && cfg->report_jwt_key != NULL)
+		FAIL(S_REPORT_JWT_KEY, "cannot be combined with REPORT_TOKEN");
+	for (i = 0; i < cfg->nhubs; i++)
+		if (strcmp(cfg->report_hub.url, cfg->hubs[i].url) == 0)
+			break;
+	/* A report token minted from HUB_JWT_KEY needs a report hub that
+	 * takes that key for publishers: on an event hub, every helper's key
+	 * would then publish events too. */
+	if (i < cfg->nhubs && cfg->report_publish &&
+	    cfg->report_token == NULL && cfg->report_jwt_key == NULL)
+		FAIL(S_REPORT_HUB_ENDPOINT, "is a hub of HUB_ENDPOINT: set "
+		    "REPORT_TOKEN or REPORT_JWT_KEY (a key that hub takes for "
+		    "the report topic only), or give the reports a hub of "
+		    "their own: a report token minted from HUB_JWT_KEY would "
+		    "make that hub take the helpers' key for publishing "
+		    "events");
+	if (cfg->report_token == NULL && cfg->report_jwt_key == NULL)
+		cfg->report_jwt_key = dup_or_null(cfg->hub_jwt_key);
+	if (cfg->report_jwt_key != NULL) {
 		/* The minted tokens grant the report topic only. */
-		tok = hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key,
+		tok = hb_jwt_mint(cfg->hub_jwt_alg, cfg->report_jwt_key,
 		    "publish", cfg->report_topic, 60, 0, why, sizeof why);
 		if (tok == NULL)
-			FAIL(S_HUB_JWT_KEY, "%s", why);
+			FAIL(val[S_REPORT_JWT_KEY] != NULL ? S_REPORT_JWT_KEY :
+			    S_HUB_JWT_KEY, "%s", why);
 		hb_bearer_free(tok);
 	}
 	if (cfg->report_listen && cfg->status_addr == NULL)
 		FAIL(S_REPORT_LISTEN, "needs STATUS_ADDR: the answers are "
 		    "served there");
-	cfg->report_publish = cfg->agent_endpoint != NULL;
-	return (0);
+	return (get_report_keys(cfg, val, err, errlen));
 }
 
 static void
@@ -1213,10 +1276,29 @@ settings_warn(const struct settings *cfg)
 		    "neither reports (AGENT_ENDPOINT is not set) nor listens "
 		    "(REPORT_LISTEN=0)");
 	if (cfg->report_hub.url != NULL && cfg->report_token == NULL &&
-	    cfg->hub_jwt_key == NULL && cfg->report_publish)
-		log_msg(LOG_WARN, "REPORT_TOKEN and HUB_JWT_KEY are not set: "
-		    "reports are published without a token, most hubs will "
-		    "refuse them");
+	    cfg->report_jwt_key == NULL && cfg->report_publish)
+		log_msg(LOG_WARN, "REPORT_TOKEN, REPORT_JWT_KEY and HUB_JWT_KEY "
+		    "are not set: reports are published without a token, most "
+		    "hubs will refuse them");
+	if (cfg->report_jwt_key != NULL && (cfg->hub_jwt_key == NULL ||
+	    strcmp(cfg->report_jwt_key, cfg->hub_jwt_key) != 0) &&
+	    strncmp(cfg->hub_jwt_alg, "HS", 2) == 0 &&
+	    strlen(cfg->report_jwt_key) < HB_HMAC_KEY_MIN)
+		log_msg(LOG_WARN, "REPORT_JWT_KEY: an HMAC key of %zu bytes "
+		    "can be guessed from any token it signed: use %d bytes or "
+		    "more", strlen(cfg->report_jwt_key), HB_HMAC_KEY_MIN);
+	if (cfg->report_sign_key_file != NULL &&
+	    stat(cfg->report_sign_key_file, &st) == 0 &&
+	    (st.st_mode & S_IROTH))
+		log_msg(LOG_WARN, "REPORT_SIGN_KEY_FILE: %s is readable by "
+		    "every user of this host (chmod o-r)",
+		    cfg->report_sign_key_file);
+	if (cfg->report_verify_key_file != NULL &&
+	    stat(cfg->report_verify_key_file, &st) == 0 &&
+	    (st.st_mode & S_IROTH))
+		log_msg(LOG_WARN, "REPORT_VERIFY_KEY_FILE: %s is readable by "
+		    "every user of this host (chmod o-r)",
+		    cfg->report_verify_key_file);
 	if (cfg->hub_token_file != NULL &&
 	    stat(cfg->hub_token_file, &st) == 0 && (st.st_mode & S_IROTH))
 		log_msg(LOG_WARN, "HUB_SUBSCRIBE_TOKEN_FILE: %s is readable by "
@@ -1288,6 +1370,14 @@ settings_free(struct settings *cfg)
 	free(cfg->report_token);
 	free(cfg->secrets_argv);
 	free(cfg->secrets_shared);
+	if (cfg->report_jwt_key != NULL)
+		explicit_bzero(cfg->report_jwt_key,
+		    strlen(cfg->report_jwt_key));
+	free(cfg->report_jwt_key);
+	free(cfg->report_sign_key_file);
+	free(cfg->report_verify_key_file);
+	explicit_bzero(cfg->report_sign_key, sizeof cfg->report_sign_key);
+	explicit_bzero(&cfg->report_verify, sizeof cfg->report_verify);
 	hb_tls_free(&cfg->hub_tls);
 	memset(cfg, 0, sizeof *cfg);
 }

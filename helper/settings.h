@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hb_curl.h"
+#include "hb_sha256.h"
 
 /* What to do when the hub cannot resume from our cursor. */
 #define GAP_WARN	0
@@ -85,10 +86,18 @@ struct settings {
 	int64_t		report_interval_ms;	/* while events flow */
 	int64_t		report_idle_ms;		/* heartbeat */
 	char		*report_token;		/* static, or NULL: minted
-						 * from hub_jwt_key, if any */
+						 * from report_jwt_key */
+	char		*report_jwt_key;	/* REPORT_JWT_KEY, else
+						 * HUB_JWT_KEY unless the report
+						 * hub is an event hub, or
+						 * NULL */
 	int		report_publish;		/* this node reports (the
 						 * agent role runs) */
 	int		report_listen;		/* REPORT_LISTEN */
+	char		*report_sign_key_file;	/* or NULL: unsigned */
+	unsigned char	report_sign_key[HB_SHA256_LEN];
+	char		*report_verify_key_file; /* or NULL: shared mode */
+	struct hb_hmac	report_verify;		/* keyed with the master */
 	char		*report_unused;		/* report settings given
 						 * without a report hub, for a
 						 * warning */

@@ -19,6 +19,7 @@
 #include "fleet.h"
 #include "log.h"
 #include "metrics.h"
+#include "reportmsg.h"
 #include "settings.h"
 #include "../lib/test_check.h"
 
@@ -139,6 +140,8 @@ test_nodes_bound(struct fleet *f, struct metrics *m, int64_t now)
 	char name[32];
 	int i;
 
+	/* Subscribed again: while not Settled, any number of nodes join. */
+	fleet_subscribed(f, now);
 	CHECK(report(f, "n0", "b", "y", 1, 1, 0, now) == 0);
 	for (i = 1; i < FLEET_MAX_NODES; i++) {
 		snprintf(name, sizeof name, "n%d", i);
@@ -227,12 +230,14 @@ test_late(struct fleet *f, int64_t now)
 	    "\"Code\":500") == 502);
 	j = fleet_json(f, now + 10);
 	CHECK(j != NULL && strstr(j, "{\"Node\":\"l\",\"Boot\":\"b\","
-	    "\"Seq\":5,\"AgeMs\":10,\"Interval\":100,\"Idle\":1000,") != NULL);
+	    "\"Seq\":5,\"AgeMs\":0,\"Interval\":100,\"Idle\":1000,") != NULL);
 	CHECK(j != NULL && strstr(j, "\"Applied\":7") == NULL);
 	free(j);
-	/* Not heard by a late report: gone 2 x Idle after the last one. */
-	CHECK(ask(f, "l1", now + 2 * IDLE + 1, "\"Why\":\"no live node\"") ==
-	    503);
+	/* A late report keeps its node live (a forged Seq cannot silence
+	 * the real reports that follow it), for twice its own Idle. */
+	CHECK(ask(f, "l1", now + 10 + 4 * IDLE, "\"Live\":1,") == 200);
+	CHECK(ask(f, "l1", now + 10 + 4 * IDLE + 1, "\"Why\":\"no live "
+	    "node\"") == 503);
 }
 
 /* Idle of a day: live for 2 x 10 of the listener's idle interval. */
@@ -277,6 +282,79 @@ test_totals(struct fleet *f, int64_t now)
 	    "9223372036854775807\n") != NULL);
 }
 
+/* One forged report (the shared token, the node's Boot read from /fleet)
+ * cannot make a live node leave: a Seq no node can reach is refused, a
+ * short Idle or a new Boot does not shorten its liveness, and its real
+ * reports, late after a plausible jump, still keep it live. */
+static void
+test_forged(struct fleet *f, struct metrics *m, int64_t now)
+{
+	uint64_t forged = m->reports_forged;
+
+	CHECK(report_fmt(f, now, "\"Node\":\"g1\",\"Boot\":\"b\",\"Seq\":1,"
+	    "\"Idle\":%d,\"Applied\":[{\"ID\":\"g\",\"Code\":200,\"Time\":1}],"
+	    "\"Failed\":[]," NOTOTALS, IDLE) == 0);
+	CHECK(report_fmt(f, now, "\"Node\":\"g2\",\"Boot\":\"b\",\"Seq\":5,"
+	    "\"Idle\":%d,\"Applied\":[],\"Failed\":[]," NOTOTALS, IDLE) == 0);
+	CHECK(ask(f, "g", now, "{\"Node\":\"g2\",\"Status\":\"pending\"}") ==
+	    202);
+	/* Seq 2^63 - 1 and Idle 100: refused, counted. */
+	CHECK(report_fmt(f, now + 1, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":9223372036854775807,\"Idle\":100,\"Applied\":[],"
+	    "\"Failed\":[]," NOTOTALS) == -1);
+	CHECK(m->reports_forged == forged + 1);
+	CHECK(report_fmt(f, now + 2, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":6,\"Idle\":%d,\"Applied\":[],\"Failed\":[]," NOTOTALS,
+	    IDLE) == 0);
+	CHECK(ask(f, "g", now + 300, "{\"Node\":\"g2\",\"Status\":\"pending\"}")
+	    == 202);
+	/* The largest jump taken (128 at once) with Idle 100: the real
+	 * reports that follow are late, and keep the node live. */
+	CHECK(report_fmt(f, now + 300, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":134,\"Idle\":100,\"Applied\":[],\"Failed\":[]," NOTOTALS)
+	    == 0);
+	CHECK(ask(f, "g", now + 600, "{\"Node\":\"g2\",\"Status\":\"pending\"}")
+	    == 202);
+	CHECK(report_fmt(f, now + 900, "\"Node\":\"g2\",\"Boot\":\"b\","
+	    "\"Seq\":7,\"Idle\":%d,\"Applied\":[],\"Failed\":[]," NOTOTALS,
+	    IDLE) == 0);
+	CHECK(ask(f, "g", now + 900 + 2 * IDLE - 1, "{\"Node\":\"g2\","
+	    "\"Status\":\"pending\"}") == 202);
+	/* A new Boot with Idle 100: the node stays live for the window
+	 * its real reports gave it. */
+	CHECK(report_fmt(f, now + 1000, "\"Node\":\"g2\",\"Boot\":\"evil\","
+	    "\"Seq\":1,\"Idle\":100,\"Applied\":[],\"Failed\":[]," NOTOTALS)
+	    == 0);
+	CHECK(ask(f, "g", now + 900 + 2 * IDLE - 1, "{\"Node\":\"g2\","
+	    "\"Status\":\"pending\"}") == 202);
+	CHECK(m->reports_forged == forged + 1);
+}
+
+/* Past the first Settled, at most FLEET_JOINS_MAX new names join per
+ * idle interval: more are refused, counted, and the listener is not
+ * Settled again (a node refused may be real), so never 200 meanwhile. */
+static void
+test_joins(struct fleet *f, struct metrics *m, int64_t now)
+{
+	char name[32];
+	int i;
+
+	CHECK(report(f, "j", "b", "jv", 1, 1, 0, now) == 0);
+	CHECK(ask(f, "jv1", now, "\"Settled\":true") == 200);
+	for (i = 1; i < FLEET_JOINS_MAX; i++) {
+		snprintf(name, sizeof name, "j%d", i);
+		CHECK(report(f, name, "b", "jv", 1, 1, 0, now) == 0);
+	}
+	CHECK(report(f, "jx", "b", "jv", 1, 1, 0, now + 1) == -1);
+	CHECK(m->fleet_joins_refused == 1);
+	CHECK(ask(f, "jv1", now + 1, "\"Settled\":false") == 202);
+	/* The next interval, it joins; Settled once an interval and 1 s
+	 * passed since the last refusal. */
+	CHECK(report(f, "jx", "b", "jv", 1, 1, 0, now + IDLE) == 0);
+	CHECK(ask(f, "jv1", now + IDLE, "\"Settled\":false") == 202);
+	CHECK(ask(f, "jv1", now + 1 + IDLE + 1000, "\"Settled\":true") == 200);
+}
+
 /* A subscription lost and made again: not Settled again for
  * REPORT_IDLE_INTERVAL + 1 s, whatever the live nodes applied. */
 static void
@@ -293,6 +371,101 @@ test_resubscribed(struct fleet *f, int64_t now)
 	free(j);
 	CHECK(report(f, "r", "b", "r", 1, 1, 0, now + IDLE + 1000) == 0);
 	CHECK(ask(f, "r1", now + IDLE + 1000, "\"Settled\":true") == 200);
+}
+
+/* A report of node, signed with the key of key_node (NULL: unsigned),
+ * its last byte of Boot changed after signing when tamper is set. */
+static int
+signed_report(struct fleet *f, const struct hb_hmac *master, const char *node,
+    const char *key_node, int tamper, int64_t now)
+{
+	unsigned char key[HB_SHA256_LEN];
+	char *json, *out;
+	size_t len;
+	int n, r;
+
+	n = asprintf(&json, "{\"Version\":1,\"Node\":\"%s\",\"Boot\":\"bb\","
+	    "\"Seq\":%lld,\"Time\":1,\"Interval\":100,\"Idle\":%d,"
+	    "\"Subscribed\":true,\"Backlog\":0,\"LagMs\":0,\"Applied\":[{"
+	    "\"ID\":\"s1\",\"Code\":200,\"Time\":1}],\"Failed\":[],"
+	    "\"More\":false," NOTOTALS "}", node, seq++, IDLE);
+	if (n < 0)
+		return (-2);
+	if (key_node == NULL) {
+		r = fleet_report(f, json, (size_t)n, now);
+		free(json);
+		return (r);
+	}
+	reportmsg_node_key(master, key_node, key);
+	out = reportmsg_sign(key, json, (size_t)n, &len);
+	free(json);
+	if (out == NULL)
+		return (-2);
+	if (tamper)
+		strstr(out, "\"bb\"")[1] = 'c';
+	r = fleet_report(f, out, len, now);
+	free(out);
+	return (r);
+}
+
+/* The format of a node's key and of a signature, pinned (the values are
+ * Python's hmac's): a node's key is HMAC-SHA256(master, "http-broadcast
+ * report v1", NUL, name); the Sig of {"a":1} is the MAC of those bytes. */
+static void
+test_sign_format(void)
+{
+	static const char master[] = "0123456789abcdef0123456789abcdef";
+	unsigned char key[HB_SHA256_LEN];
+	struct hb_hmac m;
+	char hex[2 * HB_SHA256_LEN + 1], *out;
+	size_t len;
+	int i;
+
+	hb_hmac_init(&m, master, 32);
+	reportmsg_node_key(&m, "web-1", key);
+	for (i = 0; i < HB_SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	CHECK_STR(hex, "0e7c6a4db0bef461c3d7dfb6f27430292f4a33ac3ab68e2471333"
+	    "7c4071d68bc");
+	out = reportmsg_sign(key, "{\"a\":1}", 7, &len);
+	CHECK_STR(out, "{\"a\":1,\"Sig\":\"17de33ecdcedc8bc888d31454733ebd9f71"
+	    "c72f577065a1751a818ea6765b26f\"}");
+	CHECK(out != NULL && len == strlen(out));
+	CHECK(out != NULL && reportmsg_verify(&m, "web-1", out, len) == NULL);
+	CHECK(out != NULL && reportmsg_verify(&m, "web-2", out, len) != NULL);
+	free(out);
+	CHECK(reportmsg_sign(key, "[1]", 3, &len) == NULL);
+}
+
+/* With a master key (REPORT_VERIFY_KEY_FILE): a report counts only when
+ * signed with the key of the node it names. */
+static void
+test_signed(const struct settings *base, struct metrics *m, int64_t now)
+{
+	struct settings cfg = *base;
+	struct fleet *f;
+	uint64_t forged = m->reports_forged;
+	char path[] = "master";
+
+	cfg.report_verify_key_file = path;
+	hb_hmac_init(&cfg.report_verify, "0123456789abcdef0123456789abcdef",
+	    32);
+	f = fleet_new(NULL, &cfg, m);
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fleet_subscribed(f, now);
+	now += IDLE + 1000;
+	CHECK(signed_report(f, &cfg.report_verify, "n1", "n1", 0, now) == 0);
+	/* Unsigned, signed with n1's key, altered after signing. */
+	CHECK(signed_report(f, &cfg.report_verify, "n2", NULL, 0, now) == -1);
+	CHECK(signed_report(f, &cfg.report_verify, "n2", "n1", 0, now) == -1);
+	CHECK(signed_report(f, &cfg.report_verify, "n1", "n1", 1, now) == -1);
+	CHECK(m->reports_forged == forged + 3);
+	CHECK(ask(f, "s1", now, "\"Live\":1,\"Applied\":1,") == 200);
+	CHECK(signed_report(f, &cfg.report_verify, "n2", "n2", 0, now) == 0);
+	CHECK(ask(f, "s1", now, "\"Live\":2,\"Applied\":2,") == 200);
+	fleet_free(f);
 }
 
 /* The tests above, each on a fleet of its own (the nodes of one leave
@@ -314,10 +487,14 @@ test_more(const struct settings *cfg, struct metrics *m, int64_t now)
 	test_one_outcome(f, m, now);
 	now += 2 * IDLE + 1;
 	test_late(f, now);
-	now += 2 * IDLE + 1;
+	now += 4 * IDLE + 11;
 	test_trust_cap(f, now);
 	now += 20 * IDLE + 1;
 	test_resubscribed(f, now);
+	now += 2 * IDLE + 1;
+	test_forged(f, m, now);
+	now += 3000 + 2 * IDLE;
+	test_joins(f, m, now);
 	fleet_free(f);
 }
 
@@ -357,5 +534,7 @@ main(void)
 	test_nodes_bound(f, &m, t0);
 	fleet_free(f);
 	test_more(&cfg, &m, t0);
+	test_sign_format();
+	test_signed(&cfg, &m, t0);
 	return (TEST_DONE());
 }

@@ -176,7 +176,7 @@ main(void)
 	cfg.node_name = name;
 	cfg.report_topic = topic;
 	cfg.hub_jwt_alg = alg;
-	cfg.hub_jwt_key = key;
+	cfg.report_jwt_key = key;
 	cfg.hub_jwt_ttl_ms = 3600 * 1000;
 	cfg.report_interval_ms = 1000;
 	cfg.report_idle_ms = 30000;

@@ -99,6 +99,12 @@ HB_COUNTER(reports_invalid,
     "field, too many entries, too large).", NULL)
 HB_COUNTER(reports_refused,
     "Reports refused from a new node while 10000 nodes are live.", NULL)
+HB_COUNTER(reports_forged,
+    "Reports refused as forged: a Seq jump no node makes, or (with "
+    "REPORT_VERIFY_KEY_FILE) no valid signature for their Node.", NULL)
+HB_COUNTER(fleet_joins_refused,
+    "Reports refused from a new node: more than 1000 new nodes joined "
+    "within REPORT_IDLE_INTERVAL.", NULL)
 HB_GAUGE(int, fleet_nodes_live,
     "Nodes heard within twice their idle interval (REPORT_LISTEN=1).")
 HB_GAUGE(int, fleet_nodes_lagging,

@@ -109,8 +109,17 @@ HB_SETTING(REPORT_IDLE_INTERVAL, "30s",
     "report this often when idle; a node not heard for twice this is "
     "gone")
 HB_SETTING(REPORT_TOKEN, NULL,
-    "JWT for the report hub (default: minted from HUB_JWT_KEY for the "
-    "report topic only)")
+    "JWT for the report hub (default: minted from REPORT_JWT_KEY, else "
+    "HUB_JWT_KEY, for the report topic only)")
+HB_SETTING(REPORT_JWT_KEY, NULL,
+    "key to mint the report hub's JWTs with (required, or REPORT_TOKEN, "
+    "when the report hub is an event hub)")
+HB_SETTING(REPORT_SIGN_KEY_FILE, NULL,
+    "file of this node's report signing key (http-broadcast report-key "
+    "NODE prints it)")
+HB_SETTING(REPORT_VERIFY_KEY_FILE, NULL,
+    "file of the master key: a listener takes only reports signed with "
+    "their node's key")
 HB_SETTING(REPORT_LISTEN, "0",
     "1: subscribe to the reports and answer /events/<id> and /fleet on "
     "STATUS_ADDR")
