@@ -17,7 +17,6 @@
 
 #include "../helper/cursor.h"
 #include "../helper/reportmsg.h"
-#include "../helper/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,11 +55,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (reportmsg_parse(&r, (const char *)data, size, why,
 	    sizeof why) != 0) {
 		assert(why[0] != '\0');
-		assert(r.node == NULL || settings_node_name_valid(r.node));
+		assert(r.node == NULL || reportmsg_node_name_valid(r.node));
 		reportmsg_free(&r);
 		return (0);
 	}
-	assert(settings_node_name_valid(r.node));
+	assert(reportmsg_node_name_valid(r.node));
 	check_signature(&r, (const char *)data, size);
 	assert(r.boot != NULL && r.boot[0] != '\0' &&
 	    strlen(r.boot) <= REPORT_BOOT_MAX);

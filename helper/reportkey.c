@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_url.h"
 #include "reportkey.h"
 #include "reportmsg.h"
-#include "settings.h"
 
 #define MASTER_MAX	4096
 
@@ -64,25 +64,13 @@ reportkey_master(int fd, struct hb_hmac *m, char *why, size_t len)
 	return (n >= REPORT_MASTER_MIN && n <= MASTER_MAX ? 0 : -1);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 int
 reportkey_node(const char *path, unsigned char key[HB_SHA256_LEN],
     char *why, size_t len)
 {
 	char buf[REPORT_KEY_HEX + 3];
 	ssize_t n;
-	int fd, i, hi, lo, ok = 1;
+	int fd, ok = 1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -92,14 +80,8 @@ reportkey_node(const char *path, unsigned char key[HB_SHA256_LEN],
 	}
 	n = read_key(fd, buf, sizeof buf);
 	(void)close(fd);
-	if (n != REPORT_KEY_HEX)
+	if (n != REPORT_KEY_HEX || hb_hex_decode(buf, HB_SHA256_LEN, key) != 0)
 		ok = 0;
-	for (i = 0; ok && i < HB_SHA256_LEN; i++) {
-		hi = hexval(buf[2 * i]);
-		lo = hexval(buf[2 * i + 1]);
-		ok = hi >= 0 && lo >= 0;
-		key[i] = (unsigned char)(hi << 4 | lo);
-	}
 	explicit_bzero(buf, sizeof buf);
 	if (!ok) {
 		explicit_bzero(key, HB_SHA256_LEN);
@@ -126,7 +108,7 @@ reportkey_main(int argc, char **argv)
 		    "  (REPORT_VERIFY_KEY_FILE) read on the standard input\n");
 		return (2);
 	}
-	if (!settings_node_name_valid(argv[1])) {
+	if (!reportmsg_node_name_valid(argv[1])) {
 		fprintf(stderr, "http-broadcast report-key: \"%.64s\" is not a "
 		    "node name (1 to 128 of A-Z a-z 0-9 . _ : @ -)\n", argv[1]);
 		return (2);

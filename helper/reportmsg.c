@@ -4,16 +4,28 @@
 
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "hb_url.h"
 #include "cursor.h"
 #include "reportmsg.h"
-#include "settings.h"
 
+
+int
+reportmsg_node_name_valid(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (!isalnum((unsigned char)v[i]) && strchr("._:@-", v[i]) == NULL)
+			return (0);
+	return (i > 0 && i <= 128);
+}
 
 const char * const reportmsg_why[REPORT_WHY_N] = { "status", "dropped",
 	"refused" };
@@ -158,7 +170,7 @@ check(struct report_msg *r, const char *data, size_t len, char *why,
 	r->n[1] = json_array_size(v[F_FAILED]);
 	for (k = 0; k < 4; k++)
 		r->totals[k] = json_integer_value(t[k]);
-	if (!settings_node_name_valid(r->node))
+	if (!reportmsg_node_name_valid(r->node))
 		return ("Node is not a node name (1 to 128 of A-Z a-z 0-9 "
 		    ". _ : @ -)");
 	if (!text_ok(r->boot, REPORT_BOOT_MAX))
@@ -203,7 +215,7 @@ reportmsg_parse(struct report_msg *r, const char *data, size_t len,
 		snprintf(why, wlen, "%s", bad);
 	/* The name only when it is one: a log line is no place for what a
 	 * report says otherwise. */
-	if (r->node != NULL && !settings_node_name_valid(r->node))
+	if (r->node != NULL && !reportmsg_node_name_valid(r->node))
 		r->node = NULL;
 	return (-1);
 }
@@ -293,16 +305,6 @@ reportmsg_sign(const unsigned char key[HB_SHA256_LEN], const char *json,
 	return (out);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
 const char *
 reportmsg_verify(const struct hb_hmac *master, const char *node,
     const char *data, size_t len)
@@ -310,8 +312,8 @@ reportmsg_verify(const struct hb_hmac *master, const char *node,
 	unsigned char key[HB_SHA256_LEN], mac[HB_SHA256_LEN];
 	unsigned char sig[HB_SHA256_LEN];
 	const char *h;
-	size_t body, i;
-	int hi, lo, ok;
+	size_t body;
+	int ok;
 
 	if (len < SIG_LEN + 1)
 		return ("unsigned");
@@ -320,13 +322,8 @@ reportmsg_verify(const struct hb_hmac *master, const char *node,
 	if (memcmp(data + body, SIG_HEAD, sizeof SIG_HEAD - 1) != 0 ||
 	    memcmp(data + len - 2, "\"}", 2) != 0)
 		return ("unsigned (its last member is not Sig)");
-	for (i = 0; i < HB_SHA256_LEN; i++) {
-		hi = hexval(h[2 * i]);
-		lo = hexval(h[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return ("Sig is not 64 lowercase hex digits");
-		sig[i] = (unsigned char)(hi << 4 | lo);
-	}
+	if (hb_hex_decode(h, HB_SHA256_LEN, sig) != 0)
+		return ("Sig is not 64 hex digits");
 	reportmsg_node_key(master, node, key);
 	sig_mac(key, data, body, mac);
 	ok = hb_equal_ct(mac, sig, sizeof mac);

@@ -50,6 +50,10 @@ struct report_entry {
 	enum report_why	why;		/* a Failed entry's */
 };
 
+/* 1 when v is a node name (NODE_NAME, and the Node of a report): 1 to
+ * 128 of A-Z a-z 0-9 . _ : @ -.  A name goes into JSON, /metrics labels
+ * and log lines as it is. */
+int reportmsg_node_name_valid(const char *v);
 /* 0, or -1 with the reason in why (r->node is then the name when it is a
  * valid one, else NULL: for the log line).  reportmsg_free() in both
  * cases. */

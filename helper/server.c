@@ -863,6 +863,9 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 	case P_NEW:
 		p->state = P_BODY;
 		p->conn = conn;
+		/* Checked at accept already (accept_some(), pending_run());
+		 * checked again here, where the request is decided, so that
+		 * no later way in can skip it. */
 		ci = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci == NULL || !cidr_match(s->cfg->server_allowed,

@@ -683,18 +683,6 @@ static const char * const tls_names[4] = {
 	"HUB_CA_FILE", "HUB_CA_DIR", "HUB_CLIENT_CERT", "HUB_CLIENT_KEY"
 };
 
-/* A node name goes into JSON, /metrics labels and log lines as it is. */
-int
-settings_node_name_valid(const char *v)
-{
-	size_t i;
-
-	for (i = 0; v[i] != '\0'; i++)
-		if (!isalnum((unsigned char)v[i]) && strchr("._:@-", v[i]) == NULL)
-			return (0);
-	return (i > 0 && i <= 128);
-}
-
 /* "A, B" of the report settings given, or NULL. */
 static char *
 report_unused(const char * const *val)
@@ -785,7 +773,7 @@ get_reports(struct settings *cfg, const char * const *val, char *err,
 	}
 	if (cfg->node_name == NULL)
 		FAIL(S_NODE_NAME, "out of memory");
-	if (!settings_node_name_valid(cfg->node_name))
+	if (!reportmsg_node_name_valid(cfg->node_name))
 		FAIL(S_NODE_NAME, "\"%.64s\" is not a node name (1 to 128 of "
 		    "A-Z a-z 0-9 . _ : @ -)", cfg->node_name);
 	if ((r = get_duration(val[S_REPORT_INTERVAL] != NULL ?

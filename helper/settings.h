@@ -133,9 +133,6 @@ void settings_warn(const struct settings *cfg);
 /* Go's time.ParseDuration forms ("1h2m3.5s", "500ms", "0"), rounded to
  * milliseconds.  0 or -1 on syntax error or a negative value. */
 int settings_parse_duration(const char *s, int64_t *ms);
-/* 1 when v is a node name (NODE_NAME, and the Node of a report): 1 to
- * 128 of A-Z a-z 0-9 . _ : @ -. */
-int settings_node_name_valid(const char *v);
 /* Bytes with an optional k/K or M suffix (powers of 1024). */
 int settings_parse_size(const char *s, size_t *bytes);
 

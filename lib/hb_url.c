@@ -25,6 +25,22 @@ hb_hexval(int c)
 	return (-1);
 }
 
+int
+hb_hex_decode(const char *hex, size_t n, unsigned char *out)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		hi = hb_hexval(hex[2 * i]);
+		lo = hb_hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return (-1);
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (0);
+}
+
 /* application/x-www-form-urlencoded value decoding ('+' is a space). */
 static char *
 form_unescape(const char *s, size_t len)
@@ -277,17 +293,6 @@ hb_url_add_query(const char *url, const char *name, const char *value)
 	return (out);
 }
 
-static int
-hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
 /*
  * Is the query parameter named p (len bytes, still encoded) a credential?
  * The name is compared decoded, as the hub decodes it before it looks the
@@ -313,8 +318,8 @@ secret_param(const char *p, size_t len)
 		} else if (p[i] != '%') {
 			name[o++] = p[i];
 		} else {
-			if (len - i < 3 || (hi = hex_digit(p[i + 1])) < 0 ||
-			    (lo = hex_digit(p[i + 2])) < 0)
+			if (len - i < 3 || (hi = hb_hexval(p[i + 1])) < 0 ||
+			    (lo = hb_hexval(p[i + 2])) < 0)
 				return (0);
 			name[o++] = (char)(hi << 4 | lo);
 			i += 2;

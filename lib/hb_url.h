@@ -29,6 +29,9 @@ int hb_agent_parse(const char *v, char **endpoint, char *err, size_t errlen);
 
 /* The value of hex digit c (either case), or -1. */
 int hb_hexval(int c);
+/* n bytes from the 2n hex digits at hex (either case): 0, or -1 when one
+ * is not a hex digit (out is then partly written). */
+int hb_hex_decode(const char *hex, size_t n, unsigned char *out);
 
 /* url with "name=value" appended to its query, value URL-encoded. */
 char *hb_url_add_query(const char *url, const char *name, const char *value);
