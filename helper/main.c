@@ -332,6 +332,7 @@ setup(struct daemon_state *d, int argc, char **argv)
 			    "is kept in %s", d->cfg.state_file);
 			if (cursor_make_dir(d->cfg.state_file, err,
 			    sizeof err) != 0) {
+				free(ids);
 				fprintf(stderr, "http-broadcast: STATE_FILE: "
 				    "%s%s\n", err, STATE_HINT(&d->cfg));
 				return (2);
