@@ -3,8 +3,9 @@
 
   rules-copy.py bare RULES OUT      the rules without their annotations
   rules-copy.py fast RULES OUT      every "for:" shortened to FOR (default
-                                    5s), every range window and offset to
-                                    WINDOW (default 15s)
+                                    5s), every range window to WINDOW
+                                    (default 15s), every offset to OFFSET
+                                    (default 10s)
 
 "bare" lets the unit tests (promtool test rules) name each alert's labels
 without repeating its prose: `promtool check rules` checks the annotations'
@@ -33,12 +34,12 @@ def bare(lines):
     return out
 
 
-def fast(lines, hold, window):
+def fast(lines, hold, window, offset):
     out = []
     for line in lines:
         line = re.sub(r"^(\s*for:\s*)\S+", r"\g<1>" + hold, line)
         line = re.sub(r"\[\d+[smhd]\]", "[" + window + "]", line)
-        line = re.sub(r"\boffset \d+[smhd]\b", "offset " + window, line)
+        line = re.sub(r"\boffset \d+[smhd]\b", "offset " + offset, line)
         out.append(line)
     return out
 
@@ -52,7 +53,8 @@ def main():
         lines = bare(lines)
     else:
         lines = fast(lines, os.environ.get("FOR", "5s"),
-                     os.environ.get("WINDOW", "15s"))
+                     os.environ.get("WINDOW", "15s"),
+                     os.environ.get("OFFSET", "10s"))
     with open(sys.argv[3], "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 
