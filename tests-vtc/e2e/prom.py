@@ -9,8 +9,9 @@ on what its HTTP API says.  Every wait gives up after PROM_TIMEOUT seconds
                                        "http-broadcast" for the helpers'
                                        status ports, "varnish" for the
                                        exporter's) and DIR/rules.yml, the
-                                       contrib rules with short for: and
-                                       windows (rules-copy.py fast)
+                                       contrib rules with for: 3s, windows
+                                       of 20s and offsets of 14s
+                                       (rules-copy.py fast)
   prom.py wait-targets PORT N          until N targets are up
   prom.py wait-alert PORT NAME STATE [LABEL=VALUE...]
                                        until an alert NAME with those labels
@@ -70,7 +71,8 @@ def setup(d, exporter, *helpers):
                     os.path.join(top, "tests-vtc", "prometheus", "rules-copy.py"),
                     "fast", os.path.join(top, "contrib", "prometheus",
                                          "http-broadcast.rules.yml"),
-                    os.path.join(d, "rules.yml")], check=True)
+                    os.path.join(d, "rules.yml")], check=True,
+                   env=dict(os.environ, FOR="3s", WINDOW="20s", OFFSET="14s"))
     conf = {
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s",
                    "evaluation_interval": "1s"},
