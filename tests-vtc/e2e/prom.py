@@ -132,7 +132,7 @@ def quiet(port, evals):
         now = evaluations(port)
         if now != last:
             seen, last = seen + 1, now
-    active = [a for a in api(port, "alerts")["alerts"]]
+    active = api(port, "alerts")["alerts"]
     if active:
         sys.exit("prom.py: alerts where none should be: " +
                  json.dumps(active, indent=1))
