@@ -301,6 +301,7 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 	struct status *st = priv;
 	const union MHD_ConnectionInfo *fi, *ai;
 	struct sconn *sc;
+	int fd;
 
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (*socket_context == NULL)
@@ -317,23 +318,27 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 	}
 	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
 		return;
+	/* Each answer is read before the next question: libmicrohttpd 1.0
+	 * answers every one in the same place, the previous answer is
+	 * overwritten. */
 	fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	fd = fi != NULL ? fi->connect_fd : -1;
+	sc = calloc(1, sizeof *sc);
 	ai = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	sc = calloc(1, sizeof *sc);
-	if (sc == NULL || fi == NULL || ai == NULL) {
+	if (sc == NULL || fd < 0 || ai == NULL || ai->client_addr == NULL) {
 		/* Not accounted for, so not bounded: it goes. */
 		log_msg(LOG_ERROR, "status: %s: a connection is closed",
 		    sc == NULL ? "out of memory" : "no socket information");
 		st->m->status_closed++;
 		free(sc);
-		if (fi != NULL)
-			(void)shutdown(fi->connect_fd, SHUT_RDWR);
+		if (fd >= 0)
+			(void)shutdown(fd, SHUT_RDWR);
 		return;
 	}
 	sc->magic = SCONN_MAGIC;
 	sc->conn = conn;
-	sc->fd = fi->connect_fd;
+	sc->fd = fd;
 	peer_key(ai->client_addr, sc->peer);
 	sc->state = SC_NEW;
 	*socket_context = sc;
