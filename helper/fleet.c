@@ -120,6 +120,9 @@ struct fleet {
 	long			retry_ms;
 	int64_t			last_byte, reconnect_at;
 	int64_t			settled_at;
+	int64_t			learn_until;	/* every name joins until
+						 * then: the subscription's
+						 * first idle interval */
 
 	/* The live nodes counted once for many answers at the same time. */
 	int64_t			live_at;
@@ -392,16 +395,17 @@ outcome_add(struct fleet *f, const char *id, const struct outcome *o,
  * Reports
  */
 
-/* A new name may join: always while not Settled (the listener learns
- * its fleet), else FLEET_JOINS_MAX per REPORT_IDLE_INTERVAL.  A name
- * refused may be a real node: the listener is not Settled again until it
- * could have been heard, so that no answer says complete without it. */
+/* A new name may join: always in the subscription's first idle interval
+ * (the listener learns its fleet), else FLEET_JOINS_MAX per
+ * REPORT_IDLE_INTERVAL.  A name refused may be a real node: the listener
+ * is not Settled again until it could have been heard, so that no answer
+ * says complete without it; that is no time of free joins. */
 static int
 join_allowed(struct fleet *f, const char *name, int64_t now)
 {
 	int64_t idle = f->cfg->report_idle_ms;
 
-	if (now < f->settled_at)
+	if (now < f->learn_until)
 		return (1);
 	if (now - f->joins_from >= idle) {
 		if (f->joins_refused > 0)
@@ -913,6 +917,7 @@ fleet_subscribed(struct fleet *f, int64_t now)
 	 * may not have been heard yet.  After a lost connection too: the
 	 * reports of the outage are missed, and nodes may have expired. */
 	f->settled_at = now + f->cfg->report_idle_ms + 1000;
+	f->learn_until = f->settled_at;
 	log_msg(LOG_INFO, "subscribed to the reports at %s",
 	    f->cfg->report_hub.subscribe_url_shown != NULL ?
 	    f->cfg->report_hub.subscribe_url_shown : "");
@@ -1139,6 +1144,7 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 	f->m = m;
 	f->retry_ms = RETRY_DEFAULT_MS;
 	f->settled_at = INT64_MAX;
+	f->learn_until = INT64_MAX;
 	if (cfg->report_token == NULL && cfg->report_jwt_key == NULL)
 		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN, "
 		    "REPORT_JWT_KEY or HUB_JWT_KEY: subscribing to the reports "

@@ -348,11 +348,16 @@ test_joins(struct fleet *f, struct metrics *m, int64_t now)
 	CHECK(report(f, "jx", "b", "jv", 1, 1, 0, now + 1) == -1);
 	CHECK(m->fleet_joins_refused == 1);
 	CHECK(ask(f, "jv1", now + 1, "\"Settled\":false") == 202);
+	/* Not Settled after a refusal is no open door: more new names in
+	 * the same interval are refused too. */
+	CHECK(report(f, "jy", "b", "jv", 1, 1, 0, now + 2) == -1);
+	CHECK(report(f, "jz", "b", "jv", 1, 1, 0, now + 3) == -1);
+	CHECK(m->fleet_joins_refused == 3);
 	/* The next interval, it joins; Settled once an interval and 1 s
 	 * passed since the last refusal. */
 	CHECK(report(f, "jx", "b", "jv", 1, 1, 0, now + IDLE) == 0);
 	CHECK(ask(f, "jv1", now + IDLE, "\"Settled\":false") == 202);
-	CHECK(ask(f, "jv1", now + 1 + IDLE + 1000, "\"Settled\":true") == 200);
+	CHECK(ask(f, "jv1", now + 3 + IDLE + 1000, "\"Settled\":true") == 200);
 }
 
 /* A subscription lost and made again: not Settled again for
