@@ -1064,6 +1064,27 @@ plan_hubs(VRT_CTX, struct vmod_broadcast_hub *hub, struct ep_run *run,
 }
 
 /*
+ * The transfer failed on a pooled connection before any byte of an answer
+ * came back: the hub's side (a proxy's idle timeout) closed it and libcurl
+ * took it anyway (curl 8.22 over HTTP/2 does, where 8.14 saw it closed).
+ * The hub has not taken the event: it may go once more, on a new
+ * connection (with its id, so a helper would drop a copy).
+ */
+static int
+stale_connection(CURL *h, CURLcode cc)
+{
+	long nconn = -1, hdr = -1;
+
+	if (cc != CURLE_SEND_ERROR && cc != CURLE_RECV_ERROR &&
+	    cc != CURLE_GOT_NOTHING)
+		return (0);
+	return (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) ==
+	    CURLE_OK && nconn == 0 &&
+	    curl_easy_getinfo(h, CURLINFO_HEADER_SIZE, &hdr) == CURLE_OK &&
+	    hdr == 0);
+}
+
+/*
  * Start hub u's transfer: on the slot's multi handle (returns 1), or, with
  * one hub, the blocking call, done on return (returns 0).  libcurl's own
  * timeouts end it by the deadline.
@@ -1098,6 +1119,13 @@ start_transfer(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 		 * (docs/benchmarks.md), on the handle's own connection
 		 * cache. */
 		run[u].cc = curl_easy_perform(h);
+		left_ms = (long)((deadline - VTIM_mono()) * 1e3);
+		if (stale_connection(h, run[u].cc) && left_ms >= 1) {
+			(void)curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+			(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
+			run[u].errbuf[0] = '\0';
+			run[u].cc = curl_easy_perform(h);
+		}
 		if (run[u].cc == CURLE_OK)
 			(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE,
 			    &run[u].status);
