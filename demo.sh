@@ -70,10 +70,10 @@ cat <<MSG
 $(tools/fleet.sh status)
 
 Try it:
-  curl -s -H 'Host: www.example.com' http://127.0.0.1:$((node_port + 1))/demo.html -o /dev/null -D - | grep X-Varnish
+  curl -s -H 'Host: www.example.com' http://127.0.0.1:$((node_port + 1))/demo.html -o /dev/null -D - | grep -E 'X-(Varnish|Vinyl)'
   curl -X PURGE -H 'Host: www.example.com' http://127.0.0.1:$node_port/demo.html
   curl -X BAN   -H 'Host: www.example.com' http://127.0.0.1:$((node_port + 2))/'^/demo'
-(a hit shows two ids in X-Varnish; all nodes serve one site, www.example.com)
+(a hit shows two ids in X-Varnish, X-Vinyl on Vinyl Cache; all nodes serve one site, www.example.com)
 Which nodes applied it, in the same request (vcl-examples/purge-wait.vcl):
   curl -X PURGE -H 'Host: www.example.com' -H 'X-Broadcast-Wait: 5s' http://127.0.0.1:$node_port/demo.html
   helper/http-broadcast watch --status-addr 127.0.0.1:${FLEET_STATUS_PORT:-6901}

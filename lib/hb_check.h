@@ -27,10 +27,11 @@ int hb_header_value_valid(const char *value, size_t len);
  * default), 5 of which hold the request and status line fields
  * (HTTP_HDR_FIRST): 59 lines, one more is "Too many headers", 400.  It
  * then adds headers of its own, and without room for them the request
- * fails (LostHeader): X-Forwarded-For (7.1), and Via too (7.7), so 57
- * lines may come in.  A replay sends Host, the event's headers, its own
- * guard and Content-Length: 57 - 3 = 54.  (Measured with varnishd 7.1
- * and 7.7, default parameters: 55 pass on 7.1 and fail on 7.7.)
+ * fails: X-Forwarded-For (7.1; LostHeader, 503), and Via too (varnishd
+ * 7.7, Vinyl Cache 9.0: 500), so 57 lines may come in.  A replay sends
+ * Host, the event's headers, its own guard and Content-Length: 57 - 3 =
+ * 54, the bound of a fleet of any of them.  (Measured with varnishd 7.1,
+ * 7.7 and vinyld 9.0.1, default parameters: 55 fail on 7.7 and 9.0.)
  */
 #define HB_EVENT_HEADERS_MAX	54
 

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hb_url.h"
 #include "test_check.h"
@@ -70,12 +71,18 @@ main(void)
 	CHECK(agent_is("http://h/p", "without a path or query"));
 	CHECK(agent_is("http://h?q=1", "without a path or query"));
 	CHECK(agent_is("http://", "agent endpoint is not a valid URL"));
-	/* curl would read the "http://57" it gives as 0.0.0.57 */
-	CHECK(agent_is("%357", "does not name one host plainly"));
+	/* What is logged is what curl connects to.  Up to 8.14 (Debian
+	 * 13), curl decodes "%357" to the host "57" after its IPv4 check
+	 * and gives "http://57", which it would read as 0.0.0.57 later:
+	 * refused.  8.22 (Debian 14) decodes first and gives 0.0.0.57. */
+	CHECK(agent_is("%357", "does not name one host plainly") ||
+	    agent_is("%357", "http://0.0.0.57"));
 
 	s = hb_url_add_query("http://h/.well-known/mercure", "topic",
 	    "a b/{c}");
-	CHECK_STR(s, "http://h/.well-known/mercure?topic=a+b%2f%7bc%7d");
+	/* %2f up to curl 8.14, %2F from 8.22: the same URL. */
+	CHECK(s != NULL && strcasecmp(s,
+	    "http://h/.well-known/mercure?topic=a+b%2f%7bc%7d") == 0);
 	free(s);
 	s = hb_url_add_query("http://h/hub?x=1", "topic", "t");
 	CHECK_STR(s, "http://h/hub?x=1&topic=t");

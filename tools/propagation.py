@@ -25,7 +25,8 @@ def get(conn, path):
     conn.request("GET", path, headers=HOST)
     r = conn.getresponse()
     r.read()
-    return r.status, r.getheader("X-Varnish", "")
+    # X-Vinyl from Vinyl Cache 9.0
+    return r.status, r.getheader("X-Varnish") or r.getheader("X-Vinyl", "")
 
 
 def is_hit(xvarnish):

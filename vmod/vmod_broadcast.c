@@ -1024,6 +1024,7 @@ struct ep_run {
 	unsigned		tried;
 	unsigned		late;		/* tried after all */
 	unsigned		done;
+	unsigned		resent;		/* stale_connection() */
 	CURLcode		cc;
 	long			status;
 	vtim_mono		t1;
@@ -1064,6 +1065,37 @@ plan_hubs(VRT_CTX, struct vmod_broadcast_hub *hub, struct ep_run *run,
 }
 
 /*
+ * The transfer failed on a pooled connection before any byte of an answer
+ * came back: the hub's side (a proxy's idle timeout) closed it and libcurl
+ * took it anyway (curl 8.22 over HTTP/2 does, where 8.14 saw it closed).
+ * The hub has not taken the event: it may go once more, on a new
+ * connection (with its id, so a helper would drop a copy).  Returns 1
+ * when r's transfer is set up to go again, within the deadline.
+ */
+static int
+resend_stale(CURL *h, struct ep_run *r, vtim_mono deadline)
+{
+	long nconn = -1, hdr = -1, left_ms;
+
+	if (r->resent || (r->cc != CURLE_SEND_ERROR &&
+	    r->cc != CURLE_RECV_ERROR && r->cc != CURLE_GOT_NOTHING))
+		return (0);
+	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) != CURLE_OK ||
+	    nconn != 0 ||
+	    curl_easy_getinfo(h, CURLINFO_HEADER_SIZE, &hdr) != CURLE_OK ||
+	    hdr != 0)
+		return (0);
+	left_ms = (long)((deadline - VTIM_mono()) * 1e3);
+	if (left_ms < 1)
+		return (0);
+	r->resent = 1;
+	r->errbuf[0] = '\0';
+	(void)curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
+	return (1);
+}
+
+/*
  * Start hub u's transfer: on the slot's multi handle (returns 1), or, with
  * one hub, the blocking call, done on return (returns 0).  libcurl's own
  * timeouts end it by the deadline.
@@ -1092,12 +1124,15 @@ start_transfer(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, run[u].errbuf);
 	(void)curl_easy_setopt(h, CURLOPT_PRIVATE, &run[u]);
 	run[u].cc = CURLE_OPERATION_TIMEDOUT;
+	run[u].resent = 0;
 	if (hub->nep == 1) {
 		/* One hub: the blocking call, measurably cheaper per
 		 * publish than driving the multi handle
 		 * (docs/benchmarks.md), on the handle's own connection
 		 * cache. */
 		run[u].cc = curl_easy_perform(h);
+		if (resend_stale(h, &run[u], deadline))
+			run[u].cc = curl_easy_perform(h);
 		if (run[u].cc == CURLE_OK)
 			(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE,
 			    &run[u].status);
@@ -1187,7 +1222,7 @@ run_transfers(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 	CURLMcode mc = CURLM_OK;
 	CURL *h;
 	long left_ms;
-	int running = 0, q, skipped = 0, met = 0;
+	int running = 0, q, skipped = 0, met = 0, resent;
 	unsigned u, pending = 0, added;
 	vtim_mono rescue_at = t0 + (deadline - t0) * HB_POLICY_RESCUE_SHARE;
 
@@ -1205,18 +1240,26 @@ run_transfers(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 			if (mc != CURLM_OK)
 				break;
 		}
+		resent = 0;
 		while (pending > 0 &&
 		    (msg = curl_multi_info_read(sl->multi, &q)) != NULL) {
 			struct ep_run *r = NULL;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			(void)curl_easy_getinfo(msg->easy_handle,
-			    CURLINFO_PRIVATE, (char **)&r);
+			h = msg->easy_handle;
+			(void)curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&r);
 			AN(r);
 			r->cc = msg->data.result;
+			/* Only removed, a handle can start again. */
+			if (resend_stale(h, r, deadline) &&
+			    curl_multi_remove_handle(sl->multi, h) == CURLM_OK &&
+			    curl_multi_add_handle(sl->multi, h) == CURLM_OK) {
+				resent = 1;
+				continue;
+			}
 			if (r->cc == CURLE_OK)
-				(void)curl_easy_getinfo(msg->easy_handle,
+				(void)curl_easy_getinfo(h,
 				    CURLINFO_RESPONSE_CODE, &r->status);
 			r->done = 1;
 			r->t1 = VTIM_mono();
@@ -1233,6 +1276,8 @@ run_transfers(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 				continue;	/* perform them at once */
 			}
 		}
+		if (resent)
+			continue;	/* perform them at once */
 		if (pending == 0 || (running == 0 && !skipped))
 			break;
 		if (only_late_left(hub, run)) {

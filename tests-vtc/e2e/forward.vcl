@@ -29,4 +29,5 @@ sub vcl_recv {
 
 sub vcl_backend_fetch {
 	unset bereq.http.x-varnish;
+	unset bereq.http.x-vinyl;
 }
