@@ -954,11 +954,19 @@ completed(void *priv, struct MHD_Connection *conn, void **con_cls,
 	struct server *s = priv;
 	struct pub *p = *con_cls;
 
-	(void)toe;
 	/* The next request of the connection has its own deadline. */
 	conn_next(s, conn);
 	if (p == NULL || p->magic != PUB_MAGIC)
 		return;
+	/* Ended with an error before answer() saw it: libmicrohttpd 1.0
+	 * answers 400 itself to what it cannot parse (a header name that is
+	 * no token, two Host headers).  Refused all the same, and counted. */
+	if (p->state == P_NEW && toe == MHD_REQUEST_TERMINATED_WITH_ERROR) {
+		s->m->server_refused++;
+		log_msg(LOG_INFO, "server: refused %.200s from %s: 400 "
+		    "(libmicrohttpd could not parse the request)", p->target,
+		    p->client);
+	}
 	bodies_done(s, p);
 	/* Never while in flight: a suspended connection is not closed. */
 	if (p->state == P_HUB)
