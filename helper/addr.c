@@ -55,3 +55,15 @@ addr_parse(const char *setting, const char *addr, struct sockaddr_storage *ss,
 		*any = hl == 0;
 	return (0);
 }
+
+const char *
+addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	if (sa == NULL || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6) || getnameinfo(sa,
+	    sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6), buf, (socklen_t)len, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		snprintf(buf, len, "?");
+	return (buf);
+}

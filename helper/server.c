@@ -817,11 +817,8 @@ uri_log(void *priv, const char *uri, struct MHD_Connection *conn)
 	p->magic = PUB_MAGIC;
 	p->target = strdup(uri != NULL ? uri : "");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL ||
-	    getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
-	    p->client, sizeof p->client, NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(p->client, sizeof p->client, "?");
+	(void)addr_text(ci != NULL ? ci->client_addr : NULL, p->client,
+	    sizeof p->client);
 	return (p);
 }
 
@@ -1236,10 +1233,7 @@ conn_drop(struct server *s, struct ratelog *rl, int fd,
 	s->m->server_connections_refused++;
 	if (!ratelog_take(rl, clock_ms(), &held))
 		return;
-	if (sa == NULL || getnameinfo(sa, sa->sa_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), host,
-	    sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(host, sizeof host, "?");
+	(void)addr_text(sa, host, sizeof host);
 	more[0] = '\0';
 	if (held > 0)
 		snprintf(more, sizeof more, " (and %lu more like it since the "
@@ -1401,12 +1395,8 @@ reading_expire(struct server *s, int64_t now)
 			continue;
 		ci = MHD_get_connection_info(c->mc,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		if (ci == NULL || ci->client_addr == NULL ||
-		    getnameinfo(ci->client_addr,
-		    ci->client_addr->sa_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
-		    host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
-			snprintf(host, sizeof host, "?");
+		(void)addr_text(ci != NULL ? ci->client_addr : NULL, host,
+		    sizeof host);
 		more[0] = '\0';
 		if (held > 0)
 			snprintf(more, sizeof more, " (and %lu more since the "

@@ -190,23 +190,6 @@ sc_shut(struct status *st, struct sconn *sc)
 	(void)shutdown(sc->fd, SHUT_RDWR);
 }
 
-static const char *
-peer_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	struct sockaddr_in in4;
-	struct sockaddr_in6 in6;
-	const char *r = NULL;
-
-	if (sa->sa_family == AF_INET) {
-		memcpy(&in4, sa, sizeof in4);
-		r = inet_ntop(AF_INET, &in4.sin_addr, buf, (socklen_t)len);
-	} else if (sa->sa_family == AF_INET6) {
-		memcpy(&in6, sa, sizeof in6);
-		r = inet_ntop(AF_INET6, &in6.sin6_addr, buf, (socklen_t)len);
-	}
-	return (r != NULL ? r : "?");
-}
-
 /* The peer's address as 16 bytes, an IPv4 one mapped: the same client
  * whichever socket family saw it. */
 static void
@@ -246,7 +229,7 @@ static MHD_RESULT
 accept_policy(void *priv, const struct sockaddr *sa, socklen_t len)
 {
 	struct status *st = priv;
-	char ip[INET6_ADDRSTRLEN];
+	char ip[64];	/* an IPv6 one with its scope */
 	enum log_level level = LOG_DEBUG;
 	int64_t now;
 
@@ -260,7 +243,7 @@ accept_policy(void *priv, const struct sockaddr *sa, socklen_t len)
 		st->refused_logged = now;
 	}
 	log_msg(level, "status: refused a connection from %s (not in "
-	    "STATUS_ALLOWED_IPS), %ju in all", peer_text(sa, ip, sizeof ip),
+	    "STATUS_ALLOWED_IPS), %ju in all", addr_text(sa, ip, sizeof ip),
 	    (uintmax_t)st->m->status_refused);
 	return (MHD_NO);
 }
