@@ -199,6 +199,15 @@ secrets_from_files(struct settings *cfg, struct load_ctx *lc,
 	return (0);
 }
 
+/* A secret's copy is wiped before its memory goes back to the allocator. */
+static void
+secret_free(char *v)
+{
+	if (v != NULL)
+		explicit_bzero(v, strlen(v));
+	free(v);
+}
+
 /* Wipe the secrets read, and those of the command line from /proc. */
 static void
 secrets_wipe(struct load_ctx *lc)
@@ -206,11 +215,7 @@ secrets_wipe(struct load_ctx *lc)
 	size_t k;
 
 	for (k = 0; k < NSECRETS; k++) {
-		if (lc->from_file[k] != NULL) {
-			explicit_bzero(lc->from_file[k],
-			    strlen(lc->from_file[k]));
-			free(lc->from_file[k]);
-		}
+		secret_free(lc->from_file[k]);
 		if (lc->in_argv[k] != NULL)
 			explicit_bzero(lc->in_argv[k], strlen(lc->in_argv[k]));
 	}
@@ -1317,13 +1322,9 @@ settings_free(struct settings *cfg)
 	free(cfg->hub_url);
 	free(cfg->hub_topic);
 	free(cfg->hub_url_shown);
-	if (cfg->hub_token != NULL)
-		explicit_bzero(cfg->hub_token, strlen(cfg->hub_token));
-	free(cfg->hub_token);
+	secret_free(cfg->hub_token);
 	free(cfg->hub_token_file);
-	if (cfg->hub_jwt_key != NULL)
-		explicit_bzero(cfg->hub_jwt_key, strlen(cfg->hub_jwt_key));
-	free(cfg->hub_jwt_key);
+	secret_free(cfg->hub_jwt_key);
 	free(cfg->hub_jwt_alg);
 	free(cfg->hub_guard_token);
 	free(cfg->state_file);
@@ -1337,14 +1338,8 @@ settings_free(struct settings *cfg)
 	free(cfg->server_cors_origins);
 	free(cfg->server_tls_cert);
 	free(cfg->server_tls_key);
-	if (cfg->hub_publish_token != NULL)
-		explicit_bzero(cfg->hub_publish_token,
-		    strlen(cfg->hub_publish_token));
-	free(cfg->hub_publish_token);
-	if (cfg->hub_publish_jwt_key != NULL)
-		explicit_bzero(cfg->hub_publish_jwt_key,
-		    strlen(cfg->hub_publish_jwt_key));
-	free(cfg->hub_publish_jwt_key);
+	secret_free(cfg->hub_publish_token);
+	secret_free(cfg->hub_publish_jwt_key);
 	free(cfg->unused);
 	free(cfg->node_name);
 	free(cfg->report_unused);
@@ -1353,15 +1348,10 @@ settings_free(struct settings *cfg)
 	free(cfg->report_hub.url_shown);
 	free(cfg->report_hub.subscribe_url_shown);
 	free(cfg->report_topic);
-	if (cfg->report_token != NULL)
-		explicit_bzero(cfg->report_token, strlen(cfg->report_token));
-	free(cfg->report_token);
+	secret_free(cfg->report_token);
 	free(cfg->secrets_argv);
 	free(cfg->secrets_shared);
-	if (cfg->report_jwt_key != NULL)
-		explicit_bzero(cfg->report_jwt_key,
-		    strlen(cfg->report_jwt_key));
-	free(cfg->report_jwt_key);
+	secret_free(cfg->report_jwt_key);
 	free(cfg->report_sign_key_file);
 	free(cfg->report_verify_key_file);
 	explicit_bzero(cfg->report_sign_key, sizeof cfg->report_sign_key);
