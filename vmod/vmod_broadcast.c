@@ -1149,6 +1149,20 @@ start_transfer(struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 	return (1);
 }
 
+/* How many hubs answered 2xx so far: what the policy counts while the
+ * transfers run (hub_outcome() judges the replies at the end). */
+static unsigned
+hubs_taken(const struct vmod_broadcast_hub *hub, const struct ep_run *run)
+{
+	unsigned u, nok = 0;
+
+	for (u = 0; u < hub->nep; u++)
+		if (run[u].done && run[u].cc == CURLE_OK &&
+		    run[u].status >= 200 && run[u].status <= 299)
+			nok++;
+	return (nok);
+}
+
 /*
  * The hubs the breakers skipped, started after all when those tried can
  * no longer meet the policy or half of the publish's time is gone (lib's
@@ -1162,15 +1176,12 @@ rescue_skipped(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
     unsigned pending)
 {
 	unsigned char try[MAX_ENDPOINTS];
-	unsigned u, nok = 0, added = 0;
+	unsigned u, added = 0;
 
-	for (u = 0; u < hub->nep; u++) {
+	for (u = 0; u < hub->nep; u++)
 		try[u] = run[u].tried;
-		if (run[u].done && run[u].cc == CURLE_OK &&
-		    run[u].status >= 200 && run[u].status <= 299)
-			nok++;
-	}
-	if (hb_policy_rescue(&hub->policy, hub->nep, try, nok, pending,
+	if (hb_policy_rescue(&hub->policy, hub->nep, try,
+	    hubs_taken(hub, run), pending,
 	    VTIM_mono() - t0, deadline - t0) == 0)
 		return (0);
 	for (u = 0; u < hub->nep; u++) {
@@ -1195,16 +1206,12 @@ rescue_skipped(VRT_CTX, struct vmod_broadcast_hub *hub, struct pub_slot *sl,
 static int
 only_late_left(const struct vmod_broadcast_hub *hub, const struct ep_run *run)
 {
-	unsigned u, nok = 0;
+	unsigned u;
 
-	for (u = 0; u < hub->nep; u++) {
+	for (u = 0; u < hub->nep; u++)
 		if (run[u].tried && !run[u].done && !run[u].late)
 			return (0);
-		if (run[u].done && run[u].cc == CURLE_OK &&
-		    run[u].status >= 200 && run[u].status <= 299)
-			nok++;
-	}
-	return (hb_policy_met(&hub->policy, hub->nep, nok));
+	return (hb_policy_met(&hub->policy, hub->nep, hubs_taken(hub, run)));
 }
 
 /*
