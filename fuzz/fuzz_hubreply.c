@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../helper/hubreply.h"
+#include "../helper/subscribe/hubreply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 
 #include <sys/socket.h>
 
-#include "../helper/proxyproto.h"
+#include "../helper/server/proxyproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

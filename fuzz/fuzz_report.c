@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helper/cursor.h"
-#include "../helper/reportmsg.h"
+#include "../helper/agent/cursor.h"
+#include "../helper/reports/reportmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helper/sse.h"
+#include "../helper/subscribe/sse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

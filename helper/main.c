@@ -23,20 +23,20 @@
 
 #include <curl/curl.h>
 
+#include "agent/cursor.h"
+#include "agent/dedup.h"
+#include "agent/replay.h"
+#include "agent/stream.h"
 #include "clock.h"
-#include "cursor.h"
-#include "dedup.h"
-#include "fleet.h"
 #include "log.h"
 #include "metrics.h"
-#include "replay.h"
-#include "report.h"
-#include "server.h"
+#include "reports/fleet.h"
+#include "reports/report.h"
+#include "reports/reportkey.h"
+#include "reports/watch.h"
+#include "server/server.h"
 #include "settings.h"
 #include "status.h"
-#include "stream.h"
-#include "watch.h"
-#include "reportkey.h"
 
 /* How often the cursor is written at most while it moves; how soon a
  * failed write is tried again. */

@@ -27,8 +27,8 @@
 #include "hb_url.h"
 #include "cidr.h"
 #include "log.h"
-#include "reportkey.h"
-#include "reportmsg.h"
+#include "reports/reportkey.h"
+#include "reports/reportmsg.h"
 #include "settings.h"
 
 enum {

@@ -40,10 +40,10 @@
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "agent/cursor.h"
 #include "cidr.h"
 #include "clock.h"
-#include "cursor.h"
-#include "fleet.h"
+#include "reports/fleet.h"
 #include "hb_utf8.h"
 #include "log.h"
 #include "metrics.h"

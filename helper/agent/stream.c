@@ -38,15 +38,15 @@
 #include "clock.h"
 #include "cursor.h"
 #include "dedup.h"
-#include "hubreply.h"
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
-#include "report.h"
+#include "reports/report.h"
 #include "settings.h"
-#include "sse.h"
 #include "stream.h"
-#include "subscribe.h"
+#include "subscribe/hubreply.h"
+#include "subscribe/sse.h"
+#include "subscribe/subscribe.h"
 
 #define DEDUP_WINDOW		4096
 #define RETRY_DEFAULT_MS	1000

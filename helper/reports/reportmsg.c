@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "hb_url.h"
-#include "cursor.h"
+#include "agent/cursor.h"
 #include "reportmsg.h"
 
 

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "dedup.h"
-#include "fnv_craft.h"
+#include "agent/dedup.h"
+#include "agent/fnv_craft.h"
 
 static double
 cpu_s(void)

@@ -28,16 +28,16 @@
 #include "hb_jwt.h"
 #include "hb_siphash.h"
 
+#include "agent/cursor.h"
 #include "clock.h"
-#include "cursor.h"
 #include "fleet.h"
-#include "hubreply.h"
 #include "log.h"
 #include "metrics.h"
 #include "reportmsg.h"
 #include "settings.h"
-#include "sse.h"
-#include "subscribe.h"
+#include "subscribe/hubreply.h"
+#include "subscribe/sse.h"
+#include "subscribe/subscribe.h"
 
 #define NODE_BUCKETS		16384	/* powers of two */
 #define EVENT_BUCKETS		32768

@@ -17,11 +17,13 @@
 # line (X without spaces).  A setting without one (required, or computed
 # like STATE_FILE's) only has to be documented.
 #
-# Run by `make check` in helper/, with top_srcdir set; needs the built
-# http-broadcast and test_metrics in the current directory.
+# Run by the top directory's `make check`, with top_srcdir and
+# top_builddir set; needs the built helper/http-broadcast and
+# helper/test_metrics.
 
 set -u
-: "${top_srcdir:=..}"
+: "${top_srcdir:=.}"
+: "${top_builddir:=$top_srcdir}"
 readme=$top_srcdir/README.md
 config=$top_srcdir/docs/configuration.md
 ops=$top_srcdir/docs/operations.md
@@ -36,7 +38,7 @@ bad() {
 }
 
 # "NAME OPTION DEFAULT" a line, DEFAULT "-" when there is none.
-./http-broadcast --help | awk '
+"$top_builddir/helper/http-broadcast" --help | awk '
 	/^  [A-Z][A-Z_]* +--[a-z-]+$/ { name = $1; opt = $2; next }
 	name != "" {
 		def = "-"
@@ -127,7 +129,7 @@ for f in readme config man; do
 done
 
 # Metrics: every name of /metrics, with or without its prefix.
-./test_metrics print |
+"$top_builddir/helper/test_metrics" print |
     sed -n 's/^# TYPE http_broadcast_\([a-z_]*\) .*/\1/p' > "$tmp.metrics"
 if [ "$(wc -l < "$tmp.metrics")" -lt 5 ]; then
 	bad "cannot read the metrics from test_metrics print"

@@ -36,7 +36,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
-#include "report.h"
+#include "reports/report.h"
 #include "settings.h"
 
 #define RETRY_FIRST_MS	100

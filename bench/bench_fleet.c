@@ -20,9 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "fleet.h"
 #include "log.h"
 #include "metrics.h"
+#include "reports/fleet.h"
 #include "settings.h"
 
 static double

@@ -25,8 +25,8 @@
 #include "hb_publish.h"
 #include "hb_utf8.h"
 
+#include "agent/cursor.h"
 #include "clock.h"
-#include "cursor.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
