@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "metrics.h"
-#include "../lib/test_check.h"
+#include "test_check.h"
 
 int
 main(int argc, char **argv)

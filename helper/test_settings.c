@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "settings.h"
-#include "../lib/test_check.h"
+#include "test_check.h"
 
 static int64_t
 dur(const char *s)

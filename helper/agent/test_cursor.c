@@ -10,7 +10,7 @@
 #include "cursor.h"
 #include "dedup.h"
 #include "fnv_craft.h"
-#include "../lib/test_check.h"
+#include "test_check.h"
 
 static void
 test_ordering(void)

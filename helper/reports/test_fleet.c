@@ -21,7 +21,7 @@
 #include "metrics.h"
 #include "reportmsg.h"
 #include "settings.h"
-#include "../lib/test_check.h"
+#include "test_check.h"
 
 #define IDLE	1000
 

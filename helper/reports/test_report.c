@@ -21,7 +21,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "settings.h"
-#include "../lib/test_check.h"
+#include "test_check.h"
 
 /* The claims of a compact JWS, parsed; NULL when it is not one. */
 static json_t *

@@ -10,7 +10,7 @@
 
 #include "cidr.h"
 #include "proxyproto.h"
-#include "../lib/test_check.h"
+#include "test_check.h"
 
 static struct sockaddr_storage src;
 static socklen_t srclen;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "sse.h"
-#include "../lib/test_check.h"
+#include "test_check.h"
 
 /* Everything the parser reports, as one comparable string. */
 struct record {
