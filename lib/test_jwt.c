@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <jwt.h>
 
+#include "hb_base64.h"
 #include "hb_jwt.h"
+#include "hb_sha256.h"
 #include "test_check.h"
 
 static void
@@ -71,10 +74,152 @@ test_errors(void)
 	CHECK(strstr(err, "not-a-pem-secret") == NULL);
 }
 
+/* base64url (no padding) of len bytes at src, decoded into a new string. */
+static char *
+unb64url(const char *src, size_t len)
+{
+	char *std, *out;
+	size_t i, n;
+
+	std = calloc(1, len + 4);
+	out = calloc(1, len + 4);
+	if (std == NULL || out == NULL)
+		abort();
+	for (i = 0; i < len; i++)
+		std[i] = src[i] == '-' ? '+' : src[i] == '_' ? '/' : src[i];
+	while (i % 4 != 0)
+		std[i++] = '=';
+	n = hb_base64_decode(std, i, (unsigned char *)out);
+	free(std);
+	if (n == (size_t)-1) {
+		free(out);
+		return (NULL);
+	}
+	out[n] = '\0';
+	return (out);
+}
+
+/*
+ * The claims of an HS256 tok whose signature key verifies, else NULL; *head
+ * gets its header (free both).  Checked here rather than with libjwt: the
+ * libjwt of Debian 12 refuses to decode any typ but "JWT".
+ */
+static char *
+claims_of(const char *tok, const char *key, char **head)
+{
+	unsigned char mac[HB_SHA256_LEN];
+	const char *d1, *d2;
+	char *sig, *c;
+
+	*head = NULL;
+	d1 = strchr(tok, '.');
+	d2 = d1 != NULL ? strchr(d1 + 1, '.') : NULL;
+	if (d2 == NULL)
+		return (NULL);
+	hb_hmac_sha256(key, strlen(key), tok, (size_t)(d2 - tok), mac);
+	sig = unb64url(d2 + 1, strlen(d2 + 1));
+	if (sig == NULL || strlen(d2 + 1) != 43 ||
+	    !hb_equal_ct(sig, mac, sizeof mac)) {
+		free(sig);
+		return (NULL);
+	}
+	free(sig);
+	*head = unb64url(tok, (size_t)(d1 - tok));
+	c = unb64url(d1 + 1, (size_t)(d2 - d1 - 1));
+	return (c);
+}
+
+/* Mercure 1.0 (draft-08) access tokens, and the AUTO token that carries
+ * both generations' claims. */
+static void
+test_mint_protocols(void)
+{
+	const char *key = "!ChangeThisMercureHubJWTSecretKey!";
+	struct hb_grant g = {
+		.alg = "HS256",
+		.key = key,
+		.action = "subscribe",
+		.topic = "http-broadcast",
+		.protocol = HB_PROTOCOL_1,
+		.issuer = HB_JWT_ISSUER_DEFAULT,
+		.audience = "http://hub:3000/.well-known/mercure",
+		.ttl = 600,
+	};
+	char err[256], *tok, *c, *typ;
+	enum hb_protocol p;
+
+	tok = hb_jwt_mint_grant(&g, 1000, err, sizeof err);
+	CHECK(tok != NULL);
+	c = claims_of(tok, key, &typ);
+	CHECK_STR(typ, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}");
+	CHECK_STR(c, "{\"aud\":\"http://hub:3000/.well-known/mercure\","
+	    "\"authorization_details\":[{\"actions\":[\"subscribe\"],"
+	    "\"topics\":[{\"match\":\"http-broadcast\"}],"
+	    "\"type\":\"https://mercure.rocks/authorization-detail\"}],"
+	    "\"exp\":1600,\"iat\":1000,\"iss\":\"https://localhost\"}");
+	free(c);
+	free(typ);
+	free(tok);
+
+	g.protocol = HB_PROTOCOL_AUTO;
+	g.action = "publish";
+	tok = hb_jwt_mint_grant(&g, 1000, err, sizeof err);
+	CHECK(tok != NULL);
+	c = claims_of(tok, key, &typ);
+	CHECK_STR(typ, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}");
+	CHECK(c != NULL && strstr(c, "\"mercure\":{\"publish\":"
+	    "[\"http-broadcast\"]}") != NULL);
+	CHECK(c != NULL && strstr(c, "\"actions\":[\"publish\"]") != NULL);
+	CHECK(c != NULL && strstr(c, "\"iss\":\"https://localhost\"") != NULL);
+	free(c);
+	free(typ);
+	free(tok);
+
+	g.protocol = HB_PROTOCOL_0;
+	tok = hb_jwt_mint_grant(&g, 1000, err, sizeof err);
+	c = claims_of(tok, key, &typ);
+	CHECK_STR(typ, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+	CHECK_STR(c, "{\"exp\":1600,\"mercure\":{\"publish\":"
+	    "[\"http-broadcast\"]}}");
+	free(c);
+	free(typ);
+	free(tok);
+
+	/* Another algorithm: by libjwt, when it can write typ at+jwt. */
+	g.alg = "HS512";
+	g.protocol = HB_PROTOCOL_1;
+	tok = hb_jwt_mint_grant(&g, 1000, err, sizeof err);
+#ifdef HAVE_JWT_OWN_TYP
+	CHECK(tok != NULL);
+	c = tok != NULL ? unb64url(tok, strcspn(tok, ".")) : NULL;
+	CHECK(c != NULL && strstr(c, "\"typ\":\"at+jwt\"") != NULL);
+	free(c);
+#else
+	CHECK(tok == NULL);
+	CHECK(strstr(err, "needs libjwt 1.12") != NULL);
+#endif
+	free(tok);
+	g.alg = "HS256";
+
+	/* 1.0 hubs refuse a token without iss or aud: not minted. */
+	g.protocol = HB_PROTOCOL_1;
+	g.audience = "";
+	CHECK(hb_jwt_mint_grant(&g, 1000, err, sizeof err) == NULL);
+	CHECK(strstr(err, "audience") != NULL);
+
+	CHECK(hb_protocol_parse("auto", &p) == 0 && p == HB_PROTOCOL_AUTO);
+	CHECK(hb_protocol_parse("1", &p) == 0 && p == HB_PROTOCOL_1);
+	CHECK(hb_protocol_parse("0", &p) == 0 && p == HB_PROTOCOL_0);
+	CHECK(hb_protocol_parse("2", &p) != 0);
+	CHECK(hb_protocol_parse("", &p) != 0);
+	CHECK_STR(hb_protocol_name(HB_PROTOCOL_AUTO), "auto");
+}
+
 int
 main(void)
 {
 	test_mint_verify();
+	test_mint_protocols();
 	test_errors();
 	return (TEST_DONE());
 }
