@@ -32,6 +32,20 @@ does (see tests-vtc/hub/README.md), limits included:
 JWTs: HS256/HS384/HS512 only, from the Authorization: Bearer header, the
 "authorization" query parameter or the mercureAuthorization cookie.
 
+--protocol 1 speaks Mercure 1.0 (draft-08) as the 1.0.0-alpha.3 hub does
+with its defaults: tokens are at+jwt access tokens (header typ "at+jwt";
+iss = --issuer; aud names <scheme>://<Host>/<path>, or
+--resource-identifier; exp required; authorization_details entries of type
+https://mercure.rocks/authorization-detail give the actions and the topic
+selectors); an invalid token gets 401, a valid one without the grant 403,
+each with a WWW-Authenticate challenge.  Subscribers use ?match= (topic=
+gets 400), resume with the Last-Event-ID header or last_event_id (not
+lastEventID), get the cursor back in Mercure-Last-Event-ID, and "earliest"
+for an unknown one.  A stream ends before its token's exp, at 80-100 % of
+the time left, minus 5 s.  --protocol 8 is 1.0's compatibility mode
+(PROTOCOL_VERSION_COMPATIBILITY=8): 0.x tokens and ?topic= work too, the
+rest is 1.0's.
+
 Signals: SIGUSR1 ends every subscriber stream (tests use it to force
 reconnects); SIGTERM/SIGINT end the hub cleanly and flush the history file.
 
@@ -123,8 +137,9 @@ def b64url_decode(part):
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-def jwt_verify(token, key, now=None):
-    """Return the claims of an HMAC-signed JWT, or raise AuthError.
+def jwt_verify(token, key, now=None, with_header=False):
+    """Return the claims of an HMAC-signed JWT (with its header first when
+    with_header), or raise AuthError.
 
     Only HS256/HS384/HS512 are accepted: "none" and the asymmetric
     algorithms are refused, so a token cannot choose its own check."""
@@ -156,7 +171,43 @@ def jwt_verify(token, key, now=None):
         raise AuthError("token expired")
     if claims.get("nbf") is not None and now < claims["nbf"]:
         raise AuthError("token not valid yet")
-    return claims
+    return (header, claims) if with_header else claims
+
+
+AUTHORIZATION_DETAIL = "https://mercure.rocks/authorization-detail"
+
+
+def access_token_check(header, claims, issuer, audience, now=None):
+    """Mercure 1.0: raise AuthError unless an at+jwt access token for this
+    hub (issuer, audience), with an exp."""
+    if str(header.get("typ", "")).lower() not in ("at+jwt",
+                                                  "application/at+jwt"):
+        raise AuthError("not an access token (typ %r)" % header.get("typ"))
+    if claims.get("exp") is None:
+        raise AuthError("no exp")
+    if claims.get("iss") != issuer:
+        raise AuthError("issuer %r is not %r" % (claims.get("iss"), issuer))
+    aud = claims.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    if audience not in auds:
+        raise AuthError("audience %r does not name %r" % (aud, audience))
+
+
+def detail_selectors(claims, action):
+    """Mercure 1.0: the topic selectors the authorization_details of an
+    access token grant for action ("publish" or "subscribe")."""
+    out = []
+    details = claims.get("authorization_details")
+    for d in details if isinstance(details, list) else []:
+        if not isinstance(d, dict) or d.get("type") != AUTHORIZATION_DETAIL:
+            continue
+        actions = d.get("actions")
+        if not isinstance(actions, list) or action not in actions:
+            continue
+        for t in d.get("topics") or []:
+            if isinstance(t, dict) and isinstance(t.get("match"), str):
+                out.append(t["match"])
+    return out
 
 
 def mercure_selectors(claims, kind):
@@ -790,6 +841,7 @@ class Hub:
         self.subscriber_key = key_bytes(args.subscriber_jwt_key or
                                         args.jwt_key)
         self.matcher = TopicMatcher()
+        self.protocol = args.protocol       # "0", "1" or "8"
         self.history = History(args.history_size, args.history_file, log)
         self.subscribers = set()
         self.writers = set()            # every open client connection
@@ -845,8 +897,8 @@ class Hub:
         keep = request.keep_alive()
         if request.path == self.path:
             if request.method == "POST":
-                status, text = self.publish(request)
-                send_text(writer, status, text, keep)
+                status, text, extra = self.publish(request)
+                send_text(writer, status, text, keep, extra)
                 return keep
             if request.method == "GET":
                 return await self.subscribe(request, reader, writer)
@@ -878,24 +930,61 @@ class Hub:
                     return value.strip().strip('"')
         return None
 
+    def audience(self, request):
+        """Mercure 1.0: the aud a token must name, from the Host the
+        client sent, as the reference hub builds it."""
+        if self.args.resource_identifier:
+            return self.args.resource_identifier
+        scheme = "https" if self.args.tls_cert else "http"
+        return "%s://%s%s" % (scheme, request.header("host", ""), self.path)
+
+    def grants(self, request, token, key, action):
+        """(claims, the topic selectors granted for action), or AuthError.
+        0: the "mercure" claim.  1: an access token's
+        authorization_details.  8: either, by the token's typ."""
+        header, claims = jwt_verify(token, key, with_header=True)
+        if self.protocol == "0":
+            return claims, mercure_selectors(claims, action)
+        if self.protocol == "8" and str(header.get("typ", "")).lower() \
+                not in ("at+jwt", "application/at+jwt"):
+            return claims, mercure_selectors(claims, action)
+        access_token_check(header, claims, self.args.issuer,
+                           self.audience(request))
+        return claims, detail_selectors(claims, action)
+
+    def challenge(self, request, error):
+        """Mercure 1.0's WWW-Authenticate on a 401 or 403."""
+        if self.protocol == "0":
+            return []
+        scheme = "https" if self.args.tls_cert else "http"
+        meta = "%s://%s/.well-known/oauth-protected-resource%s" % (
+            scheme, request.header("host", ""), self.path)
+        value = 'Bearer resource_metadata="%s"' % meta
+        if error:
+            value = 'Bearer error="%s", resource_metadata="%s"' % (error, meta)
+        return [("WWW-Authenticate", value)]
+
     # -- publishing
 
     def publish(self, request):
-        """POST: (status, body text)."""
-        status, text = self._publish(request)
+        """POST: (status, body text, extra headers)."""
+        status, text, *extra = self._publish(request)
         if status != 200:
             self.log("rejected", method="POST", peer=request.peer,
                      status=status, reason=text.strip())
-        return status, text
+        return status, text, extra[0] if extra else []
 
     def _publish(self, request):
         token = self.find_token(request)
         if not token:
-            return 401, "Unauthorized: no publisher token\n"
+            return (401, "Unauthorized: no publisher token\n",
+                    self.challenge(request, None))
         try:
-            claims = jwt_verify(token, self.publisher_key)
+            claims, granted = self.grants(request, token, self.publisher_key,
+                                          "publish")
         except AuthError as err:
-            return 401, "Unauthorized: %s\n" % err
+            return (401, "Unauthorized: %s\n" % err,
+                    self.challenge(request, "invalid_token"))
         ctype = request.header("content-type", "")
         ctype = ctype.split(";")[0].strip().lower()
         form = {}
@@ -904,9 +993,11 @@ class Hub:
         topics = form.get("topic", [])
         if not topics:
             return 400, 'Missing "topic" parameter\n'
-        if not self.matcher.all_granted(mercure_selectors(claims, "publish"),
-                                        topics):
-            return 401, "Unauthorized: topic not granted to publisher\n"
+        if not self.matcher.all_granted(granted, topics):
+            if self.protocol == "0":
+                return 401, "Unauthorized: topic not granted to publisher\n"
+            return (403, "Forbidden: topic not granted to publisher\n",
+                    self.challenge(request, "insufficient_scope"))
         first = {name: values[0] for name, values in form.items()}
         retry = first.get("retry", "")
         if retry and (not re.fullmatch(r"[0-9]+", retry) or
@@ -936,25 +1027,40 @@ class Hub:
     # -- subscribing
 
     def authorize_subscriber(self, request):
-        """The subscriber's claims ({} = anonymous) or AuthError."""
+        """(claims ({} = anonymous), granted selectors) or AuthError."""
         token = self.find_token(request)
         if token is None or self.subscriber_key is None:
             if self.args.allow_anonymous:
-                return {}
+                return {}, []
             raise AuthError("no subscriber token (anonymous not allowed)")
         if not token:
             raise AuthError("unusable token")
-        return jwt_verify(token, self.subscriber_key)
+        return self.grants(request, token, self.subscriber_key, "subscribe")
 
-    @staticmethod
-    def cursor(request):
+    def cursor(self, request):
         value = request.header("last-event-id")
         if value:
             return value
-        for name in ("lastEventID", "Last-Event-ID", "last_event_id"):
+        # 1.0 reads last_event_id only, also in compatibility mode.
+        names = ("lastEventID", "Last-Event-ID", "last_event_id") \
+            if self.protocol == "0" else ("last_event_id",)
+        for name in names:
             if request.query.get(name, [""])[0]:
                 return request.query[name][0]
         return None
+
+    def selectors(self, request):
+        """The subscription's topic selectors, or (400 text) when the
+        request has none the protocol reads."""
+        names = {"0": ("topic",), "1": ("match",), "8": ("topic", "match")}
+        out = []
+        for name in names[self.protocol]:
+            out.extend(request.query.get(name, []))
+        if self.protocol == "1" and "topic" in request.query:
+            return None, 'Use "match": "topic" is not Mercure 1.0\n'
+        if not out:
+            return None, 'Missing "%s" parameter\n' % names[self.protocol][-1]
+        return out, None
 
     def replay_for(self, cursor):
         """(updates to replay, Last-Event-ID response header)."""
@@ -967,23 +1073,28 @@ class Hub:
             return [], cursor
         # Unknown or expired id: as the reference 0.x hub, the newest id and
         # no replay; the client sees a different id and knows it lost events.
+        # 1.0 says "earliest" instead.
+        if self.protocol != "0":
+            return [], "earliest"
         return [], self.history.last_id or "earliest"
 
     async def subscribe(self, request, reader, writer):
         keep = request.keep_alive()
-        selectors = request.query.get("topic", [])
-        if not selectors:
-            send_text(writer, 400, 'Missing "topic" parameter\n', keep)
+        selectors, problem = self.selectors(request)
+        if problem:
+            send_text(writer, 400, problem, keep)
             return keep
         try:
-            claims = self.authorize_subscriber(request)
+            claims, granted = self.authorize_subscriber(request)
         except AuthError as err:
             self.log("rejected", method="GET", peer=request.peer, status=401,
                      reason=str(err))
-            send_text(writer, 401, "Unauthorized: %s\n" % err, keep)
+            send_text(writer, 401, "Unauthorized: %s\n" % err, keep,
+                      self.challenge(request, "invalid_token" if
+                                     self.find_token(request) else None))
             return keep
         subscriber = Subscriber(self, request, reader, writer, selectors,
-                                mercure_selectors(claims, "subscribe"))
+                                granted)
         headers = [("Content-Type", "text/event-stream"),
                    ("Cache-Control", "no-cache"),
                    ("X-Accel-Buffering", "no"),
@@ -995,7 +1106,8 @@ class Hub:
         # update can fall between replay and live delivery.
         if cursor is not None:
             replay, echoed = self.replay_for(cursor)
-            headers.append(("Last-Event-ID", echoed))
+            headers.append(("Last-Event-ID" if self.protocol == "0" else
+                            "Mercure-Last-Event-ID", echoed))
             if replay:
                 subscriber.start_replay(replay)
         self.subscribers.add(subscriber)
@@ -1017,9 +1129,14 @@ class Hub:
         """Streams end before the token expires and, like the reference
         hub, at a random point in the last fifth of the write timeout."""
         exp = claims.get("exp")
-        if exp is not None:
+        if exp is not None and self.protocol == "0":
             left = exp - time.time()
             subscriber.close_at(left - min(1.0, left / 2), "exp")
+        elif exp is not None:
+            # 1.0: at a random point of the token's last fifth, 5 s early.
+            left = exp - time.time()
+            subscriber.close_at(max(0.0, left * random.uniform(0.8, 1.0) - 5),
+                                "exp")
         timeout = self.args.write_timeout
         if timeout > 0:
             subscriber.close_at(timeout * random.uniform(0.8, 1.0), "timeout")
@@ -1146,6 +1263,17 @@ def parse_args(argv):
                         help="a dropped subscriber's stream: stall = stays "
                              "open, heartbeats only (hubs up to v0.19, the "
                              "default); close = ends (v0.20+)")
+    parser.add_argument("--protocol", choices=("0", "1", "8"), default="0",
+                        help="0: the 0.x hubs (default); 1: Mercure 1.0 "
+                             "(access tokens, ?match=); 8: 1.0 in its "
+                             "compatibility mode (0.x tokens and ?topic= "
+                             "too)")
+    parser.add_argument("--issuer", default="https://localhost",
+                        help="1 and 8: the iss of access tokens (default "
+                             "https://localhost, as the 1.0 hub)")
+    parser.add_argument("--resource-identifier", metavar="URL",
+                        help="1 and 8: the aud access tokens must name "
+                             "(default <scheme>://<Host>/<path>)")
     parser.add_argument("--log-file", metavar="FILE",
                         help="log here instead of stderr")
     parser.add_argument("--tls-cert", metavar="FILE",

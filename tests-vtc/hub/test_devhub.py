@@ -1199,7 +1199,7 @@ class LiveDuringReplayTests(unittest.TestCase):
                 "POST", PATH, "HTTP/1.1",
                 {"authorization": ["Bearer " + PUBLISHER]}, "test")
             request.body = b"topic=t&id=" + event_id.encode()
-            self.assertEqual(hub.publish(request), (200, event_id))
+            self.assertEqual(hub.publish(request)[:2], (200, event_id))
         data = b""
         while b"id: live-2\n" not in data:
             chunk = await asyncio.wait_for(reader.read(65536), 5)
@@ -1342,6 +1342,146 @@ class TlsTests(unittest.TestCase):
 
 
 # ---------------------------------------------------------------- main
+
+# ---------------------------------------------------------------- Mercure 1.0
+
+def access_token(action, topic, aud, key=KEY, typ="at+jwt", **claims):
+    """A Mercure 1.0 access token (draft-08) as the 1.0 hub wants it;
+    a claim given as None is left out."""
+    body = {"iss": "https://localhost", "aud": aud,
+            "exp": int(time.time()) + 600,
+            "authorization_details": [{
+                "type": "https://mercure.rocks/authorization-detail",
+                "actions": [action], "topics": [{"match": topic}]}]}
+    body.update(claims)
+    body = {k: v for k, v in body.items() if v is not None}
+    head = b64url(json.dumps({"alg": "HS256", "typ": typ}).encode())
+    payload = b64url(json.dumps(body).encode())
+    sig = b64url(hmac.new(key.encode(), (head + "." + payload).encode(),
+                          hashlib.sha256).digest())
+    return head + "." + payload + "." + sig
+
+
+class Protocol1Tests(HubTestCase):
+    """--protocol 1: what the 1.0.0-alpha.3 hub answered, with its
+    defaults, to the same requests (measured; see hub/README.md)."""
+
+    HUB_ARGS = ("--jwt-key", KEY, "--heartbeat", "0", "--protocol", "1")
+
+    def aud(self):
+        return "http://127.0.0.1:%d%s" % (self.port, PATH)
+
+    def publish_with(self, token):
+        return publish(self.port, [("topic", "t"), ("data", "x")],
+                       token=token)
+
+    def test_access_token_publishes(self):
+        status, body, _ = self.publish_with(
+            access_token("publish", "t", self.aud()))
+        self.assertEqual(status, 200, body)
+        # One token for several hubs names each; a hub finds itself.
+        status, body, _ = self.publish_with(access_token(
+            "publish", "*", ["https://other/.well-known/mercure", self.aud()]))
+        self.assertEqual(status, 200, body)
+
+    def test_invalid_tokens_are_401_with_a_challenge(self):
+        aud = self.aud()
+        for token in (make_jwt(publish=["*"]),                  # 0.x
+                      access_token("publish", "t", aud, typ="JWT"),
+                      access_token("publish", "t", aud, iss="https://x"),
+                      access_token("publish", "t", "http://x" + PATH),
+                      access_token("publish", "t", aud, exp=None),
+                      access_token("publish", "t", aud, exp=1000),
+                      access_token("publish", "t", aud, key="other")):
+            status, _, response = self.publish_with(token)
+            self.assertEqual(status, 401, token)
+            self.assertIn('Bearer error="invalid_token", resource_metadata=',
+                          response.getheader("WWW-Authenticate"))
+        status, _, response = self.publish_with(None)
+        self.assertEqual(status, 401)
+        self.assertTrue(response.getheader("WWW-Authenticate").startswith(
+            'Bearer resource_metadata="http://127.0.0.1:%d/.well-known/'
+            'oauth-protected-resource/.well-known/mercure"' % self.port))
+
+    def test_missing_grant_is_403(self):
+        for token in (access_token("subscribe", "t", self.aud()),
+                      access_token("publish", "other", self.aud())):
+            status, _, response = self.publish_with(token)
+            self.assertEqual(status, 403)
+            self.assertIn('error="insufficient_scope"',
+                          response.getheader("WWW-Authenticate"))
+
+    def subscribe_match(self, query, token=True):
+        aud = "http://127.0.0.1" + PATH      # Stream sends Host: 127.0.0.1
+        return self.subscribe(
+            [], query=query,
+            token=access_token("subscribe", "*", aud) if token else None)
+
+    def test_match_not_topic(self):
+        self.assertEqual(self.subscribe_match([("topic", "t")]).status, 400)
+        self.assertEqual(self.subscribe_match([]).status, 400)
+        stream = self.subscribe_match([("match", "t")])
+        self.assertEqual(stream.status, 200)
+        self.assertEqual(self.subscribe_match([("match", "t")],
+                                              token=False).status, 401)
+
+    def test_cursor_answers(self):
+        first = publish_ok(self.port, [("topic", "c"), ("private", "on")],
+                           token=access_token("publish", "c", self.aud()))
+        publish_ok(self.port, [("topic", "c"), ("id", "c2"),
+                               ("private", "on")],
+                   token=access_token("publish", "c", self.aud()))
+        stream = self.subscribe_match([("match", "c"),
+                                       ("last_event_id", first)])
+        self.assertEqual(stream.headers.get("mercure-last-event-id"), first)
+        self.assertNotIn("last-event-id", stream.headers)
+        self.assertTrue(stream.wait_text("id: c2\n"))
+        stream = self.subscribe_match([("match", "c"),
+                                       ("last_event_id", "unknown")])
+        self.assertEqual(stream.headers.get("mercure-last-event-id"),
+                         "earliest")
+        # lastEventID is the 0.x name: 1.0 does not read it.
+        stream = self.subscribe_match([("match", "c"),
+                                       ("lastEventID", first)])
+        self.assertNotIn("mercure-last-event-id", stream.headers)
+
+    def test_stream_ends_5s_before_exp(self):
+        aud = "http://127.0.0.1" + PATH
+        stream = self.subscribe([], query=[("match", "t")],
+                                token=access_token(
+                                    "subscribe", "*", aud,
+                                    exp=int(time.time()) + 7))
+        self.assertEqual(stream.status, 200)
+        self.assertTrue(stream.wait_eof(timeout=5))
+        self.assertTrue(self.hub.wait_log("reason=exp"))
+
+
+class Protocol8Tests(HubTestCase):
+    """--protocol 8: 1.0 in its compatibility mode also takes the 0.x
+    tokens and ?topic=, and answers as 1.0 otherwise."""
+
+    HUB_ARGS = ("--jwt-key", KEY, "--heartbeat", "0", "--protocol", "8")
+
+    def test_both_generations(self):
+        aud = "http://127.0.0.1:%d%s" % (self.port, PATH)
+        first = publish_ok(self.port, [("topic", "t"), ("private", "on")])
+        publish_ok(self.port, [("topic", "t"), ("private", "on")],
+                   token=access_token("publish", "t", aud))
+        status, _, _ = publish(self.port, [("topic", "t")],
+                               token=access_token("publish", "t", "x"))
+        self.assertEqual(status, 401)
+        old = make_jwt(subscribe=["*"])
+        stream = self.subscribe(["t"], token=old,
+                                headers={"Last-Event-ID": first})
+        self.assertEqual(stream.headers.get("mercure-last-event-id"), first)
+        self.assertTrue(stream.wait_text("id: "))
+        stream = self.subscribe(["t"], token=old,
+                                query=[("lastEventID", first)])
+        self.assertNotIn("mercure-last-event-id", stream.headers)
+        stream = self.subscribe([], token=old, query=[("match", "t")])
+        self.assertEqual(stream.status, 200)
+
+
 
 def main():
     program = unittest.main(exit=False, verbosity=2, argv=sys.argv)
