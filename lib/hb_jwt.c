@@ -61,11 +61,26 @@ hb_protocol_name(enum hb_protocol p)
 	return ("?");
 }
 
+/* An issuer and at least one audience, none empty. */
+static int
+grant_addressed(const struct hb_grant *g)
+{
+	unsigned u;
+
+	if (g->issuer == NULL || *g->issuer == '\0' || g->naudience == 0)
+		return (0);
+	for (u = 0; u < g->naudience; u++)
+		if (g->audience[u] == NULL || *g->audience[u] == '\0')
+			return (0);
+	return (1);
+}
+
 /* The claims of g, without exp; NULL when out of memory. */
 static json_t *
 grant_claims(const struct hb_grant *g, time_t now)
 {
-	json_t *c, *detail;
+	json_t *c, *detail, *aud;
+	unsigned u;
 
 	c = json_object();
 	if (c == NULL)
@@ -81,15 +96,36 @@ grant_claims(const struct hb_grant *g, time_t now)
 	detail = json_pack("[{s:s,s:[s],s:[{s:s}]}]",
 	    "type", "https://mercure.rocks/authorization-detail",
 	    "actions", g->action, "topics", "match", g->topic);
+	if (g->naudience == 1) {
+		aud = json_string(g->audience[0]);
+	} else {
+		aud = json_array();
+		for (u = 0; aud != NULL && u < g->naudience; u++)
+			if (json_array_append_new(aud,
+			    json_string(g->audience[u])) != 0)
+				json_decref(aud), aud = NULL;
+	}
 	if (json_object_set_new(c, "authorization_details", detail) != 0 ||
 	    json_object_set_new(c, "iss", json_string(g->issuer)) != 0 ||
-	    json_object_set_new(c, "aud", json_string(g->audience)) != 0 ||
+	    json_object_set_new(c, "aud", aud) != 0 ||
 	    json_object_set_new(c, "iat", json_integer(now)) != 0)
 		goto fail;
 	return (c);
   fail:
 	json_decref(c);
 	return (NULL);
+}
+
+int
+hb_jwt_v1_capable(const char *alg)
+{
+
+#ifdef HAVE_JWT_OWN_TYP
+	(void)alg;
+	return (1);
+#else
+	return (alg != NULL && !strcmp(alg, "HS256"));
+#endif
 }
 
 /* src as base64url without padding (RFC 7515 2) into dst, which holds
@@ -151,6 +187,7 @@ char *
 hb_jwt_mint_grant(const struct hb_grant *g, time_t now, char *err,
     size_t errlen)
 {
+	struct hb_grant g0;
 	jwt_t *jwt = NULL;
 	json_t *grants = NULL;
 	char *claims = NULL, *out = NULL;
@@ -161,12 +198,16 @@ hb_jwt_mint_grant(const struct hb_grant *g, time_t now, char *err,
 		    g->alg != NULL ? g->alg : "");
 		return (NULL);
 	}
-	if (g->protocol != HB_PROTOCOL_0 && (g->issuer == NULL ||
-	    *g->issuer == '\0' || g->audience == NULL ||
-	    *g->audience == '\0')) {
+	if (g->protocol != HB_PROTOCOL_0 && !grant_addressed(g)) {
 		snprintf(err, errlen, "a Mercure 1.0 token needs an issuer "
 		    "and an audience");
 		return (NULL);
+	}
+	if (g->protocol == HB_PROTOCOL_AUTO && !hb_jwt_v1_capable(g->alg)) {
+		/* As before 1.0 existed: what a 0.x hub takes. */
+		g0 = *g;
+		g0.protocol = HB_PROTOCOL_0;
+		g = &g0;
 	}
 	grants = grant_claims(g, now);
 	if (grants != NULL && json_object_set_new(grants, "exp",
@@ -182,14 +223,12 @@ hb_jwt_mint_grant(const struct hb_grant *g, time_t now, char *err,
 			snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-#ifndef HAVE_JWT_OWN_TYP
-	if (g->protocol != HB_PROTOCOL_0) {
+	if (g->protocol == HB_PROTOCOL_1 && !hb_jwt_v1_capable(g->alg)) {
 		snprintf(err, errlen, "a Mercure 1.0 token signed with %s "
 		    "needs libjwt 1.12 or later (this one cannot write "
 		    "typ at+jwt): use HS256 or a static token", g->alg);
 		goto done;
 	}
-#endif
 	e = jwt_new(&jwt);
 	if (e != 0) {
 		snprintf(err, errlen, "jwt_new: %s", strerror(e));

@@ -50,14 +50,24 @@ struct hb_grant {
 	const char		*topic;
 	enum hb_protocol	protocol;
 	const char		*issuer;	/* 1, AUTO: the iss claim */
-	const char		*audience;	/* 1, AUTO: the aud claim */
+	/* 1, AUTO: the aud claim, each hub's URL: one string, or an
+	 * array when the token serves several hubs. */
+	const char * const	*audience;
+	unsigned		naudience;
 	long			ttl;
 };
 
 /*
+ * 1 when tokens for Mercure 1.0 can be signed with alg: always for HS256,
+ * else only with libjwt 1.12 or later (before, it writes typ JWT).  AUTO
+ * then mints the 0.x token alone, as before 1.0 existed; 1 fails.
+ */
+int hb_jwt_v1_capable(const char *alg);
+
+/*
  * A malloc'ed compact JWS granting g->action on g->topic until now +
  * g->ttl, for g->protocol.  NULL and a reason in err on failure (never
- * the key).  Protocol 1 and AUTO need issuer and audience.
+ * the key).  Protocol 1 and AUTO need an issuer and an audience.
  */
 char *hb_jwt_mint_grant(const struct hb_grant *g, time_t now, char *err,
     size_t errlen);

@@ -453,3 +453,10 @@ hb_agent_url(const char *agent, char **url, char *err, size_t errlen)
 	curl_url_cleanup(u);
 	return (*url != NULL ? 0 : -1);
 }
+
+char *
+hb_url_audience(const char *url)
+{
+
+	return (strndup(url, strcspn(url, "?#")));
+}

@@ -45,6 +45,14 @@ char *hb_url_add_query(const char *url, const char *name, const char *value);
 char *hb_url_redact(const char *url);
 
 /*
+ * The audience a Mercure 1.0 hub expects in a token sent to url: the URL
+ * as the client sends it, without its query and fragment (the hub builds
+ * it from the scheme, the Host header and its path).  malloc'ed; NULL when
+ * out of memory.
+ */
+char *hb_url_audience(const char *url);
+
+/*
  * The URL every replay is sent to: agent's root, built with libcurl's URL
  * API.  An event's path and query never enter it: they travel as the
  * request-target (CURLOPT_REQUEST_TARGET, hb_event_target()), so nothing

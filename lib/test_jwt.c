@@ -135,6 +135,8 @@ static void
 test_mint_protocols(void)
 {
 	const char *key = "!ChangeThisMercureHubJWTSecretKey!";
+	const char *aud[2] = { "http://hub:3000/.well-known/mercure",
+	    "https://hub-b/.well-known/mercure" };
 	struct hb_grant g = {
 		.alg = "HS256",
 		.key = key,
@@ -142,7 +144,8 @@ test_mint_protocols(void)
 		.topic = "http-broadcast",
 		.protocol = HB_PROTOCOL_1,
 		.issuer = HB_JWT_ISSUER_DEFAULT,
-		.audience = "http://hub:3000/.well-known/mercure",
+		.audience = aud,
+		.naudience = 1,
 		.ttl = 600,
 	};
 	char err[256], *tok, *c, *typ;
@@ -163,9 +166,13 @@ test_mint_protocols(void)
 
 	g.protocol = HB_PROTOCOL_AUTO;
 	g.action = "publish";
+	g.naudience = 2;
 	tok = hb_jwt_mint_grant(&g, 1000, err, sizeof err);
 	CHECK(tok != NULL);
 	c = claims_of(tok, key, &typ);
+	/* A token for two hubs names both (a 1.0 hub looks for itself). */
+	CHECK(c != NULL && strstr(c, "\"aud\":[\"http://hub:3000/.well-known/"
+	    "mercure\",\"https://hub-b/.well-known/mercure\"]") != NULL);
 	CHECK_STR(typ, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}");
 	CHECK(c != NULL && strstr(c, "\"mercure\":{\"publish\":"
 	    "[\"http-broadcast\"]}") != NULL);
@@ -197,13 +204,22 @@ test_mint_protocols(void)
 #else
 	CHECK(tok == NULL);
 	CHECK(strstr(err, "needs libjwt 1.12") != NULL);
+	CHECK(!hb_jwt_v1_capable("HS512"));
+	/* auto: the 0.x token alone, which the 0.x hubs take as before. */
+	g.protocol = HB_PROTOCOL_AUTO;
+	tok = hb_jwt_mint_grant(&g, 1000, err, sizeof err);
+	CHECK(tok != NULL);
+	c = tok != NULL ? unb64url(tok, strcspn(tok, ".")) : NULL;
+	CHECK(c != NULL && strstr(c, "\"typ\":\"JWT\"") != NULL);
+	free(c);
 #endif
+	CHECK(hb_jwt_v1_capable("HS256"));
 	free(tok);
 	g.alg = "HS256";
 
 	/* 1.0 hubs refuse a token without iss or aud: not minted. */
 	g.protocol = HB_PROTOCOL_1;
-	g.audience = "";
+	aud[1] = "";
 	CHECK(hb_jwt_mint_grant(&g, 1000, err, sizeof err) == NULL);
 	CHECK(strstr(err, "audience") != NULL);
 

@@ -53,6 +53,14 @@ main(void)
 {
 	char *s, err[256];
 
+	/* The audience of a 1.0 token: the URL without query or fragment. */
+	s = hb_url_audience("https://hub:8443/.well-known/mercure?a=1#f");
+	CHECK_STR(s, "https://hub:8443/.well-known/mercure");
+	free(s);
+	s = hb_url_audience("http://hub/.well-known/mercure");
+	CHECK_STR(s, "http://hub/.well-known/mercure");
+	free(s);
+
 	parse_ok("http://127.0.0.1:3000/.well-known/mercure",
 	    "http://127.0.0.1:3000/.well-known/mercure", NULL);
 	parse_ok("https://hub.example/hub?topic=my_topic",

@@ -91,6 +91,10 @@ struct vmod_broadcast_hub {
 	char			*jwt_key;	/* mint our own, or NULL */
 	char			*jwt_alg;
 	long			jwt_ttl;	/* seconds */
+	enum hb_protocol	protocol;	/* of the minted tokens */
+	char			*jwt_issuer;
+	char			**aud;		/* the 1.0 audience */
+	unsigned		naud;
 	long			timeout_ms;
 	long			connect_timeout_ms;
 	unsigned		private_update;
@@ -310,6 +314,10 @@ hub_free(struct vmod_broadcast_hub *hub)
 	free(hub->form_prefix);
 	free(hub->jwt_key);
 	free(hub->jwt_alg);
+	free(hub->jwt_issuer);
+	for (u = 0; u < hub->naud; u++)
+		free(hub->aud[u]);
+	free(hub->aud);
 	hb_tls_free(&hub->tls);
 	FREE_OBJ(hub);
 }
@@ -343,10 +351,20 @@ parse_exclude(struct vmod_broadcast_hub *hub, const char *list)
 static char *
 mint_header(const struct vmod_broadcast_hub *hub, char *err, size_t errlen)
 {
+	struct hb_grant g = {
+		.alg = hub->jwt_alg,
+		.key = hub->jwt_key,
+		.action = "publish",
+		.topic = hub->topic,
+		.protocol = hub->protocol,
+		.issuer = hub->jwt_issuer,
+		.audience = (const char * const *)hub->aud,
+		.naudience = hub->naud,
+		.ttl = hub->jwt_ttl,
+	};
 	char *tok, *line;
 
-	tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish", hub->topic,
-	    hub->jwt_ttl, (time_t)VTIM_real(), err, errlen);
+	tok = hb_jwt_mint_grant(&g, (time_t)VTIM_real(), err, errlen);
 	if (tok == NULL)
 		return (NULL);
 	line = hb_bearer_header(tok);
@@ -354,6 +372,30 @@ mint_header(const struct vmod_broadcast_hub *hub, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 	hb_bearer_free(tok);
 	return (line);
+}
+
+/*
+ * The aud of the 1.0 tokens: the one given, else every hub's URL as the
+ * VMOD sends to it (a 1.0 hub finds itself in the list).  0, or -1 when
+ * out of memory.
+ */
+static int
+token_audience(struct vmod_broadcast_hub *hub, const char *given)
+{
+	unsigned u, n;
+
+	n = given != NULL && *given != '\0' ? 1 : hub->nep;
+	hub->aud = calloc(n, sizeof *hub->aud);
+	if (hub->aud == NULL)
+		return (-1);
+	for (u = 0; u < n; u++) {
+		hub->aud[u] = n == 1 && given != NULL && *given != '\0' ?
+		    strdup(given) : hb_url_audience(hub->ep[u].url);
+		if (hub->aud[u] == NULL)
+			return (-1);
+		hub->naud++;
+	}
+	return (0);
 }
 
 /* In vcl_init, on the CLI's log (no vxid), as std.log() does. */
@@ -370,6 +412,21 @@ short_key_warning(VRT_CTX, const char *vcl_name, size_t len)
 	else
 		VSL(SLT_VCL_Error, NO_VXID, fmt, vcl_name, len,
 		    HB_HMAC_KEY_MIN);
+}
+
+/* In vcl_init: protocol "auto" with a key this libjwt cannot sign a 1.0
+ * token with mints the 0.x token alone, which a 1.0 hub refuses. */
+static void
+no_v1_warning(VRT_CTX, const char *vcl_name, const char *alg)
+{
+	static const char fmt[] = "broadcast.hub %s: protocol auto: this "
+	    "libjwt cannot sign Mercure 1.0 tokens with %s (1.12 or later "
+	    "can): the tokens are for 0.x hubs only";
+
+	if (ctx->vsl != NULL)
+		VSLb(ctx->vsl, SLT_VCL_Error, fmt, vcl_name, alg);
+	else
+		VSL(SLT_VCL_Error, NO_VXID, fmt, vcl_name, alg);
 }
 
 /* "scheme://host[:port]" of url, without user info, path or query: what
@@ -478,7 +535,8 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
     VCL_INT max_connections, VCL_INT max_waiting,
     VCL_BYTES max_event_size, VCL_STRING proxy, VCL_STRING ca_file,
     VCL_STRING ca_dir, VCL_STRING client_cert, VCL_STRING client_key,
-    VCL_STRING policy, VCL_INT breaker_failures, VCL_DURATION breaker_time)
+    VCL_STRING policy, VCL_INT breaker_failures, VCL_DURATION breaker_time,
+    VCL_STRING protocol, VCL_STRING jwt_issuer, VCL_STRING jwt_audience)
 {
 	struct vmod_broadcast_hub *hub;
 	char err[256];
@@ -519,6 +577,11 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 	    hb_jwt_alg_valid(jwt_algorithm) != 0)
 		problem = "unknown jwt_algorithm (use HS256, HS384, HS512, "
 		    "RS256, ..., ES512, PS256, ..., EdDSA)";
+	if (problem == NULL && hb_protocol_parse(protocol, &hub->protocol) != 0)
+		problem = "protocol must be \"0\", \"1\" or \"auto\"";
+	if (problem == NULL && hub->protocol != HB_PROTOCOL_0 &&
+	    (jwt_issuer == NULL || *jwt_issuer == '\0'))
+		problem = "jwt_issuer is empty (a Mercure 1.0 hub checks it)";
 	if (problem == NULL && jwt_ttl < 10)
 		problem = "jwt_ttl must be at least 10s";
 	if (problem == NULL && timeout <= 0)
@@ -565,6 +628,13 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		REPLACE(hub->jwt_key, jwt_key);
 		REPLACE(hub->jwt_alg, jwt_algorithm);
 		hub->jwt_ttl = (long)jwt_ttl;
+		REPLACE(hub->jwt_issuer, jwt_issuer);
+		if (token_audience(hub, jwt_audience) != 0) {
+			VRT_fail(ctx, "broadcast.hub %s: out of memory",
+			    vcl_name);
+			hub_free(hub);
+			return;
+		}
 		/* Mint once now: a key libjwt refuses fails vcl_init. */
 		hub->minted = mint_header(hub, err, sizeof err);
 		if (hub->minted == NULL) {
@@ -576,6 +646,9 @@ vmod_hub__init(VRT_CTX, struct vmod_broadcast_hub **hubp,
 		if (strncmp(hub->jwt_alg, "HS", 2) == 0 &&
 		    strlen(jwt_key) < HB_HMAC_KEY_MIN)
 			short_key_warning(ctx, vcl_name, strlen(jwt_key));
+		if (hub->protocol == HB_PROTOCOL_AUTO &&
+		    !hb_jwt_v1_capable(hub->jwt_alg))
+			no_v1_warning(ctx, vcl_name, hub->jwt_alg);
 	}
 	hub->jwt_ttl = (long)jwt_ttl;
 	REPLACE(hub->guard, guard_token != NULL && *guard_token != '\0' ?
