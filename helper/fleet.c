@@ -15,6 +15,7 @@
 
 #include "config.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,6 @@
 #include <jansson.h>
 
 #include "hb_curl.h"
-#include "hb_http.h"
-#include "hb_jwt.h"
 #include "hb_siphash.h"
 
 #include "clock.h"
@@ -41,7 +40,6 @@
 
 #define NODE_BUCKETS		16384	/* powers of two */
 #define EVENT_BUCKETS		32768
-#define RETRY_DEFAULT_MS	1000
 /* Gone nodes are looked for at their deadline; after a report, the live
  * and lagging gauges are counted again at most this often. */
 #define SCAN_EVERY_MS		250
@@ -89,7 +87,8 @@ struct event {
 };
 
 struct fleet {
-	CURLM			*multi;
+	unsigned		magic;
+#define FLEET_MAGIC		0x6c0f1e57U
 	const struct settings	*cfg;
 	struct metrics		*m;
 
@@ -106,19 +105,9 @@ struct fleet {
 	unsigned		joins, joins_refused;
 
 	/* The subscription. */
-	struct sse_parser	parser;
-	CURL			*easy;
-	struct curl_slist	*hdrs;
-	char			errbuf[CURL_ERROR_SIZE];
-	struct hubreply		reply;
-	char			problem[256];
+	struct subscription	*sub;
 	char			*last_id;	/* of the last report */
-	int			ok;
-	int			got_data;
-	int			stopped;
-	unsigned		failures;
-	long			retry_ms;
-	int64_t			last_byte, reconnect_at;
+	int			ok;		/* subscribed: answers */
 	int64_t			settled_at;
 	int64_t			learn_until;	/* every name joins until
 						 * then: the subscription's
@@ -129,6 +118,9 @@ struct fleet {
 	uint64_t		live_gen;
 	size_t			live_n;
 };
+
+#define CHECK_FLEET(f)	\
+	assert((f) != NULL && (f)->magic == FLEET_MAGIC)
 
 /* SipHash under a key of this run: names and ids come from the reports,
  * and a chain made long on purpose would slow every lookup (a seed mixed
@@ -874,13 +866,14 @@ fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
 
 static void
 on_event(void *priv, const char *type, const char *data, size_t len,
-    const char *id)
+    const char *id, int has_id)
 {
 	struct fleet *f = priv;
 
+	CHECK_FLEET(f);
 	(void)type;
 	(void)fleet_report(f, data, len, clock_ms());
-	if (f->parser.has_id && cursor_id_check(id) == NULL &&
+	if (has_id && cursor_id_check(id) == NULL &&
 	    (f->last_id == NULL || strcmp(f->last_id, id) != 0)) {
 		free(f->last_id);
 		f->last_id = strdup(id);
@@ -888,25 +881,17 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 }
 
 static void
-on_retry(void *priv, long ms)
+on_oversize(void *priv, const char *id, int has_id)
 {
 	struct fleet *f = priv;
 
-	f->retry_ms = ms;
-}
-
-static void
-on_oversize(void *priv, const char *id)
-{
-	struct fleet *f = priv;
-
+	CHECK_FLEET(f);
 	(void)id;
+	(void)has_id;
 	f->m->reports_invalid++;
 	log_msg(LOG_WARN, "report refused: larger than %d bytes",
 	    REPORT_MAX_BYTES);
 }
-
-static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
 
 void
 fleet_subscribed(struct fleet *f, int64_t now)
@@ -923,183 +908,75 @@ fleet_subscribed(struct fleet *f, int64_t now)
 	    f->cfg->report_hub.subscribe_url_shown : "");
 }
 
-static size_t
-on_header(char *buf, size_t size, size_t n, void *priv)
-{
-	struct fleet *f = priv;
-	size_t len = size * n;
-	long status = 0;
-	int r;
-
-	f->last_byte = clock_ms();
-	if (hubreply_line(&f->reply, buf, len) != 1)
-		return (len);
-	(void)curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-	r = hubreply_judge(&f->reply, status, f->problem, sizeof f->problem);
-	if (r < 0)
-		return (0);	/* aborts the transfer */
-	if (r == 0)
-		fleet_subscribed(f, f->last_byte);
-	return (len);
-}
-
-static size_t
-on_body(char *buf, size_t size, size_t n, void *priv)
-{
-	struct fleet *f = priv;
-	size_t len = size * n;
-
-	if (!f->ok)
-		return (0);
-	f->last_byte = clock_ms();
-	f->got_data = 1;
-	if (sse_feed(&f->parser, buf, len) != 0) {
-		snprintf(f->problem, sizeof f->problem, "out of memory "
-		    "while parsing the reports");
-		return (0);
-	}
-	return (len);
-}
-
-/* The bearer token of a new connection: "" when anonymous. */
-static char *
-token(const struct fleet *f)
-{
-	const struct settings *c = f->cfg;
-	char why[256];
-	char *t;
-
-	if (c->report_token != NULL)
-		return (strdup(c->report_token));
-	if (c->report_jwt_key == NULL)
-		return (strdup(""));
-	/* The report topic only: this token reads no event. */
-	t = hb_jwt_mint(c->hub_jwt_alg, c->report_jwt_key, "subscribe",
-	    c->report_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
-	    why, sizeof why);
-	if (t == NULL)
-		log_msg(LOG_ERROR, "cannot mint a JWT for the reports: %s",
-		    why);
-	return (t);
-}
-
 static void
-headers_free(struct fleet *f)
+on_subscribed(void *priv, int64_t now)
 {
-	/* The list holds the bearer token. */
-	hb_headers_free(f->hdrs);
-	f->hdrs = NULL;
+	struct fleet *f = priv;
+
+	CHECK_FLEET(f);
+	fleet_subscribed(f, now);
 }
 
 static int
-connect_hub(struct fleet *f, int64_t now)
+on_ended(void *priv, int ok)
 {
-	const struct subscribe_io io = { on_header, on_body, f, f->errbuf };
-	char *t = token(f);
-	CURL *e = NULL;
+	struct fleet *f = priv;
 
-	/* A hub with history fills the hole since the last report. */
-	f->hdrs = t != NULL ? subscribe_headers(t, f->last_id) : NULL;
-	hb_bearer_free(t);
-	if (f->hdrs != NULL)
-		e = subscribe_start(f->multi, f->cfg->report_hub.subscribe_url,
-		    f->hdrs, f->cfg, &io);
-	if (e == NULL) {
-		headers_free(f);
-		log_msg(LOG_ERROR, "cannot subscribe to the reports");
-		return (-1);
-	}
-	f->easy = e;
-	f->errbuf[0] = f->problem[0] = '\0';
-	f->ok = f->got_data = 0;
-	f->last_byte = now;
-	sse_reset(&f->parser);
-	log_msg(LOG_DEBUG, "connecting to %s for the reports",
-	    f->cfg->report_hub.subscribe_url_shown);
+	CHECK_FLEET(f);
+	(void)ok;
+	if (f->ok)
+		f->gen++;
+	f->ok = 0;
 	return (0);
 }
 
-static void
-disconnect(struct fleet *f, enum log_level lvl, const char *why)
-{
-	int64_t delay;
+static const struct subscription_words sub_words = {
+	"report stream", " for the reports", "reports",
+	"cannot subscribe to the reports", "", "JWT for the reports", NULL
+};
 
-	curl_multi_remove_handle(f->multi, f->easy);
-	curl_easy_cleanup(f->easy);
-	f->easy = NULL;
-	headers_free(f);
-	if (f->ok)
-		f->gen++;
-	f->failures = f->ok && f->got_data ? 0 : f->failures + 1;
-	f->ok = 0;
-	delay = hubreply_backoff_ms(f->retry_ms, f->failures,
-	    f->cfg->hub_reconnect_max_ms);
-	f->reconnect_at = clock_ms() + delay;
-	if (!f->stopped)
-		log_msg(lvl, "report stream ended: %s; reconnecting in "
-		    "%lldms", why, (long long)delay);
-}
+static const struct subscription_cb sub_cbs = {
+	NULL, on_subscribed, NULL, on_event, on_oversize, on_ended
+};
 
 /* No byte for this long ends the connection: at least twice the idle
  * interval, since reports may be all that comes. */
 static int64_t
-idle_timeout(const struct fleet *f)
+idle_timeout(const struct settings *cfg)
 {
-	int64_t t = 2 * f->cfg->report_idle_ms + 1000;
+	int64_t t = 2 * cfg->report_idle_ms + 1000;
 
-	return (t > f->cfg->hub_idle_timeout_ms ? t :
-	    f->cfg->hub_idle_timeout_ms);
+	return (t > cfg->hub_idle_timeout_ms ? t : cfg->hub_idle_timeout_ms);
 }
 
 int64_t
 fleet_tick(struct fleet *f, int64_t now)
 {
 	int64_t next = INT64_MAX, t;
-	char why[96];
 
 	if (f == NULL)
 		return (INT64_MAX);
+	CHECK_FLEET(f);
 	if (now >= f->next_gone || (f->gen != f->scanned_gen &&
 	    now - f->last_scan >= SCAN_EVERY_MS))
 		scan(f, now);
 	next = f->next_gone;
 	if (f->gen != f->scanned_gen && f->last_scan + SCAN_EVERY_MS < next)
 		next = f->last_scan + SCAN_EVERY_MS;
-	if (f->stopped)
-		return (next);
-	if (f->easy == NULL) {
-		if (now < f->reconnect_at)
-			return (f->reconnect_at < next ? f->reconnect_at :
-			    next);
-		if (connect_hub(f, now) != 0) {
-			f->failures++;
-			f->reconnect_at = now + hubreply_backoff_ms(f->retry_ms,
-			    f->failures, f->cfg->hub_reconnect_max_ms);
-			return (f->reconnect_at < next ? f->reconnect_at :
-			    next);
-		}
-	}
-	if (now - f->last_byte >= idle_timeout(f)) {
-		snprintf(why, sizeof why, "no data for %lldms",
-		    (long long)(now - f->last_byte));
-		disconnect(f, LOG_WARN, why);
-		return (f->reconnect_at < next ? f->reconnect_at : next);
-	}
-	t = f->last_byte + idle_timeout(f);
+	t = subscription_tick(f->sub, now);
 	return (t < next ? t : next);
 }
 
 int
 fleet_finished(struct fleet *f, CURL *easy, CURLcode res)
 {
-	char why[CURL_ERROR_SIZE + 64];
-	enum log_level lvl;
 
-	if (f == NULL || easy == NULL || easy != f->easy)
+	if (f == NULL || easy == NULL)
 		return (0);
-	lvl = subscribe_ended(res, f->problem, f->errbuf,
-	    &f->m->hub_tls_failures, why, sizeof why);
-	disconnect(f, lvl, why);
+	CHECK_FLEET(f);
+	if (easy != f->sub->easy)
+		return (0);
+	subscription_done(f->sub, res);
 	return (1);
 }
 
@@ -1108,22 +985,30 @@ fleet_stop(struct fleet *f)
 {
 	if (f == NULL)
 		return;
-	f->stopped = 1;
-	if (f->easy != NULL)
-		disconnect(f, LOG_INFO, "stopping");
+	CHECK_FLEET(f);
+	subscription_stop(f->sub);
 }
 
 struct fleet *
 fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 {
+	/* The report topic only: this token reads no event. */
+	struct subscription_conf conf = { &cfg->report_hub,
+	    cfg->report_jwt_key, cfg->report_topic, NULL, cfg->report_token,
+	    NULL, REPORT_MAX_BYTES, idle_timeout(cfg), &sub_words };
 	struct fleet *f = calloc(1, sizeof *f);
 
 	if (f == NULL)
 		return (NULL);
+	f->magic = FLEET_MAGIC;
+	/* A hub with history fills the hole since the last report. */
+	conf.resume_id = &f->last_id;
 	f->nodes = calloc(FLEET_MAX_NODES, sizeof *f->nodes);
 	f->ehash = calloc(EVENT_BUCKETS, sizeof *f->ehash);
-	if (f->nodes == NULL || f->ehash == NULL ||
-	    sse_init(&f->parser, REPORT_MAX_BYTES, &sse_cbs, f) != 0) {
+	f->sub = subscription_new(multi, cfg, &conf, &sub_cbs, f,
+	    &m->hub_tls_failures);
+	if (f->nodes == NULL || f->ehash == NULL || f->sub == NULL) {
+		subscription_free(f->sub);
 		free(f->nodes);
 		free(f->ehash);
 		free(f);
@@ -1132,17 +1017,15 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 	if (!hash_keyed && hb_siphash_key_new(&hash_key) != 0) {
 		log_msg(LOG_ERROR, "reports: no randomness for the hash key "
 		    "(getrandom failed)");
-		sse_fini(&f->parser);
+		subscription_free(f->sub);
 		free(f->nodes);
 		free(f->ehash);
 		free(f);
 		return (NULL);
 	}
 	hash_keyed = 1;
-	f->multi = multi;
 	f->cfg = cfg;
 	f->m = m;
-	f->retry_ms = RETRY_DEFAULT_MS;
 	f->settled_at = INT64_MAX;
 	f->learn_until = INT64_MAX;
 	if (cfg->report_token == NULL && cfg->report_jwt_key == NULL)
@@ -1166,15 +1049,15 @@ fleet_free(struct fleet *f)
 
 	if (f == NULL)
 		return;
-	fleet_stop(f);
+	CHECK_FLEET(f);
+	subscription_free(f->sub);
 	while (f->oldest != NULL)
 		event_drop_oldest(f);
 	for (i = 0; i < f->nnodes; i++)
 		free(f->nodes[i]);
 	free(f->nodes);
 	free(f->ehash);
-	sse_fini(&f->parser);
-	hubreply_clear(&f->reply);
 	free(f->last_id);
+	f->magic = 0;
 	free(f);
 }
