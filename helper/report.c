@@ -26,7 +26,7 @@
 #include "hb_utf8.h"
 
 #include "clock.h"
-#include "cursor.h"
+#include "eventid.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
@@ -170,7 +170,7 @@ report_result(struct report *rep, const char *id,
 	/* What a listener would refuse (three bytes of U+FFFD for each
 	 * invalid one may make it too long) is not sent: it would cost the
 	 * report's other results. */
-	if ((why = cursor_id_check(copy)) != NULL) {
+	if ((why = eventid_check(copy)) != NULL) {
 		log_msg(LOG_WARN, "reports: the result of event id=%s is not "
 		    "reported: %s", copy, why);
 		free(copy);

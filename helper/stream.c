@@ -32,6 +32,7 @@
 
 #include "clock.h"
 #include "cursor.h"
+#include "eventid.h"
 #include "dedup.h"
 #include "hubreply.h"
 #include "log.h"
@@ -129,7 +130,7 @@ event_id(struct stream *s, const char *id, int has_id)
 {
 	const char *why = "no id field";
 
-	if (has_id && (why = cursor_id_check(id)) == NULL)
+	if (has_id && (why = eventid_check(id)) == NULL)
 		return (id);
 	s->m->events_without_id++;
 	/* Once per connection at warning level: a hub that gives no ids

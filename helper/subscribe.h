@@ -1,7 +1,7 @@
 /*
  * subscribe: one subscription to a hub (a Server-Sent Events stream), the
  * same object for the events' streams (stream.c) and the reports'
- * listener (fleet.c): it connects (a fresh token and the owner's resume
+ * listener (fleetlisten.c): it connects (a fresh token and the owner's resume
  * point each time), judges the hub's answer (hubreply.c), feeds the body
  * to the SSE parser (sse.c), ends a silent connection, and reconnects
  * with the backoff and the hub's retry: hint.  Its owner keeps only what
