@@ -100,19 +100,6 @@ fleet_tick(struct fleet *f, int64_t now)
 	return (t < next ? t : next);
 }
 
-int
-fleet_finished(struct fleet *f, CURL *easy, CURLcode res)
-{
-
-	if (f == NULL || easy == NULL)
-		return (0);
-	CHECK_FLEET(f);
-	if (easy != f->sub->easy)
-		return (0);
-	subscription_done(f->sub, res);
-	return (1);
-}
-
 void
 fleet_stop(struct fleet *f)
 {

@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include "replay.h"
 #include "report.h"
 #include "settings.h"
+#include "transfer.h"
 
 #define RETRY_FIRST_MS	100
 #define RETRY_MAX_MS	5000
@@ -59,6 +61,7 @@ struct job {
 	long			last_status;	/* 0: none came back */
 	int			own;		/* ours, not an event */
 	int			eid_ok;		/* ev.event_id is valid */
+	struct transfer_owner	owner;		/* its easy's PRIVATE */
 };
 
 struct replay {
@@ -383,6 +386,14 @@ pool_drain(struct replay *r)
 		curl_easy_cleanup(r->pool[--r->npool]);
 }
 
+/* The owner of a replay's transfer (main.c dispatches to it). */
+static void
+replay_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)replay_finished(priv, easy, res);
+}
+
 static int
 job_start(struct replay *r, struct job *j, int64_t now)
 {
@@ -407,7 +418,8 @@ job_start(struct replay *r, struct job *j, int64_t now)
 	hb_curl_defaults(e);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->cfg->agent_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	transfer_owner_init(&j->owner, replay_done, r);
+	transfer_own(e, &j->owner);
 	if (curl_multi_add_handle(r->multi, e) != CURLM_OK) {
 		easy_put(r, e);
 		return (-1);
@@ -470,14 +482,16 @@ unfly(struct replay *r, struct job *j)
 int
 replay_finished(struct replay *r, CURL *easy, CURLcode res)
 {
-	struct job *j = NULL;
+	struct transfer_owner *o = NULL;
+	struct job *j;
 	char why[CURL_ERROR_SIZE + 32];
 	long status = 0;
 	int64_t now;
 
-	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j) !=
-	    CURLE_OK || j == NULL)
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&o) !=
+	    CURLE_OK || o == NULL)
 		return (0);
+	j = (struct job *)(void *)((char *)o - offsetof(struct job, owner));
 	if (j->easy != easy)
 		return (0);
 	if (res == CURLE_OK) {

@@ -32,6 +32,7 @@
 #include "report.h"
 #include "reportmsg.h"
 #include "settings.h"
+#include "transfer.h"
 
 #define REPORT_VERSION		1
 #define RING_FIRST		1024
@@ -45,6 +46,7 @@ struct result {
 
 struct report {
 	CURLM			*multi;
+	struct transfer_owner	owner;		/* of its transfer */
 	const struct settings	*cfg;
 	struct metrics		*m;
 	struct report_replays	replays;	/* its functions NULL: none */
@@ -417,7 +419,7 @@ report_launch(struct report *rep)
 	(void)curl_easy_setopt(rep->easy, CURLOPT_CONNECTTIMEOUT_MS, limit);
 	rep->errbuf[0] = '\0';
 	(void)curl_easy_setopt(rep->easy, CURLOPT_ERRORBUFFER, rep->errbuf);
-	(void)curl_easy_setopt(rep->easy, CURLOPT_PRIVATE, rep);
+	transfer_own(rep->easy, &rep->owner);
 	if (curl_multi_add_handle(rep->multi, rep->easy) != CURLM_OK)
 		return (-1);
 	rep->inflight = 1;
@@ -558,6 +560,14 @@ report_drained(const struct report *rep)
 	    (!rep->inflight && (rep->n == 0 || rep->final_failed)));
 }
 
+/* The owner of the report's transfer (main.c dispatches to it). */
+static void
+report_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)report_finished(priv, easy, res);
+}
+
 struct report *
 report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
     const struct report_replays *replays)
@@ -566,6 +576,7 @@ report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 
 	if (rep == NULL)
 		return (NULL);
+	transfer_owner_init(&rep->owner, report_done, rep);
 	rep->ring = malloc(RING_FIRST * sizeof *rep->ring);
 	rep->prefix = hb_publish_form_prefix(cfg->report_topic);
 	if (cfg->report_token != NULL)

@@ -572,17 +572,6 @@ stream_tick(struct stream *s, int64_t now)
 	return (t < next ? t : next);
 }
 
-int
-stream_finished(struct stream *s, CURL *easy, CURLcode res)
-{
-
-	CHECK_STREAM(s);
-	if (easy == NULL || easy != s->sub->easy)
-		return (0);
-	subscription_done(s->sub, res);
-	return (1);
-}
-
 void
 stream_stop(struct stream *s)
 {

@@ -78,7 +78,8 @@ subscribe_headers(const char *token, const char *last_id)
 
 static CURL *
 subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
-    const struct settings *cfg, const struct subscribe_io *io)
+    const struct settings *cfg, const struct subscribe_io *io,
+    struct transfer_owner *owner)
 {
 	CURL *e = curl_easy_init();
 
@@ -91,6 +92,7 @@ subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, io->on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, io->priv);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, io->errbuf);
+	transfer_own(e, owner);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	hb_curl_defaults(e);
@@ -298,7 +300,7 @@ subscription_connect(struct subscription *sub, int64_t now)
 		return (-1);
 	}
 	e = subscribe_start(sub->multi, sub->conf.hub->subscribe_url, h,
-	    sub->cfg, &io);
+	    sub->cfg, &io, &sub->owner);
 	if (e == NULL) {
 		hb_headers_free(h);
 		log_msg(LOG_ERROR, "%s", sub->conf.words->cannot);
@@ -349,13 +351,17 @@ subscription_end(struct subscription *sub, enum log_level lvl,
 		    sub->conf.words->name, why, (long long)delay);
 }
 
-void
-subscription_done(struct subscription *sub, CURLcode res)
+/* Its transfer ended (res, libcurl's word): log why and plan the next
+ * connection.  Its owner (main.c dispatches to it). */
+static void
+subscription_done(void *priv, CURL *easy, CURLcode res)
 {
+	struct subscription *sub = priv;
 	char why[CURL_ERROR_SIZE + 64];
 	enum log_level lvl;
 
 	CHECK_SUB(sub);
+	assert(easy == sub->easy);
 	lvl = subscribe_ended(res, sub->problem, sub->errbuf,
 	    sub->tls_failures, why, sizeof why);
 	subscription_end(sub, lvl, why);
@@ -383,6 +389,7 @@ subscription_new(CURLM *multi, const struct settings *cfg,
 		return (NULL);
 	}
 	sub->magic = SUBSCRIPTION_MAGIC;
+	transfer_owner_init(&sub->owner, subscription_done, sub);
 	sub->multi = multi;
 	sub->cfg = cfg;
 	sub->conf = *conf;

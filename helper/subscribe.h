@@ -1,8 +1,8 @@
 /*
  * subscribe: one subscription to a hub (a Server-Sent Events stream), the
  * same object for the events' streams (stream.c) and the reports'
- * listener (fleetlisten.c): it connects (a fresh token and the owner's resume
- * point each time), judges the hub's answer (hubreply.c), feeds the body
+ * listener (fleetlisten.c): it connects (a fresh token and the owner's
+ * resume point each time), judges the hub's answer (hubreply.c), feeds the body
  * to the SSE parser (sse.c), ends a silent connection, and reconnects
  * with the backoff and the hub's retry: hint.  Its owner keeps only what
  * it makes of the events and of an accepted answer, through callbacks,
@@ -20,6 +20,7 @@
 #include "hubreply.h"
 #include "log.h"
 #include "sse.h"
+#include "transfer.h"
 
 struct hub_cfg;
 struct settings;
@@ -78,6 +79,7 @@ struct subscription_conf {
 /* The owner reads these; only subscribe.c writes them. */
 struct subscription {
 	unsigned			magic;
+	struct transfer_owner		owner;	/* the easy handle's PRIVATE */
 	CURLM				*multi;
 	const struct settings		*cfg;
 	struct subscription_conf	conf;
@@ -112,8 +114,6 @@ void subscription_free(struct subscription *sub);
 /* Connect when due, end a connection silent for idle_ms.  Returns the
  * time it wants to be called again (INT64_MAX: paused or stopped). */
 int64_t subscription_tick(struct subscription *sub, int64_t now);
-/* Its transfer ended (res, libcurl's word): log why and plan the next. */
-void subscription_done(struct subscription *sub, CURLcode res);
 /* End the connection now (why, at lvl, in the log). */
 void subscription_end(struct subscription *sub, enum log_level lvl,
     const char *why);
