@@ -301,8 +301,39 @@ refuse(struct replay *r, struct job *j, const char *why)
 }
 
 static void
+decode(const char *json, size_t len, const char *methods,
+    struct replay_event *re)
+{
+	re->decoded = re->valid = 0;
+	re->why[0] = '\0';
+	if (hb_event_decode(json, len, &re->ev, re->why,
+	    sizeof re->why) != 0) {
+		memset(&re->ev, 0, sizeof re->ev);
+		return;
+	}
+	re->decoded = 1;
+	re->valid = hb_event_validate(&re->ev, methods, re->why,
+	    sizeof re->why) == 0;
+}
+
+void
+replay_decode(const struct replay *r, const char *json, size_t len,
+    struct replay_event *re)
+{
+	decode(json, len, r->cfg->agent_allowed_methods, re);
+}
+
+void
+replay_event_free(struct replay_event *re)
+{
+	if (re->decoded)
+		hb_event_free(&re->ev);
+	re->decoded = re->valid = 0;
+}
+
+static void
 submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
-    const char *json, size_t len, const char *methods, int own)
+    struct replay_event *re, int own)
 {
 	char why[256];
 	struct job *j;
@@ -310,6 +341,7 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	j = calloc(1, sizeof *j);
 	if (j == NULL || (j->id = strdup(id)) == NULL) {
 		free(j);
+		replay_event_free(re);
 		/* Better a loud refusal than a silent stall of the cursor. */
 		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
 		r->m->events_refused++;
@@ -322,17 +354,19 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	j->seq = seq;
 	j->own = own;
 	j->recv_ms = clock_ms();
-	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0) {
+	if (!re->decoded) {
 		memset(&j->ev, 0, sizeof j->ev);
-		refuse(r, j, why);
+		refuse(r, j, re->why);
 		return;
 	}
-	if (hb_event_validate(&j->ev, methods, why, sizeof why) != 0 ||
-	    job_build(r, j, why, sizeof why) != 0) {
+	/* Its storage moves to the job. */
+	j->ev = re->ev;
+	re->decoded = 0;
+	if (!re->valid || job_build(r, j, why, sizeof why) != 0) {
 		/* Its EventID names it in the report if that is valid. */
 		j->eid_ok = j->ev.event_id != NULL &&
 		    hb_event_id_valid(j->ev.event_id);
-		refuse(r, j, why);
+		refuse(r, j, re->valid ? why : re->why);
 		return;
 	}
 	j->eid_ok = j->ev.event_id != NULL;
@@ -344,9 +378,9 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 
 void
 replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
-    const char *id, const char *json, size_t len)
+    const char *id, struct replay_event *re)
 {
-	submit(r, cur, seq, id, json, len, r->cfg->agent_allowed_methods, 0);
+	submit(r, cur, seq, id, re, 0);
 }
 
 static size_t
@@ -602,6 +636,7 @@ replay_free(struct replay *r)
 void
 replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 {
+	struct replay_event re;
 	struct hb_event ev;
 	size_t len;
 	char *json;
@@ -618,6 +653,7 @@ replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 		cursor_done(cur, seq);
 		return;
 	}
-	submit(r, cur, seq, "gap-ban", json, len, "BAN", 1);
+	decode(json, len, "BAN", &re);
 	free(json);
+	submit(r, cur, seq, "gap-ban", &re, 1);
 }

@@ -189,46 +189,37 @@ event_accept(struct stream *s, const char *id)
  * first one is, so neither cursor passes an event before it is applied.
  */
 static int
-copy_of_known(struct stream *s, uint64_t seq, const char *data, size_t len)
+copy_of_known(struct stream *s, uint64_t seq, const struct replay_event *re)
 {
-	struct hb_event ev;
-	char why[128], *canon;
+	const char *eid = re->ev.event_id;
+	char *canon;
 	size_t clen;
 	uint64_t digest, oseq;
 	void *owner;
 	int r;
 
-	if (hb_event_decode(data, len, &ev, why, sizeof why) != 0)
+	if (!re->valid || eid == NULL)
 		return (0);	/* the replayer refuses it, and says why */
-	if (ev.event_id == NULL || hb_event_validate(&ev,
-	    s->cfg->agent_allowed_methods, why, sizeof why) != 0) {
-		hb_event_free(&ev);
-		return (0);	/* the same */
-	}
-	canon = hb_event_encode(&ev, &clen);
-	if (canon == NULL) {
-		/* Replayed without a claim: at worst applied twice. */
-		hb_event_free(&ev);
-		return (0);
-	}
+	canon = hb_event_encode(&re->ev, &clen);
+	if (canon == NULL)
+		return (0);	/* replayed without a claim: at worst twice */
 	digest = dedup_digest(s->all->events, canon, clen);
 	free(canon);
-	r = dedup_claim(s->all->events, ev.event_id, digest, s->cur, seq,
-	    &owner, &oseq);
+	r = dedup_claim(s->all->events, eid, digest, s->cur, seq, &owner,
+	    &oseq);
 	if (r == DEDUP_SAME) {
 		s->m->events_duplicate++;
 		s->hm->duplicate++;
 		log_msg(LOG_DEBUG, "skipped event EventID=%s from %s: already "
-		    "received", ev.event_id, s->hub->url_shown);
+		    "received", eid, s->hub->url_shown);
 		cursor_follow(s->cur, seq, owner, oseq);
 	} else if (r == DEDUP_CONFLICT) {
 		s->hm->conflict++;
 		log_msg(LOG_WARN, "event EventID=%s from %s differs from the "
 		    "copy of the same id received before: replayed as an event "
 		    "of its own (one of the hubs alters or invents events)",
-		    ev.event_id, s->hub->url_shown);
+		    eid, s->hub->url_shown);
 	}
-	hb_event_free(&ev);
 	return (r == DEDUP_SAME);
 }
 
@@ -237,6 +228,7 @@ on_event(void *priv, const char *type, const char *data, size_t len,
     const char *id, int has_id)
 {
 	struct stream *s = priv;
+	struct replay_event re;
 	const char *rid;
 	uint64_t seq;
 
@@ -261,9 +253,13 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 		    rid != NULL ? rid : "");
 		return;
 	}
-	if (s->all->events != NULL && copy_of_known(s, seq, data, len))
+	/* Decoded once: the copy check and the replayer share it. */
+	replay_decode(s->r, data, len, &re);
+	if (s->all->events != NULL && copy_of_known(s, seq, &re)) {
+		replay_event_free(&re);
 		return;
-	replay_submit(s->r, s->cur, seq, rid != NULL ? rid : "", data, len);
+	}
+	replay_submit(s->r, s->cur, seq, rid != NULL ? rid : "", &re);
 }
 
 static void
