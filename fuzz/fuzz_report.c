@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helper/agent/cursor.h"
+#include "../helper/eventid.h"
 #include "../helper/reports/reportmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -68,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < r.n[k]; i++) {
 			reportmsg_entry(&r, k, i, &e);
-			assert(e.id == NULL || cursor_id_check(e.id) == NULL);
+			assert(e.id == NULL || eventid_check(e.id) == NULL);
 			assert(e.code >= 0 && e.code <= 999 && e.time >= 0);
 			assert(e.why < REPORT_WHY_N);
 		}

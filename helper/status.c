@@ -43,6 +43,7 @@
 #include "agent/cursor.h"
 #include "cidr.h"
 #include "clock.h"
+#include "eventid.h"
 #include "reports/fleet.h"
 #include "hb_utf8.h"
 #include "log.h"
@@ -494,7 +495,7 @@ answer_event(struct status *st, struct MHD_Connection *conn,
 		    "unavailable", "this node does not listen to the reports "
 		    "(REPORT_LISTEN=0)"));
 	/* Not UTF-8: no JSON answer could name it. */
-	if (cursor_id_check(id) != NULL || !hb_utf8_valid(id, strlen(id)))
+	if (eventid_check(id) != NULL || !hb_utf8_valid(id, strlen(id)))
 		return (reply_why(conn, MHD_HTTP_BAD_REQUEST, "bad request",
 		    "not an event id"));
 	v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "wait");

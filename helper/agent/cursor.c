@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "eventid.h"
 #include "log.h"
 
 struct cursor_entry {
@@ -150,35 +151,13 @@ cursor_done(struct cursor *c, uint64_t seq)
 }
 
 /*--------------------------------------------------------------------
- * What may be a resume point
- */
-
-const char *
-cursor_id_check(const char *id)
-{
-	size_t i;
-
-	if (*id == '\0')
-		return ("empty id");
-	if (strcmp(id, "earliest") == 0)
-		return ("the id \"earliest\" asks a hub for its whole history");
-	for (i = 0; id[i] != '\0'; i++) {
-		if (i == CURSOR_ID_MAX)
-			return ("id longer than 1024 bytes");
-		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
-			return ("control character in the id");
-	}
-	return (NULL);
-}
-
-/*--------------------------------------------------------------------
  * The state file: one line, the id.
  */
 
 int
 cursor_load(const char *path, char **id, char *err, size_t errlen)
 {
-	char buf[CURSOR_ID_MAX + 3];	/* id, newline, one more, NUL */
+	char buf[EVENTID_MAX + 3];	/* id, newline, one more, NUL */
 	const char *why;
 	size_t n, l;
 	FILE *f;
@@ -209,13 +188,13 @@ cursor_load(const char *path, char **id, char *err, size_t errlen)
 	    l + 1 + (buf[l] == '\r' && buf[l + 1] == '\n') != n)) {
 		snprintf(err, errlen, "%s is not a cursor file (one line "
 		    "expected, the id of at most %d bytes)", path,
-		    CURSOR_ID_MAX);
+		    EVENTID_MAX);
 		return (-1);
 	}
 	buf[l] = '\0';
 	if (l == 0)
 		return (CURSOR_FILE_EMPTY);
-	if ((why = cursor_id_check(buf)) != NULL) {
+	if ((why = eventid_check(buf)) != NULL) {
 		snprintf(err, errlen, "%s does not hold a usable cursor: %s",
 		    path, why);
 		return (-1);
@@ -397,7 +376,7 @@ load_v2(const char *path, FILE *f, size_t n, const char * const *keys,
 				seen_fn(priv, sp);
 			continue;
 		}
-		if ((why = cursor_id_check(sp)) != NULL) {
+		if ((why = eventid_check(sp)) != NULL) {
 			snprintf(err, errlen, "%s line %zu does not hold a "
 			    "usable cursor: %s", path, lineno, why);
 			r = -1;

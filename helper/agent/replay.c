@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include "replay.h"
 #include "reports/report.h"
 #include "settings.h"
+#include "transfer.h"
 
 #define RETRY_FIRST_MS	100
 #define RETRY_MAX_MS	5000
@@ -59,6 +61,7 @@ struct job {
 	long			last_status;	/* 0: none came back */
 	int			own;		/* ours, not an event */
 	int			eid_ok;		/* ev.event_id is valid */
+	struct transfer_owner	owner;		/* its easy's PRIVATE */
 };
 
 struct replay {
@@ -298,8 +301,39 @@ refuse(struct replay *r, struct job *j, const char *why)
 }
 
 static void
+decode(const char *json, size_t len, const char *methods,
+    struct replay_event *re)
+{
+	re->decoded = re->valid = 0;
+	re->why[0] = '\0';
+	if (hb_event_decode(json, len, &re->ev, re->why,
+	    sizeof re->why) != 0) {
+		memset(&re->ev, 0, sizeof re->ev);
+		return;
+	}
+	re->decoded = 1;
+	re->valid = hb_event_validate(&re->ev, methods, re->why,
+	    sizeof re->why) == 0;
+}
+
+void
+replay_decode(const struct replay *r, const char *json, size_t len,
+    struct replay_event *re)
+{
+	decode(json, len, r->cfg->agent_allowed_methods, re);
+}
+
+void
+replay_event_free(struct replay_event *re)
+{
+	if (re->decoded)
+		hb_event_free(&re->ev);
+	re->decoded = re->valid = 0;
+}
+
+static void
 submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
-    const char *json, size_t len, const char *methods, int own)
+    struct replay_event *re, int own)
 {
 	char why[256];
 	struct job *j;
@@ -307,6 +341,7 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	j = calloc(1, sizeof *j);
 	if (j == NULL || (j->id = strdup(id)) == NULL) {
 		free(j);
+		replay_event_free(re);
 		/* Better a loud refusal than a silent stall of the cursor. */
 		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
 		r->m->events_refused++;
@@ -319,17 +354,19 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	j->seq = seq;
 	j->own = own;
 	j->recv_ms = clock_ms();
-	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0) {
+	if (!re->decoded) {
 		memset(&j->ev, 0, sizeof j->ev);
-		refuse(r, j, why);
+		refuse(r, j, re->why);
 		return;
 	}
-	if (hb_event_validate(&j->ev, methods, why, sizeof why) != 0 ||
-	    job_build(r, j, why, sizeof why) != 0) {
+	/* Its storage moves to the job. */
+	j->ev = re->ev;
+	re->decoded = 0;
+	if (!re->valid || job_build(r, j, why, sizeof why) != 0) {
 		/* Its EventID names it in the report if that is valid. */
 		j->eid_ok = j->ev.event_id != NULL &&
 		    hb_event_id_valid(j->ev.event_id);
-		refuse(r, j, why);
+		refuse(r, j, re->valid ? why : re->why);
 		return;
 	}
 	j->eid_ok = j->ev.event_id != NULL;
@@ -341,9 +378,9 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 
 void
 replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
-    const char *id, const char *json, size_t len)
+    const char *id, struct replay_event *re)
 {
-	submit(r, cur, seq, id, json, len, r->cfg->agent_allowed_methods, 0);
+	submit(r, cur, seq, id, re, 0);
 }
 
 static size_t
@@ -383,6 +420,14 @@ pool_drain(struct replay *r)
 		curl_easy_cleanup(r->pool[--r->npool]);
 }
 
+/* The owner of a replay's transfer (main.c dispatches to it). */
+static void
+replay_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)replay_finished(priv, easy, res);
+}
+
 static int
 job_start(struct replay *r, struct job *j, int64_t now)
 {
@@ -407,7 +452,8 @@ job_start(struct replay *r, struct job *j, int64_t now)
 	hb_curl_defaults(e);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->cfg->agent_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	transfer_owner_init(&j->owner, replay_done, r);
+	transfer_own(e, &j->owner);
 	if (curl_multi_add_handle(r->multi, e) != CURLM_OK) {
 		easy_put(r, e);
 		return (-1);
@@ -470,14 +516,16 @@ unfly(struct replay *r, struct job *j)
 int
 replay_finished(struct replay *r, CURL *easy, CURLcode res)
 {
-	struct job *j = NULL;
+	struct transfer_owner *o = NULL;
+	struct job *j;
 	char why[CURL_ERROR_SIZE + 32];
 	long status = 0;
 	int64_t now;
 
-	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j) !=
-	    CURLE_OK || j == NULL)
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&o) !=
+	    CURLE_OK || o == NULL)
 		return (0);
+	j = (struct job *)(void *)((char *)o - offsetof(struct job, owner));
 	if (j->easy != easy)
 		return (0);
 	if (res == CURLE_OK) {
@@ -588,6 +636,7 @@ replay_free(struct replay *r)
 void
 replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 {
+	struct replay_event re;
 	struct hb_event ev;
 	size_t len;
 	char *json;
@@ -604,6 +653,7 @@ replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 		cursor_done(cur, seq);
 		return;
 	}
-	submit(r, cur, seq, "gap-ban", json, len, "BAN", 1);
+	decode(json, len, "BAN", &re);
 	free(json);
+	submit(r, cur, seq, "gap-ban", &re, 1);
 }

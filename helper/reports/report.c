@@ -27,11 +27,13 @@
 
 #include "agent/cursor.h"
 #include "clock.h"
+#include "eventid.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
 #include "reportmsg.h"
 #include "settings.h"
+#include "transfer.h"
 
 #define REPORT_VERSION		1
 #define RING_FIRST		1024
@@ -45,6 +47,7 @@ struct result {
 
 struct report {
 	CURLM			*multi;
+	struct transfer_owner	owner;		/* of its transfer */
 	const struct settings	*cfg;
 	struct metrics		*m;
 	struct report_replays	replays;	/* its functions NULL: none */
@@ -170,7 +173,7 @@ report_result(struct report *rep, const char *id,
 	/* What a listener would refuse (three bytes of U+FFFD for each
 	 * invalid one may make it too long) is not sent: it would cost the
 	 * report's other results. */
-	if ((why = cursor_id_check(copy)) != NULL) {
+	if ((why = eventid_check(copy)) != NULL) {
 		log_msg(LOG_WARN, "reports: the result of event id=%s is not "
 		    "reported: %s", copy, why);
 		free(copy);
@@ -417,7 +420,7 @@ report_launch(struct report *rep)
 	(void)curl_easy_setopt(rep->easy, CURLOPT_CONNECTTIMEOUT_MS, limit);
 	rep->errbuf[0] = '\0';
 	(void)curl_easy_setopt(rep->easy, CURLOPT_ERRORBUFFER, rep->errbuf);
-	(void)curl_easy_setopt(rep->easy, CURLOPT_PRIVATE, rep);
+	transfer_own(rep->easy, &rep->owner);
 	if (curl_multi_add_handle(rep->multi, rep->easy) != CURLM_OK)
 		return (-1);
 	rep->inflight = 1;
@@ -558,6 +561,14 @@ report_drained(const struct report *rep)
 	    (!rep->inflight && (rep->n == 0 || rep->final_failed)));
 }
 
+/* The owner of the report's transfer (main.c dispatches to it). */
+static void
+report_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)report_finished(priv, easy, res);
+}
+
 struct report *
 report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
     const struct report_replays *replays)
@@ -566,6 +577,7 @@ report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 
 	if (rep == NULL)
 		return (NULL);
+	transfer_owner_init(&rep->owner, report_done, rep);
 	rep->ring = malloc(RING_FIRST * sizeof *rep->ring);
 	rep->prefix = hb_publish_form_prefix(cfg->report_topic);
 	if (cfg->report_token != NULL)

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "hb_url.h"
-#include "agent/cursor.h"
+#include "eventid.h"
 #include "reportmsg.h"
 
 
@@ -230,7 +230,7 @@ reportmsg_entry(const struct report_msg *r, int k, size_t i,
 
 	memset(e, 0, sizeof *e);
 	e->id = json_string_value(json_object_get(v, "ID"));
-	if (e->id != NULL && cursor_id_check(e->id) != NULL)
+	if (e->id != NULL && eventid_check(e->id) != NULL)
 		e->id = NULL;
 	e->code = json_integer_value(json_object_get(v, "Code"));
 	e->time = json_integer_value(json_object_get(v, "Time"));

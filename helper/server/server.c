@@ -59,6 +59,7 @@
 #include "proxyproto.h"
 #include "server.h"
 #include "settings.h"
+#include "transfer.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -198,6 +199,7 @@ struct server {
 	const struct settings	*cfg;
 	struct metrics		*m;
 	CURLM			*multi;
+	struct transfer_owner	owner;		/* of the publishes */
 	struct MHD_Daemon	*d;
 	int			lfd;		/* -1 once stopped */
 	unsigned		port;
@@ -529,7 +531,7 @@ launch_leg(struct server *s, struct pub *p, size_t i, long left)
 	(void)curl_easy_setopt(l->easy, CURLOPT_TIMEOUT_MS, left);
 	(void)curl_easy_setopt(l->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
 	(void)curl_easy_setopt(l->easy, CURLOPT_ERRORBUFFER, l->errbuf);
-	(void)curl_easy_setopt(l->easy, CURLOPT_PRIVATE, p);
+	transfer_own(l->easy, &s->owner);
 	if (curl_multi_add_handle(s->multi, l->easy) != CURLM_OK) {
 		easy_put(s, l->easy);
 		l->easy = NULL;
@@ -1775,6 +1777,14 @@ listen_on(struct server *s, const char *addr, char *err, size_t errlen)
 	return (0);
 }
 
+/* The owner of the publishes' transfers (main.c dispatches to it). */
+static void
+server_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)server_finished(priv, easy, res);
+}
+
 struct server *
 server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
     char *err, size_t errlen)
@@ -1789,6 +1799,7 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 		return (NULL);
 	}
 	s->lfd = -1;
+	transfer_owner_init(&s->owner, server_done, s);
 	s->wtail = &s->waiting;
 	TAILQ_INIT(&s->reading);
 	s->pfd = epoll_create1(EPOLL_CLOEXEC);
