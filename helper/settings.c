@@ -722,7 +722,8 @@ roles_running(const char * const *val)
 		r |= RL_REPORTS;
 	if ((r & RL_AGENT) && (r & RL_REPORTS))
 		r |= RL_REPORTER;
-	if (GIVEN(S_REPORT_LISTEN) && settings_parse_bool(val[S_REPORT_LISTEN]) == 1)
+	if (GIVEN(S_REPORT_LISTEN) &&
+	    settings_parse_bool(val[S_REPORT_LISTEN]) == 1)
 		r |= RL_LISTENER;
 	if (GIVEN(S_STATUS_ADDR))
 		r |= RL_STATUS;
