@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hb_file.h"
 #include "hb_url.h"
 #include "reportkey.h"
 #include "reportmsg.h"
@@ -17,28 +18,18 @@
 #define MASTER_MAX	4096
 
 /* Up to len bytes of fd, a final newline (LF or CR LF) dropped: their
- * count, or -1 (errno). */
+ * count, or -1 (errno).  One newline only: a key's bytes may end with
+ * more that belong to it. */
 static ssize_t
 read_key(int fd, char *buf, size_t len)
 {
-	size_t n = 0;
-	ssize_t r;
+	ssize_t n = hb_read_full(fd, buf, len);
 
-	while (n < len) {
-		r = read(fd, buf + n, len - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return (-1);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
-	return ((ssize_t)n);
+	return (n);
 }
 
 int
