@@ -20,6 +20,8 @@
 
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@
 #include "hb_curl.h"
 #include "hb_check.h"
 #include "hb_event.h"
+#include "hb_miniobj.h"
 #include "hb_path.h"
 #include "hb_url.h"
 
@@ -43,7 +46,9 @@
 #define RETRY_MAX_MS	5000
 
 struct job {
-	struct job		*next;		/* in the waiting list */
+	unsigned		magic;
+#define JOB_MAGIC		0x7e5b1a02
+	TAILQ_ENTRY(job)	list;		/* in the waiting list */
 	struct cursor		*cur;		/* its hub's */
 	uint64_t		seq;
 	char			*id;
@@ -61,13 +66,17 @@ struct job {
 	int			eid_ok;		/* ev.event_id is valid */
 };
 
+TAILQ_HEAD(jobq, job);
+
 struct replay {
+	unsigned		magic;
+#define REPLAY_MAGIC		0x2f4c9d17
 	CURLM			*multi;
 	const struct settings	*cfg;
 	struct metrics		*m;
 	char			*url;		/* AGENT_ENDPOINT's root */
 	char			*guard;		/* "X-HttpBroadcast-Guard: ..." */
-	struct job		*head, **tailp;	/* waiting, FIFO */
+	struct jobq		waiting_q;	/* FIFO */
 	size_t			waiting, inflight;
 	struct job		**flying;	/* max_concurrency slots */
 	CURL			**pool;		/* idle easy handles */
@@ -78,9 +87,10 @@ struct replay {
 struct replay *
 replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 {
-	struct replay *r = calloc(1, sizeof *r);
+	struct replay *r;
 	char why[256];
 
+	ALLOC_OBJ(r, REPLAY_MAGIC);
 	if (r == NULL)
 		return (NULL);
 	r->flying = calloc((size_t)cfg->agent_max_concurrency,
@@ -97,37 +107,40 @@ replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 		free(r->pool);
 		free(r->url);
 		free(r->guard);
-		free(r);
+		FREE_OBJ(r);
 		return (NULL);
 	}
 	r->multi = multi;
 	r->cfg = cfg;
 	r->m = m;
-	r->tailp = &r->head;
+	TAILQ_INIT(&r->waiting_q);
 	return (r);
 }
 
 static void
 job_free(struct job *j)
 {
+	CHECK_OBJ_NOTNULL(j, JOB_MAGIC);
 	if (j->easy != NULL)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->hdrs);
 	hb_event_free(&j->ev);
 	free(j->target);
 	free(j->id);
-	free(j);
+	FREE_OBJ(j);
 }
 
 void
 replay_set_report(struct replay *r, struct report *rep)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	r->rep = rep;
 }
 
 struct report *
 replay_reporter(const struct replay *r)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	return (r->rep);
 }
 
@@ -154,6 +167,7 @@ job_finish(struct replay *r, struct job *j)
 size_t
 replay_backlog(const struct replay *r)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	return (r->waiting + r->inflight);
 }
 
@@ -165,7 +179,8 @@ replay_oldest_ms(const struct replay *r)
 	int64_t oldest = 0;
 	size_t slot;
 
-	for (j = r->head; j != NULL; j = j->next)
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	TAILQ_FOREACH(j, &r->waiting_q, list)
 		if (oldest == 0 || j->recv_ms < oldest)
 			oldest = j->recv_ms;
 	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
@@ -179,9 +194,8 @@ replay_oldest_ms(const struct replay *r)
 static void
 enqueue(struct replay *r, struct job *j)
 {
-	j->next = NULL;
-	*r->tailp = j;
-	r->tailp = &j->next;
+	CHECK_OBJ_NOTNULL(j, JOB_MAGIC);
+	TAILQ_INSERT_TAIL(&r->waiting_q, j, list);
 	r->waiting++;
 }
 
@@ -304,7 +318,7 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	char why[256];
 	struct job *j;
 
-	j = calloc(1, sizeof *j);
+	ALLOC_OBJ(j, JOB_MAGIC);
 	if (j == NULL || (j->id = strdup(id)) == NULL) {
 		free(j);
 		/* Better a loud refusal than a silent stall of the cursor. */
@@ -343,6 +357,7 @@ void
 replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
     const char *id, const char *json, size_t len)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	submit(r, cur, seq, id, json, len, r->cfg->agent_allowed_methods, 0);
 }
 
@@ -423,21 +438,22 @@ job_start(struct replay *r, struct job *j, int64_t now)
 int64_t
 replay_tick(struct replay *r, int64_t now)
 {
-	struct job **pp = &r->head, *j;
+	struct job *j, *j2;
 	int64_t next = INT64_MAX;
 
-	while ((j = *pp) != NULL) {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	/* glibc's queue.h has no TAILQ_FOREACH_SAFE: j may leave. */
+	for (j = TAILQ_FIRST(&r->waiting_q); j != NULL; j = j2) {
+		CHECK_OBJ(j, JOB_MAGIC);
+		j2 = TAILQ_NEXT(j, list);
 		if (j->start_ms > now) {
 			if (j->start_ms < next)
 				next = j->start_ms;
-			pp = &j->next;
 			continue;
 		}
 		if (r->inflight >= (size_t)r->cfg->agent_max_concurrency)
 			break;
-		*pp = j->next;
-		if (r->tailp == &j->next)
-			r->tailp = pp;
+		TAILQ_REMOVE(&r->waiting_q, j, list);
 		r->waiting--;
 		if (job_start(r, j, now) != 0) {
 			/* Out of handles or memory: try again shortly. */
@@ -475,8 +491,11 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 	long status = 0;
 	int64_t now;
 
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	/* Another module's transfer carries another object (each starts
+	 * with its magic): not ours, not an error. */
 	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j) !=
-	    CURLE_OK || j == NULL)
+	    CURLE_OK || j == NULL || j->magic != JOB_MAGIC)
 		return (0);
 	if (j->easy != easy)
 		return (0);
@@ -545,6 +564,7 @@ replay_abandon(struct replay *r)
 	struct job *j;
 	size_t slot;
 
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
 		j = r->flying[slot];
 		if (j == NULL)
@@ -554,13 +574,12 @@ replay_abandon(struct replay *r)
 		unfly(r, j);
 		job_free(j);
 	}
-	while ((j = r->head) != NULL) {
-		r->head = j->next;
+	while ((j = TAILQ_FIRST(&r->waiting_q)) != NULL) {
+		TAILQ_REMOVE(&r->waiting_q, j, list);
 		log_msg(LOG_WARN, "abandoned event id=%s: it will be replayed "
 		    "at the next start", j->id);
 		job_free(j);
 	}
-	r->tailp = &r->head;
 	r->waiting = 0;
 	pool_drain(r);
 }
@@ -570,12 +589,13 @@ replay_free(struct replay *r)
 {
 	if (r == NULL)
 		return;
+	CHECK_OBJ(r, REPLAY_MAGIC);
 	replay_abandon(r);
 	free(r->url);
 	free(r->guard);
 	free(r->flying);
 	free(r->pool);
-	free(r);
+	FREE_OBJ(r);
 }
 
 /*
@@ -592,6 +612,7 @@ replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 	size_t len;
 	char *json;
 
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	memset(&ev, 0, sizeof ev);
 	ev.method = "BAN";
 	ev.host = "";
