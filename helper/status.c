@@ -44,6 +44,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "fleet.h"
+#include "hb_miniobj.h"
 #include "hb_utf8.h"
 #include "log.h"
 #include "metrics.h"
@@ -102,10 +103,7 @@ struct sconn {
 
 TAILQ_HEAD(sconn_list, sconn);
 
-#define CHECK_SCONN(sc) do {						\
-	if ((sc) == NULL || (sc)->magic != SCONN_MAGIC)			\
-		abort();						\
-} while (0)
+#define CHECK_SCONN(sc)	CHECK_OBJ_NOTNULL((sc), SCONN_MAGIC)
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -114,6 +112,8 @@ typedef enum MHD_Result MHD_RESULT;
 #endif
 
 struct status {
+	unsigned		magic;
+#define STATUS_MAGIC		0x5747a7c5
 	struct MHD_Daemon	*d;
 	struct metrics		*m;
 	int			agent;	/* the agent role runs */
@@ -228,11 +228,12 @@ key_text(const unsigned char key[16], char *buf, size_t len)
 static MHD_RESULT
 accept_policy(void *priv, const struct sockaddr *sa, socklen_t len)
 {
-	struct status *st = priv;
+	struct status *st;
 	char ip[64];	/* an IPv6 one with its scope */
 	enum log_level level = LOG_DEBUG;
 	int64_t now;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	(void)len;
 	if (cidr_match(st->allowed, st->nallowed, sa))
 		return (MHD_YES);
@@ -281,11 +282,12 @@ static void
 connection_notified(void *priv, struct MHD_Connection *conn,
     void **socket_context, enum MHD_ConnectionNotificationCode toe)
 {
-	struct status *st = priv;
+	struct status *st;
 	const union MHD_ConnectionInfo *fi, *ai;
 	struct sconn *sc;
 	int fd;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (*socket_context == NULL)
 			return;
@@ -294,8 +296,7 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 		sc_leave(st, sc);
 		free(sc->id);
 		free(sc->body);
-		sc->magic = 0;
-		free(sc);
+		FREE_OBJ(sc);
 		*socket_context = NULL;
 		return;
 	}
@@ -306,7 +307,7 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 	 * overwritten. */
 	fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	fd = fi != NULL ? fi->connect_fd : -1;
-	sc = calloc(1, sizeof *sc);
+	ALLOC_OBJ(sc, SCONN_MAGIC);
 	ai = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (sc == NULL || fd < 0 || ai == NULL || ai->client_addr == NULL) {
@@ -319,7 +320,6 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 			(void)shutdown(fd, SHUT_RDWR);
 		return;
 	}
-	sc->magic = SCONN_MAGIC;
 	sc->conn = conn;
 	sc->fd = fd;
 	peer_key(ai->client_addr, sc->peer);
@@ -545,13 +545,14 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct status *st = priv;
+	struct status *st;
 	struct sconn *sc;
 	char buf[4096], *mbody;
 	const char *body, *ctype = "text/plain; charset=utf-8";
 	unsigned code = MHD_HTTP_OK;
 	MHD_RESULT ret;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
@@ -601,9 +602,10 @@ static void
 completed(void *priv, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct status *st = priv;
+	struct status *st;
 	struct sconn *sc;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	(void)toe;
 	*con_cls = NULL;
 	sc = conn_sconn(conn);
@@ -722,6 +724,7 @@ status_tick(struct status *st, int64_t now)
 
 	if (st == NULL)
 		return (INT64_MAX);
+	CHECK_OBJ(st, STATUS_MAGIC);
 	next = close_overdue(st, &st->loose, now);
 	t = close_overdue(st, &st->answering, now);
 	if (t < next)
@@ -733,6 +736,7 @@ status_tick(struct status *st, int64_t now)
 void
 status_fleet(struct status *st, struct fleet *f)
 {
+	CHECK_OBJ_ORNULL(st, STATUS_MAGIC);
 	if (st != NULL)
 		st->fleet = f;
 }
@@ -749,7 +753,7 @@ status_start(const struct settings *cfg, struct metrics *m, char *err,
 	if (addr_parse("STATUS_ADDR", cfg->status_addr, &ss, NULL, err,
 	    errlen) != 0)
 		return (NULL);
-	st = calloc(1, sizeof *st);
+	ALLOC_OBJ(st, STATUS_MAGIC);
 	if (st == NULL) {
 		snprintf(err, errlen, "STATUS_ADDR: out of memory");
 		return (NULL);
@@ -766,7 +770,7 @@ status_start(const struct settings *cfg, struct metrics *m, char *err,
 	if (st->gonefd < 0) {
 		snprintf(err, errlen, "STATUS_ADDR: epoll_create1: %s",
 		    strerror(errno));
-		free(st);
+		FREE_OBJ(st);
 		return (NULL);
 	}
 	if (ss.ss_family == AF_INET6)
@@ -789,7 +793,7 @@ status_start(const struct settings *cfg, struct metrics *m, char *err,
 		snprintf(err, errlen, "STATUS_ADDR: cannot listen on %.64s",
 		    cfg->status_addr);
 		(void)close(st->gonefd);
-		free(st);
+		FREE_OBJ(st);
 		return (NULL);
 	}
 	return (st);
@@ -800,6 +804,7 @@ status_port(const struct status *st)
 {
 	const union MHD_DaemonInfo *i;
 
+	CHECK_OBJ_NOTNULL(st, STATUS_MAGIC);
 	i = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_BIND_PORT);
 	return (i != NULL ? i->port : 0);
 }
@@ -813,6 +818,7 @@ status_stop(struct status *st)
 
 	if (st == NULL)
 		return;
+	CHECK_OBJ(st, STATUS_MAGIC);
 	/* MHD must not be stopped with suspended connections. */
 	while (!TAILQ_EMPTY(&st->waiting))
 		conclude(st, TAILQ_FIRST(&st->waiting),
@@ -833,7 +839,7 @@ status_stop(struct status *st)
 	}
 	MHD_stop_daemon(st->d);
 	(void)close(st->gonefd);
-	free(st);
+	FREE_OBJ(st);
 }
 
 unsigned
@@ -845,6 +851,7 @@ status_waitfds(struct status *st, struct curl_waitfd *fds, unsigned max,
 
 	if (st == NULL || max < 2)
 		return (0);
+	CHECK_OBJ(st, STATUS_MAGIC);
 	/* One descriptor for every socket of the listener. */
 	di = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di == NULL)
@@ -866,6 +873,7 @@ status_run(struct status *st)
 {
 	if (st == NULL)
 		return;
+	CHECK_OBJ(st, STATUS_MAGIC);
 	if (st->nwaiting > 0)
 		waiters_gone(st);
 	(void)MHD_run(st->d);
