@@ -17,6 +17,9 @@
 #include "cursor.h"
 #include "log.h"
 
+/* The largest ring kept once every event is finished (entries). */
+#define RING_KEEP	1024
+
 struct cursor_entry {
 	char		*id;		/* NULL when the event had no id */
 	int		done;
@@ -146,6 +149,13 @@ cursor_done(struct cursor *c, uint64_t seq)
 			c->moved = 1;
 		}
 		c->head++;
+	}
+	/* Drained after a burst: the ring goes (the next push makes a
+	 * small one), not to keep the burst's size for good. */
+	if (c->head == c->next && c->cap > RING_KEEP) {
+		free(c->ring);
+		c->ring = NULL;
+		c->cap = 0;
 	}
 }
 

@@ -12,14 +12,32 @@
 
 #include "dedup.h"
 
+/*
+ * Ids up to ID_INLINE - 1 bytes (a Mercure urn:uuid: id is 45) are kept in
+ * the slot itself, in the table's one allocation: a window of ids strdup'ed
+ * one by one during a burst would sit among the burst's freed memory, each
+ * pinning its page of the heap, so that the daemon could not give the
+ * burst's memory back.  Longer ids are strdup'ed.
+ */
+#define ID_INLINE	64
+
 struct dedup_slot {
-	char		*id;
+	char		*id;		/* inl, or malloc'ed */
 	uint64_t	hash;
 	uint64_t	digest;		/* of the content; 0: unknown */
 	int32_t		chain;		/* next slot in the bucket, or -1 */
 	void		*owner;		/* dedup_claim()'s */
 	uint64_t	seq;
+	char		inl[ID_INLINE];
 };
+
+static void
+slot_id_free(struct dedup_slot *sl)
+{
+	if (sl->id != sl->inl)
+		free(sl->id);
+	sl->id = NULL;
+}
 
 int
 dedup_init(struct dedup *d, size_t window)
@@ -54,7 +72,7 @@ dedup_fini(struct dedup *d)
 
 	if (d->slots != NULL)
 		for (i = 0; i < d->used; i++)
-			free(d->slots[i].id);
+			slot_id_free(&d->slots[i]);
 	free(d->slots);
 	free(d->buckets);
 	memset(d, 0, sizeof *d);
@@ -69,8 +87,7 @@ unlink_slot(struct dedup *d, int32_t s)
 		pp = &d->slots[*pp].chain;
 	if (*pp == s)
 		*pp = d->slots[s].chain;
-	free(d->slots[s].id);
-	d->slots[s].id = NULL;
+	slot_id_free(&d->slots[s]);
 }
 
 int
@@ -95,6 +112,7 @@ dedup_claim(struct dedup *d, const char *id, uint64_t digest, void *owner,
 	uint64_t h = hb_siphash_str(&d->key, id);
 	int32_t s, *bucket = &d->buckets[h & (d->nbuckets - 1)];
 	int conflict = 0;
+	size_t len;
 	char *copy;
 
 	for (s = *bucket; s != -1; s = d->slots[s].chain) {
@@ -111,12 +129,15 @@ dedup_claim(struct dedup *d, const char *id, uint64_t digest, void *owner,
 			*found_seq = d->slots[s].seq;
 		return (DEDUP_SAME);
 	}
-	copy = strdup(id);
-	if (copy == NULL)
-		return (-1);
 	s = (int32_t)d->next;
+	len = strlen(id);
+	copy = d->slots[s].inl;
+	if (len >= sizeof d->slots[s].inl && (copy = strdup(id)) == NULL)
+		return (-1);
 	if (d->slots[s].id != NULL)
 		unlink_slot(d, s);	/* the oldest id leaves the window */
+	if (copy == d->slots[s].inl)
+		memcpy(copy, id, len + 1);
 	d->slots[s].id = copy;
 	d->slots[s].hash = h;
 	d->slots[s].digest = digest;

@@ -37,6 +37,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "replay.h"
 #include "report.h"
@@ -44,6 +45,11 @@
 
 #define RETRY_FIRST_MS	100
 #define RETRY_MAX_MS	5000
+/* After this many events, the next time the backlog drains the heap's
+ * free pages go back to the system (memory_return()): once after a
+ * burst, whose backlog may drain several times on the way, and at most
+ * once per this many events of a steady trickle that drains after each. */
+#define TRIM_EVENTS	1024
 
 struct job {
 	unsigned		magic;
@@ -78,6 +84,7 @@ struct replay {
 	char			*guard;		/* "X-HttpBroadcast-Guard: ..." */
 	struct jobq		waiting_q;	/* FIFO */
 	size_t			waiting, inflight;
+	size_t			since_trim;	/* events submitted */
 	struct job		**flying;	/* max_concurrency slots */
 	CURL			**pool;		/* idle easy handles */
 	size_t			npool;
@@ -350,6 +357,7 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
 	    j->target);
 	j->backoff_ms = RETRY_FIRST_MS;
+	r->since_trim++;
 	enqueue(r, j);
 }
 
@@ -483,13 +491,66 @@ unfly(struct replay *r, struct job *j)
 	j->easy = NULL;
 }
 
+/* The fate of j after this attempt: replayed, failed, dropped, or to be
+ * retried (back on the list). */
+static void
+job_judge(struct replay *r, struct job *j, CURLcode res, long status,
+    int64_t now)
+{
+	char why[CURL_ERROR_SIZE + 32];
+
+	if (res == CURLE_OK && status < 400) {
+		/* The event counters count events, not our own requests. */
+		r->m->events_replayed += !j->own;
+		log_msg(LOG_DEBUG, "replayed event id=%s: %s %s status=%ld "
+		    "attempts=%u", j->id, j->ev.method,
+		    j->target, status,
+		    j->attempts);
+		job_report(r, j, REPORT_APPLIED, status);
+		job_finish(r, j);
+		return;
+	}
+	if (res != CURLE_OK)
+		snprintf(why, sizeof why, "%s", curl_easy_strerror(res));
+	else
+		snprintf(why, sizeof why, "status %ld", status);
+	if (res == CURLE_OK && status < 500 && status != 429) {
+		r->m->events_failed += !j->own;
+		log_msg(LOG_ERROR, "failed event id=%s: %s %s: %s (not "
+		    "retried)", j->id, j->ev.method,
+		    j->target, why);
+		job_report(r, j, REPORT_FAILED, status);
+		job_finish(r, j);
+		return;
+	}
+	if (now - j->first_ms >= r->cfg->agent_retry_delay_ms) {
+		r->m->events_dropped += !j->own;
+		log_msg(LOG_ERROR, "dropped event id=%s: %s %s: %s after %u "
+		    "attempts in %lldms", j->id, j->ev.method,
+		    j->target, why, j->attempts,
+		    (long long)(now - j->first_ms));
+		job_report(r, j, REPORT_DROPPED, j->last_status);
+		job_finish(r, j);
+		return;
+	}
+	/* Retry, but make the last attempt right at the deadline. */
+	j->start_ms = now + j->backoff_ms;
+	if (j->start_ms > j->first_ms + r->cfg->agent_retry_delay_ms)
+		j->start_ms = j->first_ms + r->cfg->agent_retry_delay_ms;
+	log_msg(LOG_WARN, "replay of event id=%s failed: %s, retrying in "
+	    "%lldms", j->id, why, (long long)(j->start_ms - now));
+	j->backoff_ms *= 2;
+	if (j->backoff_ms > RETRY_MAX_MS)
+		j->backoff_ms = RETRY_MAX_MS;
+	r->m->replays_retried++;
+	enqueue(r, j);
+}
+
 int
 replay_finished(struct replay *r, CURL *easy, CURLcode res)
 {
 	struct job *j = NULL;
-	char why[CURL_ERROR_SIZE + 32];
 	long status = 0;
-	int64_t now;
 
 	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	/* Another module's transfer carries another object (each starts
@@ -504,57 +565,16 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		j->last_status = status;
 	}
 	unfly(r, j);
-	now = clock_ms();
-	/* Nothing else to send: give the pooled handles back (easy is
-	 * one of them; it is not used below). */
-	if (r->inflight == 0 && r->waiting == 0)
-		pool_drain(r);
-
-	if (res == CURLE_OK && status < 400) {
-		/* The event counters count events, not our own requests. */
-		r->m->events_replayed += !j->own;
-		log_msg(LOG_DEBUG, "replayed event id=%s: %s %s status=%ld "
-		    "attempts=%u", j->id, j->ev.method,
-		    j->target, status,
-		    j->attempts);
-		job_report(r, j, REPORT_APPLIED, status);
-		job_finish(r, j);
+	job_judge(r, j, res, status, clock_ms());
+	if (r->inflight > 0 || r->waiting > 0)
 		return (1);
+	/* Nothing else to send: give the pooled handles back, and after a
+	 * burst the memory its events held. */
+	pool_drain(r);
+	if (r->since_trim >= TRIM_EVENTS) {
+		r->since_trim = 0;
+		memory_return();
 	}
-	if (res != CURLE_OK)
-		snprintf(why, sizeof why, "%s", curl_easy_strerror(res));
-	else
-		snprintf(why, sizeof why, "status %ld", status);
-	if (res == CURLE_OK && status < 500 && status != 429) {
-		r->m->events_failed += !j->own;
-		log_msg(LOG_ERROR, "failed event id=%s: %s %s: %s (not "
-		    "retried)", j->id, j->ev.method,
-		    j->target, why);
-		job_report(r, j, REPORT_FAILED, status);
-		job_finish(r, j);
-		return (1);
-	}
-	if (now - j->first_ms >= r->cfg->agent_retry_delay_ms) {
-		r->m->events_dropped += !j->own;
-		log_msg(LOG_ERROR, "dropped event id=%s: %s %s: %s after %u "
-		    "attempts in %lldms", j->id, j->ev.method,
-		    j->target, why, j->attempts,
-		    (long long)(now - j->first_ms));
-		job_report(r, j, REPORT_DROPPED, j->last_status);
-		job_finish(r, j);
-		return (1);
-	}
-	/* Retry, but make the last attempt right at the deadline. */
-	j->start_ms = now + j->backoff_ms;
-	if (j->start_ms > j->first_ms + r->cfg->agent_retry_delay_ms)
-		j->start_ms = j->first_ms + r->cfg->agent_retry_delay_ms;
-	log_msg(LOG_WARN, "replay of event id=%s failed: %s, retrying in "
-	    "%lldms", j->id, why, (long long)(j->start_ms - now));
-	j->backoff_ms *= 2;
-	if (j->backoff_ms > RETRY_MAX_MS)
-		j->backoff_ms = RETRY_MAX_MS;
-	r->m->replays_retried++;
-	enqueue(r, j);
 	return (1);
 }
 

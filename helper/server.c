@@ -37,9 +37,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <microhttpd.h>
 
@@ -56,6 +53,7 @@
 #include "cidr.h"
 #include "clock.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "proxyproto.h"
 #include "server.h"
@@ -1606,14 +1604,12 @@ server_run(struct server *s)
 	pending_run(s, now);
 	reading_expire(s, now);
 	(void)MHD_run(s->d);
-#ifdef __GLIBC__
 	if (s->trim_due && s->nconns + s->npending <= TRIM_LOW &&
 	    now >= s->trim_next) {
 		s->trim_due = 0;
 		s->trim_next = now + 1000;
-		(void)malloc_trim(0);
+		memory_return();
 	}
-#endif
 }
 
 unsigned
