@@ -385,18 +385,16 @@ static const char *
 auth_line(struct server *s)
 {
 	const struct settings *c = s->cfg;
-	char err[256], *tok, *line;
+	char err[256], *line;
 	int64_t now;
 
 	if (s->auth != NULL || mint_key(c) == NULL)
 		return (s->auth);
 	now = clock_ms();
 	if (s->minted == NULL || now >= s->minted_renew) {
-		tok = hb_jwt_mint(c->hub_jwt_alg, mint_key(c), "publish",
+		line = hb_jwt_bearer(c->hub_jwt_alg, mint_key(c), "publish",
 		    c->hub_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
 		    err, sizeof err);
-		line = tok != NULL ? hb_bearer_header(tok) : NULL;
-		hb_bearer_free(tok);
 		if (line != NULL) {
 			hb_bearer_free(s->minted);
 			s->minted = line;
@@ -404,7 +402,7 @@ auth_line(struct server *s)
 		} else {
 			/* The previous token stays valid until its exp. */
 			log_msg(LOG_ERROR, "server: cannot mint the publisher "
-			    "JWT: %s", tok == NULL ? err : "out of memory");
+			    "JWT: %s", err);
 		}
 	}
 	return (s->minted);
