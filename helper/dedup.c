@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hb_miniobj.h"
 #include "hb_siphash.h"
 
 #include "dedup.h"
@@ -44,7 +45,7 @@ dedup_init(struct dedup *d, size_t window)
 {
 	size_t i;
 
-	memset(d, 0, sizeof *d);
+	INIT_OBJ(d, DEDUP_MAGIC);
 	/* A key per table: what one process's table shows (its timing)
 	 * tells nothing about another's. */
 	if (hb_siphash_key_new(&d->key) != 0 ||
@@ -94,14 +95,17 @@ int
 dedup_seen(struct dedup *d, const char *id)
 {
 
+	CHECK_OBJ_NOTNULL(d, DEDUP_MAGIC);
 	return (dedup_claim(d, id, 0, NULL, 0, NULL, NULL));
 }
 
 uint64_t
 dedup_digest(const struct dedup *d, const void *data, size_t len)
 {
-	uint64_t h = hb_siphash(&d->ckey, data, len);
+	uint64_t h;
 
+	CHECK_OBJ_NOTNULL(d, DEDUP_MAGIC);
+	h = hb_siphash(&d->ckey, data, len);
 	return (h != 0 ? h : 1);	/* 0 means unknown */
 }
 
@@ -109,12 +113,15 @@ int
 dedup_claim(struct dedup *d, const char *id, uint64_t digest, void *owner,
     uint64_t seq, void **found_owner, uint64_t *found_seq)
 {
-	uint64_t h = hb_siphash_str(&d->key, id);
-	int32_t s, *bucket = &d->buckets[h & (d->nbuckets - 1)];
+	uint64_t h;
+	int32_t s, *bucket;
 	int conflict = 0;
 	size_t len;
 	char *copy;
 
+	CHECK_OBJ_NOTNULL(d, DEDUP_MAGIC);
+	h = hb_siphash_str(&d->key, id);
+	bucket = &d->buckets[h & (d->nbuckets - 1)];
 	for (s = *bucket; s != -1; s = d->slots[s].chain) {
 		if (d->slots[s].hash != h || strcmp(d->slots[s].id, id) != 0)
 			continue;
@@ -157,6 +164,7 @@ dedup_longest_chain(const struct dedup *d)
 	size_t b, n, most = 0;
 	int32_t s;
 
+	CHECK_OBJ_NOTNULL(d, DEDUP_MAGIC);
 	for (b = 0; b < d->nbuckets; b++) {
 		n = 0;
 		for (s = d->buckets[b]; s != -1; s = d->slots[s].chain)
@@ -173,6 +181,7 @@ dedup_each(const struct dedup *d, void (*fn)(void *priv, const char *id),
 {
 	size_t i, s;
 
+	CHECK_OBJ_NOTNULL(d, DEDUP_MAGIC);
 	/* Full: the oldest is at next; else the ring starts at 0. */
 	for (i = 0; i < d->used; i++) {
 		s = d->used < d->window ? i : (d->next + i) % d->window;
