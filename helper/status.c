@@ -46,6 +46,7 @@
 #include "fleet.h"
 #include "hb_miniobj.h"
 #include "hb_utf8.h"
+#include "hb_vsb.h"
 #include "log.h"
 #include "metrics.h"
 #include "settings.h"
@@ -416,38 +417,33 @@ reply_why(struct MHD_Connection *conn, unsigned code, const char *status,
 }
 
 /* The Prometheus text, in a buffer as large as it needs (per-node series
- * of a large fleet do not fit a fixed one).  malloc'ed, or NULL. */
+ * of a large fleet do not fit a fixed one), rendered once.  malloc'ed, or
+ * NULL. */
 static char *
 metrics_body(const struct status *st)
 {
-	size_t cap = METRICS_BUF, used;
-	char *buf = NULL, *nb;
-	int n, k;
+	struct hb_vsb v;
+	int64_t now = clock_ms();
+	int k;
 
-	for (;;) {
-		nb = realloc(buf, cap);
-		if (nb == NULL) {
-			free(buf);
+	(void)hb_vsb_init(&v, METRICS_BUF);
+	metrics_render(st->m, &v);
+	/* fleet_metrics_text() writes as snprintf: given room enough for
+	 * what it said it needs, the second call is its last. */
+	while (st->fleet != NULL && hb_vsb_finish(&v) == 0) {
+		k = fleet_metrics_text(st->fleet, now, hb_vsb_end(&v),
+		    hb_vsb_room(&v));
+		if (k < 0) {
+			hb_vsb_fini(&v);
 			return (NULL);
 		}
-		buf = nb;
-		n = metrics_text(st->m, buf, cap);
-		if (n < 0)
+		if ((size_t)k < hb_vsb_room(&v)) {
+			hb_vsb_grew(&v, (size_t)k);
 			break;
-		used = (size_t)n;
-		k = 0;
-		if (used < cap && st->fleet != NULL)
-			k = fleet_metrics_text(st->fleet, clock_ms(),
-			    buf + used, cap - used);
-		if (k < 0)
-			break;
-		used += (size_t)k;
-		if (used < cap)
-			return (buf);
-		cap = used + 1;
+		}
+		(void)hb_vsb_reserve(&v, (size_t)k);
 	}
-	free(buf);
-	return (NULL);
+	return (hb_vsb_take(&v));
 }
 
 static MHD_RESULT
