@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <jwt.h>
 
+#include "hb_http.h"
 #include "hb_jwt.h"
 
 int
@@ -73,4 +74,20 @@ hb_jwt_mint(const char *alg, const char *key, const char *claim,
 	free(claims);
 	json_decref(grants);
 	return (out);
+}
+
+char *
+hb_jwt_bearer(const char *alg, const char *key, const char *claim,
+    const char *topic, long ttl, time_t now, char *err, size_t errlen)
+{
+	char *tok, *line;
+
+	tok = hb_jwt_mint(alg, key, claim, topic, ttl, now, err, errlen);
+	if (tok == NULL)
+		return (NULL);
+	line = hb_bearer_header(tok);
+	if (line == NULL)
+		snprintf(err, errlen, "out of memory");
+	hb_bearer_free(tok);	/* a credential: wiped */
+	return (line);
 }

@@ -29,4 +29,13 @@ int hb_jwt_alg_valid(const char *alg);
 char *hb_jwt_mint(const char *alg, const char *key, const char *claim,
     const char *topic, long ttl, time_t now, char *err, size_t errlen);
 
+/*
+ * The same token, minted fresh, as its "Authorization: Bearer ..." header
+ * line (hb_bearer_header()): what every publisher and the report sender
+ * present.  Release it with hb_bearer_free(); NULL and a reason in err on
+ * failure.
+ */
+char *hb_jwt_bearer(const char *alg, const char *key, const char *claim,
+    const char *topic, long ttl, time_t now, char *err, size_t errlen);
+
 #endif /* HB_JWT_H */

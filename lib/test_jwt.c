@@ -8,6 +8,7 @@
 
 #include <jwt.h>
 
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "test_check.h"
 
@@ -71,10 +72,35 @@ test_errors(void)
 	CHECK(strstr(err, "not-a-pem-secret") == NULL);
 }
 
+/* The bearer line carries the token hb_jwt_mint() makes. */
+static void
+test_bearer(void)
+{
+	const char *key = "!ChangeThisMercureHubJWTSecretKey!";
+	char err[256], *tok, *line, *want;
+	time_t now = time(NULL);
+
+	tok = hb_jwt_mint("HS256", key, "publish", "t", 60, now, err,
+	    sizeof err);
+	line = hb_jwt_bearer("HS256", key, "publish", "t", 60, now, err,
+	    sizeof err);
+	CHECK(tok != NULL && line != NULL);
+	want = tok != NULL ? hb_bearer_header(tok) : NULL;
+	CHECK(want != NULL);
+	if (line != NULL && want != NULL)
+		CHECK_STR(line, want);
+	hb_bearer_free(want);
+	hb_bearer_free(line);
+	hb_bearer_free(tok);
+	CHECK(hb_jwt_bearer("XX1", "k", "publish", "t", 60, 0, err,
+	    sizeof err) == NULL);
+}
+
 int
 main(void)
 {
 	test_mint_verify();
 	test_errors();
+	test_bearer();
 	return (TEST_DONE());
 }

@@ -343,17 +343,8 @@ parse_exclude(struct vmod_broadcast_hub *hub, const char *list)
 static char *
 mint_header(const struct vmod_broadcast_hub *hub, char *err, size_t errlen)
 {
-	char *tok, *line;
-
-	tok = hb_jwt_mint(hub->jwt_alg, hub->jwt_key, "publish", hub->topic,
-	    hub->jwt_ttl, (time_t)VTIM_real(), err, errlen);
-	if (tok == NULL)
-		return (NULL);
-	line = hb_bearer_header(tok);
-	if (line == NULL)
-		snprintf(err, errlen, "out of memory");
-	hb_bearer_free(tok);
-	return (line);
+	return (hb_jwt_bearer(hub->jwt_alg, hub->jwt_key, "publish",
+	    hub->topic, hub->jwt_ttl, (time_t)VTIM_real(), err, errlen));
 }
 
 /* In vcl_init, on the CLI's log (no vxid), as std.log() does. */

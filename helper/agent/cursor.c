@@ -14,9 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hb_miniobj.h"
+
 #include "cursor.h"
 #include "eventid.h"
 #include "log.h"
+
+/* The largest ring kept once every event is finished (entries). */
+#define RING_KEEP	1024
 
 struct cursor_entry {
 	char		*id;		/* NULL when the event had no id */
@@ -28,7 +33,7 @@ struct cursor_entry {
 void
 cursor_init(struct cursor *c)
 {
-	memset(c, 0, sizeof *c);
+	INIT_OBJ(c, CURSOR_MAGIC);
 }
 
 void
@@ -36,6 +41,9 @@ cursor_fini(struct cursor *c)
 {
 	uint64_t s;
 
+	AN(c);
+	/* Zeroed and never initialized: an early exit of main(). */
+	assert(c->magic == CURSOR_MAGIC || c->magic == 0);
 	for (s = c->head; s < c->next; s++)
 		free(c->ring[s & (c->cap - 1)].id);
 	free(c->ring);
@@ -46,9 +54,10 @@ cursor_fini(struct cursor *c)
 int
 cursor_set(struct cursor *c, const char *id)
 {
-	char *n = strdup(id);
+	char *n;
 
-	if (n == NULL)
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
+	if ((n = strdup(id)) == NULL)
 		return (-1);
 	free(c->value);
 	c->value = n;
@@ -58,6 +67,7 @@ cursor_set(struct cursor *c, const char *id)
 size_t
 cursor_pending(const struct cursor *c)
 {
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
 	return ((size_t)(c->next - c->head));
 }
 
@@ -85,6 +95,7 @@ cursor_push(struct cursor *c, const char *id)
 {
 	struct cursor_entry *e;
 
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
 	if (cursor_pending(c) == c->cap && cursor_grow(c) != 0)
 		return (UINT64_MAX);
 	e = &c->ring[c->next & (c->cap - 1)];
@@ -102,6 +113,8 @@ cursor_follow(struct cursor *c, uint64_t seq, struct cursor *o,
 {
 	struct cursor_entry *e;
 
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
+	CHECK_OBJ_ORNULL(o, CURSOR_MAGIC);
 	/* Down the chain of copies (one per hub at most) to its end. */
 	for (;;) {
 		if (o == NULL || oseq < o->head || oseq >= o->next) {
@@ -128,6 +141,7 @@ cursor_done(struct cursor *c, uint64_t seq)
 	struct cursor_entry *e;
 	struct cursor *fc;
 
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
 	if (seq < c->head || seq >= c->next)
 		return;
 	e = &c->ring[seq & (c->cap - 1)];
@@ -147,6 +161,13 @@ cursor_done(struct cursor *c, uint64_t seq)
 			c->moved = 1;
 		}
 		c->head++;
+	}
+	/* Drained after a burst: the ring goes (the next push makes a
+	 * small one), not to keep the burst's size for good. */
+	if (c->head == c->next && c->cap > RING_KEEP) {
+		free(c->ring);
+		c->ring = NULL;
+		c->cap = 0;
 	}
 }
 

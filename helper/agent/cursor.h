@@ -16,6 +16,8 @@
 struct cursor_entry;
 
 struct cursor {
+	unsigned		magic;
+#define CURSOR_MAGIC		0x6c0a5e21
 	struct cursor_entry	*ring;
 	size_t			cap;		/* power of two */
 	uint64_t		head;		/* oldest unfinished seq */

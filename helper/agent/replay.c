@@ -20,6 +20,8 @@
 
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +31,14 @@
 #include "hb_curl.h"
 #include "hb_check.h"
 #include "hb_event.h"
+#include "hb_miniobj.h"
 #include "hb_path.h"
 #include "hb_url.h"
 
 #include "clock.h"
 #include "cursor.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "replay.h"
 #include "reports/report.h"
@@ -43,9 +47,16 @@
 
 #define RETRY_FIRST_MS	100
 #define RETRY_MAX_MS	5000
+/* After this many events, the next time the backlog drains the heap's
+ * free pages go back to the system (memory_return()): once after a
+ * burst, whose backlog may drain several times on the way, and at most
+ * once per this many events of a steady trickle that drains after each. */
+#define TRIM_EVENTS	1024
 
 struct job {
-	struct job		*next;		/* in the waiting list */
+	unsigned		magic;
+#define JOB_MAGIC		0x7e5b1a02
+	TAILQ_ENTRY(job)	list;		/* in the waiting list */
 	struct cursor		*cur;		/* its hub's */
 	uint64_t		seq;
 	char			*id;
@@ -64,14 +75,19 @@ struct job {
 	struct transfer_owner	owner;		/* its easy's PRIVATE */
 };
 
+TAILQ_HEAD(jobq, job);
+
 struct replay {
+	unsigned		magic;
+#define REPLAY_MAGIC		0x2f4c9d17
 	CURLM			*multi;
 	const struct settings	*cfg;
 	struct metrics		*m;
 	char			*url;		/* AGENT_ENDPOINT's root */
 	char			*guard;		/* "X-HttpBroadcast-Guard: ..." */
-	struct job		*head, **tailp;	/* waiting, FIFO */
+	struct jobq		waiting_q;	/* FIFO */
 	size_t			waiting, inflight;
+	size_t			since_trim;	/* events submitted */
 	struct job		**flying;	/* max_concurrency slots */
 	CURL			**pool;		/* idle easy handles */
 	size_t			npool;
@@ -81,9 +97,10 @@ struct replay {
 struct replay *
 replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 {
-	struct replay *r = calloc(1, sizeof *r);
+	struct replay *r;
 	char why[256];
 
+	ALLOC_OBJ(r, REPLAY_MAGIC);
 	if (r == NULL)
 		return (NULL);
 	r->flying = calloc((size_t)cfg->agent_max_concurrency,
@@ -100,37 +117,40 @@ replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 		free(r->pool);
 		free(r->url);
 		free(r->guard);
-		free(r);
+		FREE_OBJ(r);
 		return (NULL);
 	}
 	r->multi = multi;
 	r->cfg = cfg;
 	r->m = m;
-	r->tailp = &r->head;
+	TAILQ_INIT(&r->waiting_q);
 	return (r);
 }
 
 static void
 job_free(struct job *j)
 {
+	CHECK_OBJ_NOTNULL(j, JOB_MAGIC);
 	if (j->easy != NULL)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->hdrs);
 	hb_event_free(&j->ev);
 	free(j->target);
 	free(j->id);
-	free(j);
+	FREE_OBJ(j);
 }
 
 void
 replay_set_report(struct replay *r, struct report *rep)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	r->rep = rep;
 }
 
 struct report *
 replay_reporter(const struct replay *r)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	return (r->rep);
 }
 
@@ -157,6 +177,7 @@ job_finish(struct replay *r, struct job *j)
 size_t
 replay_backlog(const struct replay *r)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	return (r->waiting + r->inflight);
 }
 
@@ -168,7 +189,8 @@ replay_oldest_ms(const struct replay *r)
 	int64_t oldest = 0;
 	size_t slot;
 
-	for (j = r->head; j != NULL; j = j->next)
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	TAILQ_FOREACH(j, &r->waiting_q, list)
 		if (oldest == 0 || j->recv_ms < oldest)
 			oldest = j->recv_ms;
 	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
@@ -182,9 +204,8 @@ replay_oldest_ms(const struct replay *r)
 static void
 enqueue(struct replay *r, struct job *j)
 {
-	j->next = NULL;
-	*r->tailp = j;
-	r->tailp = &j->next;
+	CHECK_OBJ_NOTNULL(j, JOB_MAGIC);
+	TAILQ_INSERT_TAIL(&r->waiting_q, j, list);
 	r->waiting++;
 }
 
@@ -338,7 +359,7 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	char why[256];
 	struct job *j;
 
-	j = calloc(1, sizeof *j);
+	ALLOC_OBJ(j, JOB_MAGIC);
 	if (j == NULL || (j->id = strdup(id)) == NULL) {
 		free(j);
 		replay_event_free(re);
@@ -373,6 +394,7 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
 	    j->target);
 	j->backoff_ms = RETRY_FIRST_MS;
+	r->since_trim++;
 	enqueue(r, j);
 }
 
@@ -380,6 +402,7 @@ void
 replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
     const char *id, struct replay_event *re)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	submit(r, cur, seq, id, re, 0);
 }
 
@@ -469,21 +492,22 @@ job_start(struct replay *r, struct job *j, int64_t now)
 int64_t
 replay_tick(struct replay *r, int64_t now)
 {
-	struct job **pp = &r->head, *j;
+	struct job *j, *j2;
 	int64_t next = INT64_MAX;
 
-	while ((j = *pp) != NULL) {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	/* glibc's queue.h has no TAILQ_FOREACH_SAFE: j may leave. */
+	for (j = TAILQ_FIRST(&r->waiting_q); j != NULL; j = j2) {
+		CHECK_OBJ(j, JOB_MAGIC);
+		j2 = TAILQ_NEXT(j, list);
 		if (j->start_ms > now) {
 			if (j->start_ms < next)
 				next = j->start_ms;
-			pp = &j->next;
 			continue;
 		}
 		if (r->inflight >= (size_t)r->cfg->agent_max_concurrency)
 			break;
-		*pp = j->next;
-		if (r->tailp == &j->next)
-			r->tailp = pp;
+		TAILQ_REMOVE(&r->waiting_q, j, list);
 		r->waiting--;
 		if (job_start(r, j, now) != 0) {
 			/* Out of handles or memory: try again shortly. */
@@ -513,31 +537,13 @@ unfly(struct replay *r, struct job *j)
 	j->easy = NULL;
 }
 
-int
-replay_finished(struct replay *r, CURL *easy, CURLcode res)
+/* The fate of j after this attempt: replayed, failed, dropped, or to be
+ * retried (back on the list). */
+static void
+job_judge(struct replay *r, struct job *j, CURLcode res, long status,
+    int64_t now)
 {
-	struct transfer_owner *o = NULL;
-	struct job *j;
 	char why[CURL_ERROR_SIZE + 32];
-	long status = 0;
-	int64_t now;
-
-	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&o) !=
-	    CURLE_OK || o == NULL)
-		return (0);
-	j = (struct job *)(void *)((char *)o - offsetof(struct job, owner));
-	if (j->easy != easy)
-		return (0);
-	if (res == CURLE_OK) {
-		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-		j->last_status = status;
-	}
-	unfly(r, j);
-	now = clock_ms();
-	/* Nothing else to send: give the pooled handles back (easy is
-	 * one of them; it is not used below). */
-	if (r->inflight == 0 && r->waiting == 0)
-		pool_drain(r);
 
 	if (res == CURLE_OK && status < 400) {
 		/* The event counters count events, not our own requests. */
@@ -548,7 +554,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    j->attempts);
 		job_report(r, j, REPORT_APPLIED, status);
 		job_finish(r, j);
-		return (1);
+		return;
 	}
 	if (res != CURLE_OK)
 		snprintf(why, sizeof why, "%s", curl_easy_strerror(res));
@@ -561,7 +567,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    j->target, why);
 		job_report(r, j, REPORT_FAILED, status);
 		job_finish(r, j);
-		return (1);
+		return;
 	}
 	if (now - j->first_ms >= r->cfg->agent_retry_delay_ms) {
 		r->m->events_dropped += !j->own;
@@ -571,7 +577,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    (long long)(now - j->first_ms));
 		job_report(r, j, REPORT_DROPPED, j->last_status);
 		job_finish(r, j);
-		return (1);
+		return;
 	}
 	/* Retry, but make the last attempt right at the deadline. */
 	j->start_ms = now + j->backoff_ms;
@@ -584,6 +590,39 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		j->backoff_ms = RETRY_MAX_MS;
 	r->m->replays_retried++;
 	enqueue(r, j);
+}
+
+int
+replay_finished(struct replay *r, CURL *easy, CURLcode res)
+{
+	struct transfer_owner *o = NULL;
+	struct job *j;
+	long status = 0;
+
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&o) !=
+	    CURLE_OK || o == NULL)
+		return (0);
+	/* The owner is the job's own header (job_start). */
+	j = (struct job *)(void *)((char *)o - offsetof(struct job, owner));
+	CHECK_OBJ(j, JOB_MAGIC);
+	if (j->easy != easy)
+		return (0);
+	if (res == CURLE_OK) {
+		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		j->last_status = status;
+	}
+	unfly(r, j);
+	job_judge(r, j, res, status, clock_ms());
+	if (r->inflight > 0 || r->waiting > 0)
+		return (1);
+	/* Nothing else to send: give the pooled handles back, and after a
+	 * burst the memory its events held. */
+	pool_drain(r);
+	if (r->since_trim >= TRIM_EVENTS) {
+		r->since_trim = 0;
+		memory_return();
+	}
 	return (1);
 }
 
@@ -593,6 +632,7 @@ replay_abandon(struct replay *r)
 	struct job *j;
 	size_t slot;
 
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
 		j = r->flying[slot];
 		if (j == NULL)
@@ -602,13 +642,12 @@ replay_abandon(struct replay *r)
 		unfly(r, j);
 		job_free(j);
 	}
-	while ((j = r->head) != NULL) {
-		r->head = j->next;
+	while ((j = TAILQ_FIRST(&r->waiting_q)) != NULL) {
+		TAILQ_REMOVE(&r->waiting_q, j, list);
 		log_msg(LOG_WARN, "abandoned event id=%s: it will be replayed "
 		    "at the next start", j->id);
 		job_free(j);
 	}
-	r->tailp = &r->head;
 	r->waiting = 0;
 	pool_drain(r);
 }
@@ -618,12 +657,13 @@ replay_free(struct replay *r)
 {
 	if (r == NULL)
 		return;
+	CHECK_OBJ(r, REPLAY_MAGIC);
 	replay_abandon(r);
 	free(r->url);
 	free(r->guard);
 	free(r->flying);
 	free(r->pool);
-	free(r);
+	FREE_OBJ(r);
 }
 
 /*
@@ -641,6 +681,7 @@ replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 	size_t len;
 	char *json;
 
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	memset(&ev, 0, sizeof ev);
 	ev.method = "BAN";
 	ev.host = "";

@@ -22,6 +22,7 @@
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
+#include "hb_miniobj.h"
 #include "hb_publish.h"
 #include "hb_utf8.h"
 
@@ -46,6 +47,8 @@ struct result {
 };
 
 struct report {
+	unsigned		magic;
+#define REPORT_MAGIC		0x4e9017b3
 	CURLM			*multi;
 	struct transfer_owner	owner;		/* of its transfer */
 	const struct settings	*cfg;
@@ -160,6 +163,7 @@ report_result(struct report *rep, const char *id,
 	char *copy;
 	size_t len;
 
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep == NULL || id == NULL || *id == '\0')
 		return;
 	len = strlen(id);
@@ -497,6 +501,7 @@ report_tick(struct report *rep, int64_t now)
 {
 	int64_t due;
 
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep == NULL || rep->inflight)
 		return (INT64_MAX);
 	due = report_due(rep);
@@ -512,6 +517,7 @@ report_finished(struct report *rep, CURL *easy, CURLcode res)
 	char why[CURL_ERROR_SIZE + 64];
 	long status = 0;
 
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep == NULL || !rep->inflight || easy != rep->easy)
 		return (0);
 	(void)curl_multi_remove_handle(rep->multi, easy);
@@ -550,6 +556,7 @@ report_finished(struct report *rep, CURL *easy, CURLcode res)
 void
 report_stop(struct report *rep)
 {
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep != NULL)
 		rep->stopping = 1;
 }
@@ -557,6 +564,7 @@ report_stop(struct report *rep)
 int
 report_drained(const struct report *rep)
 {
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	return (rep == NULL ||
 	    (!rep->inflight && (rep->n == 0 || rep->final_failed)));
 }
@@ -573,8 +581,9 @@ struct report *
 report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
     const struct report_replays *replays)
 {
-	struct report *rep = calloc(1, sizeof *rep);
+	struct report *rep;
 
+	ALLOC_OBJ(rep, REPORT_MAGIC);
 	if (rep == NULL)
 		return (NULL);
 	transfer_owner_init(&rep->owner, report_done, rep);
@@ -588,7 +597,7 @@ report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 		free(rep->ring);
 		free(rep->prefix);
 		hb_bearer_free(rep->auth);
-		free(rep);
+		FREE_OBJ(rep);
 		return (NULL);
 	}
 	rep->cap = RING_FIRST;
@@ -608,6 +617,7 @@ report_free(struct report *rep)
 
 	if (rep == NULL)
 		return;
+	CHECK_OBJ(rep, REPORT_MAGIC);
 	if (rep->inflight) {
 		(void)curl_multi_remove_handle(rep->multi, rep->easy);
 		sent_put_back(rep);
@@ -629,5 +639,5 @@ report_free(struct report *rep)
 	free(rep->ring);
 	free(rep->prefix);
 	hb_bearer_free(rep->auth);
-	free(rep);
+	FREE_OBJ(rep);
 }

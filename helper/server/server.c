@@ -37,9 +37,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <microhttpd.h>
 
@@ -48,6 +45,7 @@
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
+#include "hb_miniobj.h"
 #include "hb_policy.h"
 #include "hb_publish.h"
 
@@ -55,6 +53,7 @@
 #include "cidr.h"
 #include "clock.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "proxyproto.h"
 #include "server.h"
@@ -136,8 +135,9 @@ struct leg {
 struct pub {
 	unsigned		magic;
 #define PUB_MAGIC		0x3c0e51a9
-	struct pub		*next, *prev;	/* in flight, to the hub */
-	struct pub		*wnext;		/* waiting for a slot */
+	/* In flight to the hub (newest first), or waiting for a slot
+	 * (FIFO): never both. */
+	TAILQ_ENTRY(pub)	list;
 	struct MHD_Connection	*conn;
 	enum pub_state		state;
 	char			*target;	/* the raw request-target */
@@ -168,6 +168,8 @@ struct pub {
 	int			answered;	/* a response is queued */
 };
 
+TAILQ_HEAD(pub_list, pub);
+
 struct pending {
 	int			fd;
 	struct sockaddr_storage	peer;
@@ -196,6 +198,8 @@ struct ratelog {
 };
 
 struct server {
+	unsigned		magic;
+#define SERVER_MAGIC		0x51e7b0a3
 	const struct settings	*cfg;
 	struct metrics		*m;
 	CURLM			*multi;
@@ -208,11 +212,11 @@ struct server {
 	char			*minted;	/* minted bearer line, or NULL */
 	int64_t			minted_renew;
 	char			*tls_key, *tls_cert;
-	struct pub		*flying;	/* publishes in flight */
+	struct pub_list		flying;		/* publishes in flight */
 	size_t			nflying;
 	size_t			ntrailing;	/* of them, answered already */
 	struct hb_breaker	*breakers;	/* one per hub */
-	struct pub		*waiting, **wtail;	/* FIFO, for a slot */
+	struct pub_list		waiting;	/* FIFO, for a slot */
 	size_t			nwaiting;
 	CURL			*pool[POOL_MAX];
 	size_t			npool;
@@ -243,12 +247,13 @@ pub_free(struct pub *p)
 {
 	if (p == NULL)
 		return;
+	CHECK_OBJ(p, PUB_MAGIC);
 	free(p->legs);
 	hb_headers_free(p->hdrs);
 	free(p->form);
 	free(p->body);
 	free(p->target);
-	free(p);
+	FREE_OBJ(p);
 }
 
 static MHD_RESULT
@@ -382,18 +387,16 @@ static const char *
 auth_line(struct server *s)
 {
 	const struct settings *c = s->cfg;
-	char err[256], *tok, *line;
+	char err[256], *line;
 	int64_t now;
 
 	if (s->auth != NULL || mint_key(c) == NULL)
 		return (s->auth);
 	now = clock_ms();
 	if (s->minted == NULL || now >= s->minted_renew) {
-		tok = hb_jwt_mint(c->hub_jwt_alg, mint_key(c), "publish",
+		line = hb_jwt_bearer(c->hub_jwt_alg, mint_key(c), "publish",
 		    c->hub_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
 		    err, sizeof err);
-		line = tok != NULL ? hb_bearer_header(tok) : NULL;
-		hb_bearer_free(tok);
 		if (line != NULL) {
 			hb_bearer_free(s->minted);
 			s->minted = line;
@@ -401,7 +404,7 @@ auth_line(struct server *s)
 		} else {
 			/* The previous token stays valid until its exp. */
 			log_msg(LOG_ERROR, "server: cannot mint the publisher "
-			    "JWT: %s", tok == NULL ? err : "out of memory");
+			    "JWT: %s", err);
 		}
 	}
 	return (s->minted);
@@ -632,11 +635,7 @@ launch(struct server *s, struct pub *p, int64_t now)
 		    "not published: cannot start the transfer");
 		return;
 	}
-	p->next = s->flying;
-	p->prev = NULL;
-	if (s->flying != NULL)
-		s->flying->prev = p;
-	s->flying = p;
+	TAILQ_INSERT_HEAD(&s->flying, p, list);
 	s->nflying++;
 	publishing(s);
 }
@@ -652,14 +651,12 @@ waiting_run(struct server *s, int64_t now)
 	struct pub *p;
 	char why[160];
 
-	while ((p = s->waiting) != NULL &&
+	while ((p = TAILQ_FIRST(&s->waiting)) != NULL &&
 	    (s->nflying - s->ntrailing < PUBLISH_MAX ||
 	    now >= p->deadline)) {
-		s->waiting = p->wnext;
-		if (s->waiting == NULL)
-			s->wtail = &s->waiting;
+		CHECK_OBJ(p, PUB_MAGIC);
+		TAILQ_REMOVE(&s->waiting, p, list);
 		s->nwaiting--;
-		p->wnext = NULL;
 		if (now < p->deadline) {
 			launch(s, p, now);
 			continue;
@@ -793,9 +790,7 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	if (s->nflying - s->ntrailing < PUBLISH_MAX) {
 		launch(s, p, p->t0);
 	} else {
-		p->wnext = NULL;
-		*s->wtail = p;
-		s->wtail = &p->wnext;
+		TAILQ_INSERT_TAIL(&s->waiting, p, list);
 		s->nwaiting++;
 		publishing(s);
 	}
@@ -813,10 +808,9 @@ uri_log(void *priv, const char *uri, struct MHD_Connection *conn)
 	const union MHD_ConnectionInfo *ci;
 
 	(void)priv;
-	p = calloc(1, sizeof *p);
+	ALLOC_OBJ(p, PUB_MAGIC);
 	if (p == NULL)
 		return (NULL);
-	p->magic = PUB_MAGIC;
 	p->target = strdup(uri != NULL ? uri : "");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	(void)addr_text(ci != NULL ? ci->client_addr : NULL, p->client,
@@ -847,8 +841,8 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct server *s = priv;
-	struct pub *p = *con_cls;
+	struct server *s;
+	struct pub *p;
 	const union MHD_ConnectionInfo *ci;
 	const char *origin, *cl;
 	unsigned char *nb;
@@ -856,7 +850,10 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 
 	(void)url;
 	(void)version;
-	if (p == NULL || p->magic != PUB_MAGIC || p->target == NULL)
+	CAST_OBJ_NOTNULL(s, priv, SERVER_MAGIC);
+	/* uri_log() made it: a pub, or NULL when memory was short. */
+	CAST_OBJ(p, *con_cls, PUB_MAGIC);
+	if (p == NULL || p->target == NULL)
 		return (MHD_NO);	/* out of memory: close */
 	switch (p->state) {
 	case P_NEW:
@@ -950,12 +947,14 @@ static void
 completed(void *priv, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct server *s = priv;
-	struct pub *p = *con_cls;
+	struct server *s;
+	struct pub *p;
 
+	CAST_OBJ_NOTNULL(s, priv, SERVER_MAGIC);
+	CAST_OBJ(p, *con_cls, PUB_MAGIC);
 	/* The next request of the connection has its own deadline. */
 	conn_next(s, conn);
-	if (p == NULL || p->magic != PUB_MAGIC)
+	if (p == NULL)
 		return;
 	/* Ended with an error before answer() saw it: libmicrohttpd 1.0
 	 * answers 400 itself to what it cannot parse (a header name that is
@@ -1001,13 +1000,8 @@ mhd_log(void *priv, const char *fmt, va_list ap)
 static void
 unfly(struct server *s, struct pub *p)
 {
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		s->flying = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	p->next = p->prev = NULL;
+	CHECK_OBJ_NOTNULL(p, PUB_MAGIC);
+	TAILQ_REMOVE(&s->flying, p, list);
 	s->nflying--;
 	if (p->trailing) {
 		p->trailing = 0;
@@ -1115,15 +1109,15 @@ leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
 static void
 trim_trailing(struct server *s)
 {
-	struct pub *p, *old = NULL;
+	struct pub *old;
 	struct leg *l;
 	size_t i;
 
 	if (s->ntrailing <= PUBLISH_MAX)
 		return;
-	for (p = s->flying; p != NULL; p = p->next)
-		if (p->trailing)
-			old = p;
+	TAILQ_FOREACH_REVERSE(old, &s->flying, pub_list, list)
+		if (old->trailing)
+			break;
 	if (old == NULL)
 		return;
 	for (i = 0; i < s->cfg->nhubs; i++) {
@@ -1155,7 +1149,9 @@ server_finished(struct server *s, CURL *easy, CURLcode res)
 
 	if (s == NULL)
 		return (0);
-	for (p = s->flying; p != NULL; p = p->next) {
+	CHECK_OBJ(s, SERVER_MAGIC);
+	TAILQ_FOREACH(p, &s->flying, list) {
+		CHECK_OBJ(p, PUB_MAGIC);
 		for (i = 0; i < s->cfg->nhubs && p->legs[i].easy != easy; i++)
 			continue;
 		if (i < s->cfg->nhubs) {
@@ -1280,9 +1276,8 @@ conn_of(struct MHD_Connection *mc)
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (ci == NULL || ci->socket_context == NULL)
 		return (NULL);
-	c = ci->socket_context;
-	if (c->magic != CONN_MAGIC)
-		return (NULL);
+	/* notified() set it: a conn, or NULL when memory was short. */
+	CAST_OBJ_NOTNULL(c, ci->socket_context, CONN_MAGIC);
 	return (c);
 }
 
@@ -1341,18 +1336,19 @@ static void
 notified(void *priv, struct MHD_Connection *mc, void **ctx,
     enum MHD_ConnectionNotificationCode code)
 {
-	struct server *s = priv;
+	struct server *s;
 	const union MHD_ConnectionInfo *ci;
 	struct conn *c;
 	int64_t t0;
 
+	CAST_OBJ_NOTNULL(s, priv, SERVER_MAGIC);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		s->nconns++;
 		if (s->nconns >= TRIM_HIGH)
 			s->trim_due = 1;
 		ci = MHD_get_connection_info(mc,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		c = calloc(1, sizeof *c);
+		ALLOC_OBJ(c, CONN_MAGIC);
 		if (c == NULL || ci == NULL) {
 			/* MHD's idle timeout still applies. */
 			log_msg(LOG_WARN, "server: out of memory: a connection "
@@ -1360,7 +1356,6 @@ notified(void *priv, struct MHD_Connection *mc, void **ctx,
 			free(c);
 			return;
 		}
-		c->magic = CONN_MAGIC;
 		c->mc = mc;
 		c->fd = ci->connect_fd;
 		t0 = s->accepted != 0 ? s->accepted : clock_ms();
@@ -1369,13 +1364,12 @@ notified(void *priv, struct MHD_Connection *mc, void **ctx,
 		return;
 	}
 	s->nconns--;
-	c = *ctx;
+	CAST_OBJ(c, *ctx, CONN_MAGIC);
 	*ctx = NULL;
-	if (c == NULL || c->magic != CONN_MAGIC)
+	if (c == NULL)
 		return;
 	reading_del(s, c);
-	c->magic = 0;
-	free(c);
+	FREE_OBJ(c);
 }
 
 /* Requests not all read by their deadline: MHD has no call to close a
@@ -1600,23 +1594,22 @@ server_run(struct server *s)
 
 	if (s == NULL)
 		return;
+	CHECK_OBJ(s, SERVER_MAGIC);
 	now = clock_ms();
 	accept_some(s, now);
 	waiting_run(s, now);
-	for (p = s->flying; p != NULL; p = p->next)
+	TAILQ_FOREACH(p, &s->flying, list)
 		if (p->rescue_at != 0 && now >= p->rescue_at)
 			rescue(s, p, now);
 	pending_run(s, now);
 	reading_expire(s, now);
 	(void)MHD_run(s->d);
-#ifdef __GLIBC__
 	if (s->trim_due && s->nconns + s->npending <= TRIM_LOW &&
 	    now >= s->trim_next) {
 		s->trim_due = 0;
 		s->trim_next = now + 1000;
-		(void)malloc_trim(0);
+		memory_return();
 	}
-#endif
 }
 
 unsigned
@@ -1632,6 +1625,7 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 
 	if (s == NULL)
 		return (0);
+	CHECK_OBJ(s, SERVER_MAGIC);
 	now = clock_ms();
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di != NULL && n < max) {
@@ -1661,9 +1655,10 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 	if (!TAILQ_EMPTY(&s->reading) &&
 	    TAILQ_FIRST(&s->reading)->deadline - now < *timeout_ms)
 		*timeout_ms = TAILQ_FIRST(&s->reading)->deadline - now;
-	if (s->waiting != NULL && s->waiting->deadline - now < *timeout_ms)
-		*timeout_ms = s->waiting->deadline - now;
-	for (p = s->flying; p != NULL; p = p->next)
+	p = TAILQ_FIRST(&s->waiting);
+	if (p != NULL && p->deadline - now < *timeout_ms)
+		*timeout_ms = p->deadline - now;
+	TAILQ_FOREACH(p, &s->flying, list)
 		if (p->rescue_at != 0 && !p->concluded &&
 		    p->rescue_at - now < *timeout_ms)
 			*timeout_ms = p->rescue_at > now ? p->rescue_at - now : 0;
@@ -1793,25 +1788,26 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	unsigned flags, timeout_s;
 	int64_t t;
 
-	s = calloc(1, sizeof *s);
+	ALLOC_OBJ(s, SERVER_MAGIC);
 	if (s == NULL) {
 		snprintf(err, errlen, "SERVER_ADDR: out of memory");
 		return (NULL);
 	}
 	s->lfd = -1;
 	transfer_owner_init(&s->owner, server_done, s);
-	s->wtail = &s->waiting;
+	TAILQ_INIT(&s->flying);
+	TAILQ_INIT(&s->waiting);
 	TAILQ_INIT(&s->reading);
 	s->pfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->pfd < 0) {
 		snprintf(err, errlen, "SERVER_ADDR: epoll: %s", strerror(errno));
-		free(s);
+		FREE_OBJ(s);
 		return (NULL);
 	}
 	s->breakers = calloc(cfg->nhubs, sizeof *s->breakers);
 	if (s->breakers == NULL) {
 		close(s->pfd);
-		free(s);
+		FREE_OBJ(s);
 		snprintf(err, errlen, "SERVER_ADDR: out of memory");
 		return (NULL);
 	}
@@ -1886,12 +1882,14 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 unsigned
 server_port(const struct server *s)
 {
+	CHECK_OBJ_NOTNULL(s, SERVER_MAGIC);
 	return (s->port);
 }
 
 size_t
 server_inflight(const struct server *s)
 {
+	CHECK_OBJ_ORNULL(s, SERVER_MAGIC);
 	return (s != NULL ? s->nflying + s->nwaiting : 0);
 }
 
@@ -1902,6 +1900,7 @@ server_stop_accepting(struct server *s)
 
 	if (s == NULL)
 		return;
+	CHECK_OBJ(s, SERVER_MAGIC);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	s->lfd = -1;
@@ -1923,7 +1922,7 @@ server_free(struct server *s)
 	server_stop_accepting(s);
 	/* MHD must not be stopped with suspended connections: answer them
 	 * first. */
-	while ((p = s->flying) != NULL) {
+	while ((p = TAILQ_FIRST(&s->flying)) != NULL) {
 		unfly(s, p);
 		for (i = 0; i < s->cfg->nhubs; i++) {
 			if (p->legs[i].easy == NULL)
@@ -1943,8 +1942,8 @@ server_free(struct server *s)
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
 		    "the daemon is stopping");
 	}
-	while ((p = s->waiting) != NULL) {
-		s->waiting = p->wnext;
+	while ((p = TAILQ_FIRST(&s->waiting)) != NULL) {
+		TAILQ_REMOVE(&s->waiting, p, list);
 		s->nwaiting--;
 		s->m->server_failed++;
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
@@ -1966,5 +1965,5 @@ server_free(struct server *s)
 	free(s->breakers);
 	if (s->pfd >= 0)
 		close(s->pfd);
-	free(s);
+	FREE_OBJ(s);
 }

@@ -10,6 +10,8 @@
 #   e2e.sh wait-publishes HUBLOG N         until the hub accepted N publishes
 #   e2e.sh publishes HUBLOG                how many publishes the hub accepted
 #   e2e.sh wait-stat VARNISHNAME FIELD N   until varnishstat FIELD >= N
+#   e2e.sh wait-private PID KB             until process PID's Private_Dirty
+#                                          (smaps_rollup) is under KB kB
 set -eu
 limit=${E2E_TIMEOUT:-30}
 
@@ -32,6 +34,10 @@ count() { # file regex
 
 atleast() { # file regex n: at least n lines of file match regex
 	[ "$(count "$1" "$2")" -ge "$3" ]
+}
+
+private_under() { # pid kb: the process's dirty private memory is under kb
+	[ "$(awk '/^Private_Dirty:/ {print $2}' "/proc/$1/smaps_rollup")" -lt "$2" ]
 }
 
 subscribers() { # hublog n: at least n subscribers connected
@@ -57,6 +63,11 @@ publishes)
 	count "$2" '^published ' ;;
 wait-stat)
 	waitfor "$3 >= $4 on $2" sh -c "[ \$(varnishstat -n '$2' -1 -f '$3' | awk '{print \$2}') -ge $4 ]" ;;
+wait-private)
+	if ! waitfor "Private_Dirty of $2 under $3 kB" private_under "$2" "$3"; then
+		grep '^Private_Dirty:' "/proc/$2/smaps_rollup" >&2
+		exit 1
+	fi ;;
 *)
 	echo "e2e.sh: unknown command $1" >&2; exit 2 ;;
 esac
