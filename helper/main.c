@@ -32,7 +32,7 @@
 #include "metrics.h"
 #include "reports/fleet.h"
 #include "reports/report.h"
-#include "reports/reportkey.h"
+#include "reportkey.h"
 #include "reports/watch.h"
 #include "server/server.h"
 #include "settings.h"

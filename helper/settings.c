@@ -38,8 +38,8 @@
 #include "hb_url.h"
 #include "cidr.h"
 #include "log.h"
-#include "reports/reportkey.h"
-#include "reports/reportmsg.h"
+#include "reportkey.h"
+#include "node.h"
 #include "settings.h"
 
 enum {
@@ -1148,7 +1148,7 @@ cross_reports(struct settings *cfg, const char * const *val, char *err,
 		if ((cfg->node_name = strdup(host)) == NULL)
 			FAIL(S_NODE_NAME, "out of memory");
 	}
-	if (!reportmsg_node_name_valid(cfg->node_name))
+	if (!node_name_valid(cfg->node_name))
 		FAIL(S_NODE_NAME, "\"%.64s\" is not a node name (1 to 128 of "
 		    "A-Z a-z 0-9 . _ : @ -)", cfg->node_name);
 	if (cfg->report_idle_ms < cfg->report_interval_ms)

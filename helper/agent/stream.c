@@ -446,7 +446,12 @@ static const struct subscription_words sub_words = {
 };
 
 static const struct subscription_cb sub_cbs = {
-	on_connected, on_subscribed, on_hold, on_event, on_oversize, on_ended
+	.on_connected = on_connected,
+	.on_subscribed = on_subscribed,
+	.on_hold = on_hold,
+	.on_event = on_event,
+	.on_oversize = on_oversize,
+	.on_ended = on_ended,
 };
 
 /*--------------------------------------------------------------------

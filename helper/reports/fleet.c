@@ -18,6 +18,7 @@
 #include "fleet_int.h"
 #include "log.h"
 #include "metrics.h"
+#include "reportkey.h"
 #include "reportmsg.h"
 #include "settings.h"
 
@@ -446,7 +447,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 	/* Signed mode: the name a report gives is believed only when it
 	 * is signed with that node's key. */
 	if (f->cfg->report_verify_key_file != NULL &&
-	    (bad = reportmsg_verify(&f->cfg->report_verify, r.node, data,
+	    (bad = reportkey_verify(&f->cfg->report_verify, r.node, data,
 	    len)) != NULL) {
 		f->m->reports_forged++;
 		log_msg(LOG_WARN, "report of node %s refused as forged: %s "

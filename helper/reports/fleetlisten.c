@@ -74,7 +74,10 @@ static const struct subscription_words sub_words = {
 };
 
 static const struct subscription_cb sub_cbs = {
-	NULL, on_subscribed, NULL, on_event, on_oversize, on_ended
+	.on_subscribed = on_subscribed,
+	.on_event = on_event,
+	.on_oversize = on_oversize,
+	.on_ended = on_ended,
 };
 
 /* No byte for this long ends the connection: at least twice the idle

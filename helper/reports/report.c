@@ -26,12 +26,12 @@
 #include "hb_publish.h"
 #include "hb_utf8.h"
 
-#include "agent/cursor.h"
 #include "clock.h"
 #include "eventid.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
+#include "reportkey.h"
 #include "reportmsg.h"
 #include "settings.h"
 #include "transfer.h"
@@ -317,7 +317,7 @@ report_json(struct report *rep, int64_t now)
 	json_decref(root);	/* applied and failed are its, or NULL */
 	if (s != NULL && rep->cfg->report_sign_key_file != NULL) {
 		/* Its last member: the listeners check the bytes before. */
-		signed_s = reportmsg_sign(rep->cfg->report_sign_key, s,
+		signed_s = reportkey_sign(rep->cfg->report_sign_key, s,
 		    strlen(s), &len);
 		free(s);
 		s = signed_s;

@@ -136,7 +136,7 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 	struct subscription *sub = priv;
 
 	CHECK_SUB(sub);
-	sub->cb->event(sub->priv, type, data, len, id, sub->parser.has_id);
+	sub->cb->on_event(sub->priv, type, data, len, id, sub->parser.has_id);
 }
 
 static void
@@ -155,7 +155,7 @@ on_oversize(void *priv, const char *id)
 	struct subscription *sub = priv;
 
 	CHECK_SUB(sub);
-	sub->cb->oversize(sub->priv, id, sub->parser.has_id);
+	sub->cb->on_oversize(sub->priv, id, sub->parser.has_id);
 }
 
 static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
@@ -184,7 +184,7 @@ on_header(char *buf, size_t size, size_t n, void *priv)
 		return (0);	/* aborts the transfer */
 	if (r == 0) {		/* 1: an interim reply */
 		sub->ok = 1;
-		sub->cb->subscribed(sub->priv, sub->last_byte);
+		sub->cb->on_subscribed(sub->priv, sub->last_byte);
 	}
 	return (len);
 }
@@ -198,7 +198,7 @@ on_body(char *buf, size_t size, size_t n, void *priv)
 	CHECK_SUB(sub);
 	if (!sub->ok)
 		return (0);
-	if (sub->cb->hold != NULL && sub->cb->hold(sub->priv)) {
+	if (sub->cb->on_hold != NULL && sub->cb->on_hold(sub->priv)) {
 		sub->paused = 1;
 		return (CURL_WRITEFUNC_PAUSE);
 	}
@@ -313,8 +313,8 @@ subscription_connect(struct subscription *sub, int64_t now)
 	sub->ok = sub->got_data = sub->paused = 0;
 	sub->last_byte = now;
 	sse_reset(&sub->parser);
-	if (sub->cb->connected != NULL)
-		sub->cb->connected(sub->priv, now);
+	if (sub->cb->on_connected != NULL)
+		sub->cb->on_connected(sub->priv, now);
 	log_msg(LOG_DEBUG, "connecting to %s%s%s%s",
 	    sub->conf.hub->subscribe_url_shown, sub->conf.words->purpose,
 	    sub->sent_id != NULL ? " with Last-Event-ID " : "",
@@ -339,7 +339,7 @@ subscription_end(struct subscription *sub, enum log_level lvl,
 	sub->hdrs = NULL;
 	ok = sub->ok;
 	sub->ok = sub->paused = 0;
-	at_once = sub->cb->ended(sub->priv, ok);
+	at_once = sub->cb->on_ended(sub->priv, ok);
 	if (ok && sub->got_data)
 		sub->failures = 0;
 	else
@@ -379,8 +379,8 @@ subscription_new(CURLM *multi, const struct settings *cfg,
 	struct subscription *sub;
 
 	assert(conf->resume_id != NULL);
-	assert(cb != NULL && cb->subscribed != NULL &&
-	    cb->event != NULL && cb->oversize != NULL && cb->ended != NULL);
+	assert(cb != NULL && cb->on_subscribed != NULL &&
+	    cb->on_event != NULL && cb->on_oversize != NULL && cb->on_ended != NULL);
 	sub = calloc(1, sizeof *sub);
 	if (sub == NULL)
 		return (NULL);

@@ -29,20 +29,20 @@ struct settings;
 struct subscription_cb {
 	/* A new connection was started (its state may be reset); NULL:
 	 * nothing to do. */
-	void	(*connected)(void *priv, int64_t now);
+	void	(*on_connected)(void *priv, int64_t now);
 	/* The hub accepted the subscription: a 200 event stream. */
-	void	(*subscribed)(void *priv, int64_t now);
+	void	(*on_subscribed)(void *priv, int64_t now);
 	/* Before a chunk of the body: nonzero pauses the transfer until
 	 * subscription_resume() (NULL: never). */
-	int	(*hold)(void *priv);
+	int	(*on_hold)(void *priv);
 	/* An event (see sse.h); has_id: it carried an id field. */
-	void	(*event)(void *priv, const char *type, const char *data,
+	void	(*on_event)(void *priv, const char *type, const char *data,
 		    size_t len, const char *id, int has_id);
 	/* An event over the size limit, dropped (see sse.h). */
-	void	(*oversize)(void *priv, const char *id, int has_id);
+	void	(*on_oversize)(void *priv, const char *id, int has_id);
 	/* The connection ended (ok: it had been accepted).  Returns
 	 * nonzero to reconnect at once rather than after the backoff. */
-	int	(*ended)(void *priv, int ok);
+	int	(*on_ended)(void *priv, int ok);
 };
 
 /* The words of a subscription's log lines. */
