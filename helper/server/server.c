@@ -183,10 +183,15 @@ struct conn {
 	unsigned		magic;
 #define CONN_MAGIC		0x6b2f0c5d
 	TAILQ_ENTRY(conn)	list;		/* on reading, by deadline */
+	TAILQ_ENTRY(conn)	hlist;		/* on hungup */
 	struct MHD_Connection	*mc;
 	int			fd;
 	int			reading;	/* on the list */
 	int64_t			deadline;
+	int			awaiting;	/* MHD waits for request
+						 * bytes */
+	int			hungup;		/* the client's FIN came */
+	int			watched;	/* in the epoll of hfd */
 };
 TAILQ_HEAD(conn_list, conn);
 
@@ -225,6 +230,8 @@ struct server {
 	int			pfd;		/* epoll of the pending */
 	int64_t			accepted;	/* of the one handed over */
 	struct conn_list	reading;	/* requests not all read */
+	int			hfd;		/* epoll: clients' FINs */
+	struct conn_list	hungup;		/* whose FIN came */
 	size_t			nconns;		/* MHD's connections */
 	int			trim_due;	/* a flood was seen */
 	int64_t			trim_next;
@@ -1318,8 +1325,10 @@ conn_received(struct server *s, struct MHD_Connection *mc)
 {
 	struct conn *c = conn_of(mc);
 
-	if (c != NULL)
+	if (c != NULL) {
 		reading_del(s, c);
+		c->awaiting = 0;
+	}
 }
 
 /* A request of mc is over: the next one must be read in time. */
@@ -1328,8 +1337,10 @@ conn_next(struct server *s, struct MHD_Connection *mc)
 {
 	struct conn *c = conn_of(mc);
 
-	if (c != NULL)
+	if (c != NULL) {
 		reading_add(s, c, clock_ms() + s->cfg->server_read_timeout_ms);
+		c->awaiting = 1;
+	}
 }
 
 static void
@@ -1338,6 +1349,7 @@ notified(void *priv, struct MHD_Connection *mc, void **ctx,
 {
 	struct server *s;
 	const union MHD_ConnectionInfo *ci;
+	struct epoll_event ev;
 	struct conn *c;
 	int64_t t0;
 
@@ -1360,6 +1372,17 @@ notified(void *priv, struct MHD_Connection *mc, void **ctx,
 		c->fd = ci->connect_fd;
 		t0 = s->accepted != 0 ? s->accepted : clock_ms();
 		reading_add(s, c, t0 + s->cfg->server_read_timeout_ms);
+		c->awaiting = 1;
+		/* A FIN already there is reported at once. */
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLRDHUP | EPOLLET;
+		ev.data.ptr = c;
+		if (epoll_ctl(s->hfd, EPOLL_CTL_ADD, c->fd, &ev) == 0)
+			c->watched = 1;
+		else
+			log_msg(LOG_WARN, "server: epoll: %s: a client that "
+			    "hangs up may be noticed by the timeouts only",
+			    strerror(errno));
 		*ctx = c;
 		return;
 	}
@@ -1369,7 +1392,81 @@ notified(void *priv, struct MHD_Connection *mc, void **ctx,
 	if (c == NULL)
 		return;
 	reading_del(s, c);
+	/* MHD closes the socket after this call: the watch goes first, so
+	 * that no event of hfd names c once freed. */
+	if (c->watched)
+		(void)epoll_ctl(s->hfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->hungup)
+		TAILQ_REMOVE(&s->hungup, c, hlist);
 	FREE_OBJ(c);
+}
+
+/*
+ * Clients that hang up half-way through a request.  MHD watches its
+ * sockets edge-triggered, and a read shorter than its buffer tells it
+ * the socket is drained: when the last request bytes and the client's
+ * FIN come in one event, it reads the bytes, never the end that follows
+ * them, and no second event comes (EPOLLRDHUP is not looked at: MHD's
+ * MHD_epoll() in daemon.c and recv_param_adapter() in connection.c, from
+ * 0.9.75 to 1.0.10 at least).  The connection then waits forever for a
+ * request that cannot come unless a timeout ends it, and with
+ * SERVER_READ_TIMEOUT=0 and SERVER_WRITE_TIMEOUT=0 none does: each such
+ * client holds a descriptor for good (after a shortage of descriptors,
+ * the clients that left meanwhile, all at once).
+ *
+ * So each socket is also in hfd, for EPOLLRDHUP alone.  A client whose
+ * FIN came is closed when MHD waits for its request bytes (not while its
+ * request is answered: a client may end its sending side after a whole
+ * request) and has nothing left to read: MHD is idle (MHD_get_timeout()
+ * is not 0, else data is pending in its buffers) and the socket has
+ * nothing but the end (recv() with MSG_PEEK gives 0).  It is shut down,
+ * as reading_expire() does, and MHD sees the end and closes it.
+ */
+static void
+hungup_note(struct server *s)
+{
+	struct epoll_event ev[32];
+	struct conn *c;
+	int i, n;
+
+	while ((n = epoll_wait(s->hfd, ev, 32, 0)) > 0) {
+		for (i = 0; i < n; i++) {
+			c = ev[i].data.ptr;
+			assert(c != NULL && c->magic == CONN_MAGIC);
+			if (c->hungup)
+				continue;
+			c->hungup = 1;
+			TAILQ_INSERT_TAIL(&s->hungup, c, hlist);
+		}
+		if (n < 32)
+			break;
+	}
+}
+
+static void
+hungup_close(struct server *s)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	struct conn *c, *next;
+	char b;
+
+	if (TAILQ_EMPTY(&s->hungup) ||
+	    (MHD_get_timeout(s->d, &t) == MHD_YES && t == 0))
+		return;
+	for (c = TAILQ_FIRST(&s->hungup); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, hlist);
+		if (!c->awaiting ||
+		    recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+			continue;
+		/* Off the list and out of hfd for good: MHD closes it
+		 * (NOTIFY_CLOSED must not take it off the list again). */
+		TAILQ_REMOVE(&s->hungup, c, hlist);
+		c->hungup = 0;
+		(void)epoll_ctl(s->hfd, EPOLL_CTL_DEL, c->fd, NULL);
+		c->watched = 0;
+		reading_del(s, c);
+		(void)shutdown(c->fd, SHUT_RDWR);
+	}
 }
 
 /* Requests not all read by their deadline: MHD has no call to close a
@@ -1603,7 +1700,9 @@ server_run(struct server *s)
 			rescue(s, p, now);
 	pending_run(s, now);
 	reading_expire(s, now);
+	hungup_note(s);
 	(void)MHD_run(s->d);
+	hungup_close(s);
 	if (s->trim_due && s->nconns + s->npending <= TRIM_LOW &&
 	    now >= s->trim_next) {
 		s->trim_due = 0;
@@ -1639,6 +1738,12 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 			*timeout_ms = s->accept_resume - now;
 	} else if (s->lfd >= 0 && n < max) {
 		fds[n].fd = s->lfd;
+		fds[n].events = CURL_WAIT_POLLIN;
+		fds[n].revents = 0;
+		n++;
+	}
+	if (n < max) {
+		fds[n].fd = s->hfd;
 		fds[n].events = CURL_WAIT_POLLIN;
 		fds[n].revents = 0;
 		n++;
@@ -1798,15 +1903,22 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	TAILQ_INIT(&s->flying);
 	TAILQ_INIT(&s->waiting);
 	TAILQ_INIT(&s->reading);
+	TAILQ_INIT(&s->hungup);
 	s->pfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->pfd < 0) {
+	s->hfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->pfd < 0 || s->hfd < 0) {
 		snprintf(err, errlen, "SERVER_ADDR: epoll: %s", strerror(errno));
+		if (s->pfd >= 0)
+			close(s->pfd);
+		if (s->hfd >= 0)
+			close(s->hfd);
 		FREE_OBJ(s);
 		return (NULL);
 	}
 	s->breakers = calloc(cfg->nhubs, sizeof *s->breakers);
 	if (s->breakers == NULL) {
 		close(s->pfd);
+		close(s->hfd);
 		FREE_OBJ(s);
 		snprintf(err, errlen, "SERVER_ADDR: out of memory");
 		return (NULL);
@@ -1965,5 +2077,7 @@ server_free(struct server *s)
 	free(s->breakers);
 	if (s->pfd >= 0)
 		close(s->pfd);
+	if (s->hfd >= 0)
+		close(s->hfd);
 	FREE_OBJ(s);
 }
