@@ -11,6 +11,8 @@
 #              each page, the helper resumes at once
 # Time: from the helper's start until varnishd's MAIN.n_purges grew by N.
 # Usage: bench/catchup.sh [EVENTS=50000] [ROUNDS=3]
+# BASELINE=/path/to/another/http-broadcast runs that build before this one
+# for each hub behaviour of each round (before/after in the same run).
 # Needs a built tree (make), varnish and python3.  Loopback only.
 set -euo pipefail
 events=${1:-50000}
@@ -25,30 +27,39 @@ declare -A opts=(
 	[stall]="--overflow stall"
 	[close]="--overflow close"
 )
-printf '| round | hub | events | seconds | events/s | stall checks | stalls | hub drops |\n'
-printf '|---|---|---|---|---|---|---|---|\n'
+printf '| round | build | hub | events | seconds | events/s | stall checks | stalls | hub drops |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
 for round in $(seq "$rounds"); do
 	for mode in reference stall close; do
-		j=$(python3 "$top/bench/catchup.py" --events "$events" \
-		    --history "$work/history.jsonl" --hub "$top/tests-vtc/hub/devhub.py" \
-		    --hub-options "${opts[$mode]}" --varnish-name "$work/node" \
-		    --agent "http://127.0.0.1:$v_port" --helper "$helper" --workdir "$work")
-		echo "$mode $j" >>"$work/results"
-		MODE=$mode ROUND=$round python3 -c '
+		for build in ${BASELINE:+baseline} current; do
+			[ "$build" = baseline ] && h=$BASELINE || h=$helper
+			j=$(python3 "$top/bench/catchup.py" --events "$events" \
+			    --history "$work/history.jsonl" --hub "$top/tests-vtc/hub/devhub.py" \
+			    --hub-options "${opts[$mode]}" --varnish-name "$work/node" \
+			    --agent "http://127.0.0.1:$v_port" --helper "$h" --workdir "$work")
+			echo "$build $mode $j" >>"$work/results"
+			BUILD=$build MODE=$mode ROUND=$round python3 -c '
 import json, os, sys
 r = json.loads(sys.argv[1])
-print("| %s | %s | %d | %.2f | %.0f | %d | %d | %d |" % (os.environ["ROUND"], os.environ["MODE"],
-    r["applied"], r["seconds"], r["rate"], r["stall_checks"], r["stalls"], r["hub_drops"]))' "$j"
+print("| %s | %s | %s | %d | %.2f | %.0f | %d | %d | %d |" % (os.environ["ROUND"],
+    os.environ["BUILD"], os.environ["MODE"], r["applied"], r["seconds"], r["rate"],
+    r["stall_checks"], r["stalls"], r["hub_drops"]))' "$j"
+		done
 	done
 done
 python3 - "$work/results" <<'PY'
 import json, statistics, sys
 rates = {}
 for line in open(sys.argv[1]):
-    mode, j = line.split(" ", 1)
-    rates.setdefault(mode, []).append(json.loads(j)["rate"])
-med = {m: statistics.median(v) for m, v in rates.items()}
+    build, mode, j = line.split(" ", 2)
+    rates.setdefault((build, mode), []).append(json.loads(j)["rate"])
 print()
-for m in ("reference", "stall", "close"):
-    print("median %-9s %8.0f events/s  (%.2f of reference)" % (m, med[m], med[m] / med["reference"]))
+for build in ("baseline", "current"):
+    if (build, "reference") not in rates:
+        continue
+    ref = statistics.median(rates[(build, "reference")])
+    for m in ("reference", "stall", "close"):
+        v = rates[(build, m)]
+        print("median %-8s %-9s %8.0f events/s  (%.0f-%.0f; %.2f of its reference)" % (
+            build, m, statistics.median(v), min(v), max(v), statistics.median(v) / ref))
 PY

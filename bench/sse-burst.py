@@ -86,6 +86,10 @@ async def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--wrapper", default="", help="command prefix (valgrind ...)")
     ap.add_argument("--idle", type=float, default=1.0)
+    ap.add_argument("--settle-kb", type=int, default=0,
+                    help="after the burst, wait (at most --settle-seconds) "
+                    "for Private_Dirty to fall under this many kB")
+    ap.add_argument("--settle-seconds", type=float, default=10.0)
     a = ap.parse_args()
 
     body = event_stream(a.events)
@@ -168,6 +172,21 @@ async def main():
         res["peak"] = {k: max(s[k] for s in samples) for k in samples[0]}
         await asyncio.sleep(a.idle)
         res["after"] = memory(helper.pid)
+        if a.settle_kb > 0:
+            # The backlog drained at t1: how long until the memory is back
+            # (a bounded wait for evidence, not a timing).
+            while True:
+                m = memory(helper.pid)
+                waited = time.monotonic() - t1
+                if m["Private_Dirty"] < a.settle_kb or waited >= a.settle_seconds:
+                    break
+                await asyncio.sleep(0.1)
+            res["settled"] = m
+            res["settled_seconds"] = waited
+        if os.environ.get("SMAPS_COPY"):
+            with open("/proc/%d/smaps" % helper.pid) as f, \
+                    open(os.environ["SMAPS_COPY"], "w") as o:
+                o.write(f.read())
     finally:
         if helper.returncode is None:
             helper.send_signal(signal.SIGTERM)

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helper/agent/cursor.h"
+#include "../helper/eventid.h"
+#include "../helper/node.h"
+#include "../helper/reportkey.h"
 #include "../helper/reports/reportmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,15 +32,15 @@ check_signature(const struct report_msg *r, const char *data, size_t size)
 	size_t len;
 
 	hb_hmac_init(&master, "fuzz-master-key-0123456789abcdef", 32);
-	bad = reportmsg_verify(&master, r->node, data, size);
+	bad = reportkey_verify(&master, r->node, data, size);
 	(void)bad;
 	/* A parsed report is an object: it ends with "}", and signed it
 	 * verifies. */
-	reportmsg_node_key(&master, r->node, key);
-	s = reportmsg_sign(key, data, size, &len);
+	reportkey_derive(&master, r->node, key);
+	s = reportkey_sign(key, data, size, &len);
 	if (s == NULL)
 		return;
-	assert(reportmsg_verify(&master, r->node, s, len) == NULL);
+	assert(reportkey_verify(&master, r->node, s, len) == NULL);
 	free(s);
 }
 
@@ -55,11 +57,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (reportmsg_parse(&r, (const char *)data, size, why,
 	    sizeof why) != 0) {
 		assert(why[0] != '\0');
-		assert(r.node == NULL || reportmsg_node_name_valid(r.node));
+		assert(r.node == NULL || node_name_valid(r.node));
 		reportmsg_free(&r);
 		return (0);
 	}
-	assert(reportmsg_node_name_valid(r.node));
+	assert(node_name_valid(r.node));
 	check_signature(&r, (const char *)data, size);
 	assert(r.boot != NULL && r.boot[0] != '\0' &&
 	    strlen(r.boot) <= REPORT_BOOT_MAX);
@@ -68,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < r.n[k]; i++) {
 			reportmsg_entry(&r, k, i, &e);
-			assert(e.id == NULL || cursor_id_check(e.id) == NULL);
+			assert(e.id == NULL || eventid_check(e.id) == NULL);
 			assert(e.code >= 0 && e.code <= 999 && e.time >= 0);
 			assert(e.why < REPORT_WHY_N);
 		}

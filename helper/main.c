@@ -32,11 +32,12 @@
 #include "metrics.h"
 #include "reports/fleet.h"
 #include "reports/report.h"
-#include "reports/reportkey.h"
+#include "reportkey.h"
 #include "reports/watch.h"
 #include "server/server.h"
 #include "settings.h"
 #include "status.h"
+#include "transfer.h"
 
 /* How often the cursor is written at most while it moves; how soon a
  * failed write is tried again. */
@@ -476,17 +477,6 @@ signalled(struct daemon_state *d, const struct curl_waitfd *fd)
 	return (0);
 }
 
-static int
-streams_finished(struct daemon_state *d, CURL *easy, CURLcode res)
-{
-	size_t i;
-
-	for (i = 0; i < d->streams.n; i++)
-		if (stream_finished(d->streams.v[i], easy, res))
-			return (1);
-	return (0);
-}
-
 /* The earlier of two times (each module's tick says when it is due). */
 static int64_t
 sooner(int64_t a, int64_t b)
@@ -508,18 +498,10 @@ run(struct daemon_state *d)
 	for (;;) {
 		(void)curl_multi_perform(d->multi, &running);
 		while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			if (!streams_finished(d, msg->easy_handle,
-			    msg->data.result) &&
-			    !fleet_finished(d->fleet, msg->easy_handle,
-			    msg->data.result) &&
-			    !server_finished(d->server, msg->easy_handle,
-			    msg->data.result) &&
-			    !report_finished(d->report, msg->easy_handle,
-			    msg->data.result) && d->replay != NULL)
-				(void)replay_finished(d->replay,
-				    msg->easy_handle, msg->data.result);
+			/* Each transfer names its owner (transfer.h). */
+			if (msg->msg == CURLMSG_DONE)
+				transfer_done(msg->easy_handle,
+				    msg->data.result);
 		}
 		status_run(d->status);
 		server_run(d->server);

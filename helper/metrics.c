@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "hb_vsb.h"
 
-#define APPEND	METRICS_APPEND
+#include "metrics.h"
 
 /* A label value as Prometheus takes it: \\, \" and \\n escaped. */
 static void
@@ -29,8 +29,8 @@ label(char *out, size_t len, const char *v)
 }
 
 /* The per-hub series, one line per hub each. */
-static int
-hubs_text(const struct metrics *m, char *buf, size_t len, size_t *usedp)
+static void
+hubs_text(const struct metrics *m, struct hb_vsb *v)
 {
 	static const struct {
 		const char	*name, *type, *help;
@@ -53,55 +53,71 @@ hubs_text(const struct metrics *m, char *buf, size_t len, size_t *usedp)
 		    "acted on: another hub delivered everything meanwhile." },
 	};
 	const struct hub_metrics *h;
-	size_t used = *usedp, i, k;
+	size_t i, k;
 	char name[512];
-	uint64_t v;
+	uint64_t n;
 
 	for (k = 0; m->nhubs > 0 && k < sizeof series / sizeof series[0];
 	    k++) {
-		APPEND("# HELP http_broadcast_%s %s\n# TYPE http_broadcast_%s "
-		    "%s\n", series[k].name, series[k].help, series[k].name,
-		    series[k].type);
+		hb_vsb_printf(v, "# HELP http_broadcast_%s %s\n# TYPE "
+		    "http_broadcast_%s %s\n", series[k].name, series[k].help,
+		    series[k].name, series[k].type);
 		for (i = 0; i < m->nhubs; i++) {
 			h = &m->hubs[i];
 			switch (k) {
-			case 0: v = (uint64_t)h->connected; break;
-			case 1: v = (uint64_t)h->stalled; break;
-			case 2: v = (uint64_t)h->gap; break;
-			case 3: v = h->received; break;
-			case 4: v = h->duplicate; break;
-			case 5: v = h->conflict; break;
-			case 6: v = h->gaps; break;
-			default: v = h->gaps_covered; break;
+			case 0: n = (uint64_t)h->connected; break;
+			case 1: n = (uint64_t)h->stalled; break;
+			case 2: n = (uint64_t)h->gap; break;
+			case 3: n = h->received; break;
+			case 4: n = h->duplicate; break;
+			case 5: n = h->conflict; break;
+			case 6: n = h->gaps; break;
+			default: n = h->gaps_covered; break;
 			}
 			label(name, sizeof name, h->name);
-			APPEND("http_broadcast_%s{hub=\"%s\"} %" PRIu64 "\n",
-			    series[k].name, name, v);
+			hb_vsb_printf(v, "http_broadcast_%s{hub=\"%s\"} %"
+			    PRIu64 "\n", series[k].name, name, n);
 		}
 	}
-	*usedp = used;
-	return (0);
 }
 
-int
-metrics_text(const struct metrics *m, char *buf, size_t len)
+void
+metrics_render(const struct metrics *m, struct hb_vsb *v)
 {
-	size_t used = 0;
-
 #define HB_COUNTER(field, help, logged)					\
-	APPEND("# HELP http_broadcast_" #field "_total " help "\n"	\
-	    "# TYPE http_broadcast_" #field "_total counter\n"		\
+	hb_vsb_printf(v, "# HELP http_broadcast_" #field "_total " help	\
+	    "\n# TYPE http_broadcast_" #field "_total counter\n"		\
 	    "http_broadcast_" #field "_total %" PRIu64 "\n", m->field);
 #define HB_GAUGE(type, field, help)					\
-	APPEND("# HELP http_broadcast_" #field " " help "\n"		\
+	hb_vsb_printf(v, "# HELP http_broadcast_" #field " " help "\n"	\
 	    "# TYPE http_broadcast_" #field " gauge\n"			\
 	    "http_broadcast_" #field " %lld\n", (long long)m->field);
 #include "tbl/metrics.h"
 #undef HB_COUNTER
 #undef HB_GAUGE
-	if (hubs_text(m, buf, len, &used) != 0)
+	hubs_text(m, v);
+}
+
+int
+metrics_text(const struct metrics *m, char *buf, size_t len)
+{
+	struct hb_vsb v;
+	size_t n;
+
+	if (hb_vsb_init(&v, len) == 0)
+		metrics_render(m, &v);
+	if (hb_vsb_finish(&v) != 0 || v.len > INT32_MAX) {
+		hb_vsb_fini(&v);
 		return (-1);
-	return ((int)used);
+	}
+	n = v.len < len ? v.len : len - 1;
+	if (len > 0) {
+		memcpy(buf, v.buf, n);
+		buf[n] = '\0';
+	}
+	n = v.len;
+	hb_vsb_fini(&v);
+	return ((int)n);
 }
 
 void
@@ -132,6 +148,8 @@ metrics_logged(const struct metrics *m, char *buf, size_t len)
 	};
 	const char *sep = "";
 	size_t i, used = 0;
+
+#define APPEND	METRICS_APPEND
 	uint64_t v;
 
 	if (len > 0)

@@ -45,10 +45,15 @@ struct metrics {
 	used += (size_t)n_;						\
 } while (0)
 
+struct hb_vsb;
+
 /* Recompute connected and stalled from the hubs'. */
 void metrics_hubs_sum(struct metrics *m);
 
-/* The Prometheus text of /metrics, as snprintf: the length it needs. */
+/* The Prometheus text of /metrics, appended to v (one pass; the vsb
+ * remembers a failure). */
+void metrics_render(const struct metrics *m, struct hb_vsb *v);
+/* The same, as snprintf: the length it needs. */
 int metrics_text(const struct metrics *m, char *buf, size_t len);
 /* "received=1 replayed=1 ...", the counters marked for the log line at
  * exit, as snprintf. */

@@ -2,6 +2,8 @@
  * settings: the daemon's settings, from environment variables (the original
  * Go agent's names) or the equivalent long options, checked once at
  * start.  A bad or missing setting is reported as one line naming it.
+ * Each is a row of tbl/settings.h, which names its field here: a static
+ * assertion in settings.c holds each field to its row's type.
  */
 
 #ifndef HB_SETTINGS_H
@@ -9,13 +11,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hb_curl.h"
 #include "hb_sha256.h"
 
-/* What to do when the hub cannot resume from our cursor. */
-#define GAP_WARN	0
-#define GAP_BAN		1
+/* What to do when the hub cannot resume from our cursor: the index of
+ * the word in HUB_GAP_ACTION's row. */
+#define GAP_BAN		0
+#define GAP_WARN	1
 
 struct cidr;
 
@@ -56,8 +60,8 @@ struct settings {
 	char		*hub_publish_token;	/* static, or NULL */
 	char		*hub_publish_jwt_key;	/* or NULL: hub_jwt_key */
 	int64_t		hub_timeout_ms;
-	char		*unused;		/* set settings of a role that
-						 * does not run, for a warning */
+	uint64_t	unused;			/* bit S_NAME: given, but none
+						 * of its roles runs (warned) */
 
 	struct hub_cfg	*hubs;			/* HUB_ENDPOINT, in order */
 	size_t		nhubs;			/* at least 1 */
@@ -98,9 +102,6 @@ struct settings {
 	unsigned char	report_sign_key[HB_SHA256_LEN];
 	char		*report_verify_key_file; /* or NULL: shared mode */
 	struct hb_hmac	report_verify;		/* keyed with the master */
-	char		*report_unused;		/* report settings given
-						 * without a report hub, for a
-						 * warning */
 
 	char		*state_file;		/* "" = memory only */
 	int		state_file_home;	/* the per-user fallback:
@@ -112,10 +113,11 @@ struct settings {
 	int64_t		shutdown_timeout_ms;
 	int		log_format;
 	int		log_level;
-	char		*secrets_argv;		/* secrets given as options,
-						 * for a warning */
-	char		*secrets_shared;	/* NAME_FILEs every user may
-						 * read, for a warning */
+	int		debug;			/* DEBUG: log_level lowered */
+	uint64_t	secrets_argv;		/* bit S_NAME: a secret given
+						 * as an option (warned) */
+	uint64_t	secrets_shared;		/* bit S_NAME: its NAME_FILE is
+						 * readable by all (warned) */
 };
 
 /*
@@ -135,5 +137,13 @@ void settings_warn(const struct settings *cfg);
 int settings_parse_duration(const char *s, int64_t *ms);
 /* Bytes with an optional k/K or M suffix (powers of 1024). */
 int settings_parse_size(const char *s, size_t *bytes);
+/* 1 or 0 for the words of a BOOL setting (1, true, yes, on; 0, false,
+ * no, off; any case), -1 for another. */
+int settings_parse_bool(const char *s);
+
+/* The settings reference of docs/configuration.md, a Markdown table
+ * expanded from tbl/settings.h (tools/settings-docs.sh writes it there,
+ * check-docs.sh compares). */
+void settings_reference(FILE *f);
 
 #endif /* HB_SETTINGS_H */

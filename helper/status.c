@@ -40,11 +40,13 @@
 #include <microhttpd.h>
 
 #include "addr.h"
-#include "agent/cursor.h"
 #include "cidr.h"
 #include "clock.h"
+#include "eventid.h"
+#include "hb_miniobj.h"
 #include "reports/fleet.h"
 #include "hb_utf8.h"
+#include "hb_vsb.h"
 #include "log.h"
 #include "metrics.h"
 #include "settings.h"
@@ -102,10 +104,7 @@ struct sconn {
 
 TAILQ_HEAD(sconn_list, sconn);
 
-#define CHECK_SCONN(sc) do {						\
-	if ((sc) == NULL || (sc)->magic != SCONN_MAGIC)			\
-		abort();						\
-} while (0)
+#define CHECK_SCONN(sc)	CHECK_OBJ_NOTNULL((sc), SCONN_MAGIC)
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -114,6 +113,8 @@ typedef enum MHD_Result MHD_RESULT;
 #endif
 
 struct status {
+	unsigned		magic;
+#define STATUS_MAGIC		0x5747a7c5
 	struct MHD_Daemon	*d;
 	struct metrics		*m;
 	int			agent;	/* the agent role runs */
@@ -228,11 +229,12 @@ key_text(const unsigned char key[16], char *buf, size_t len)
 static MHD_RESULT
 accept_policy(void *priv, const struct sockaddr *sa, socklen_t len)
 {
-	struct status *st = priv;
+	struct status *st;
 	char ip[64];	/* an IPv6 one with its scope */
 	enum log_level level = LOG_DEBUG;
 	int64_t now;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	(void)len;
 	if (cidr_match(st->allowed, st->nallowed, sa))
 		return (MHD_YES);
@@ -281,11 +283,12 @@ static void
 connection_notified(void *priv, struct MHD_Connection *conn,
     void **socket_context, enum MHD_ConnectionNotificationCode toe)
 {
-	struct status *st = priv;
+	struct status *st;
 	const union MHD_ConnectionInfo *fi, *ai;
 	struct sconn *sc;
 	int fd;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (*socket_context == NULL)
 			return;
@@ -294,8 +297,7 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 		sc_leave(st, sc);
 		free(sc->id);
 		free(sc->body);
-		sc->magic = 0;
-		free(sc);
+		FREE_OBJ(sc);
 		*socket_context = NULL;
 		return;
 	}
@@ -306,7 +308,7 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 	 * overwritten. */
 	fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	fd = fi != NULL ? fi->connect_fd : -1;
-	sc = calloc(1, sizeof *sc);
+	ALLOC_OBJ(sc, SCONN_MAGIC);
 	ai = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (sc == NULL || fd < 0 || ai == NULL || ai->client_addr == NULL) {
@@ -319,7 +321,6 @@ connection_notified(void *priv, struct MHD_Connection *conn,
 			(void)shutdown(fd, SHUT_RDWR);
 		return;
 	}
-	sc->magic = SCONN_MAGIC;
 	sc->conn = conn;
 	sc->fd = fd;
 	peer_key(ai->client_addr, sc->peer);
@@ -416,38 +417,33 @@ reply_why(struct MHD_Connection *conn, unsigned code, const char *status,
 }
 
 /* The Prometheus text, in a buffer as large as it needs (per-node series
- * of a large fleet do not fit a fixed one).  malloc'ed, or NULL. */
+ * of a large fleet do not fit a fixed one), rendered once.  malloc'ed, or
+ * NULL. */
 static char *
 metrics_body(const struct status *st)
 {
-	size_t cap = METRICS_BUF, used;
-	char *buf = NULL, *nb;
-	int n, k;
+	struct hb_vsb v;
+	int64_t now = clock_ms();
+	int k;
 
-	for (;;) {
-		nb = realloc(buf, cap);
-		if (nb == NULL) {
-			free(buf);
+	(void)hb_vsb_init(&v, METRICS_BUF);
+	metrics_render(st->m, &v);
+	/* fleet_metrics_text() writes as snprintf: given room enough for
+	 * what it said it needs, the second call is its last. */
+	while (st->fleet != NULL && hb_vsb_finish(&v) == 0) {
+		k = fleet_metrics_text(st->fleet, now, hb_vsb_end(&v),
+		    hb_vsb_room(&v));
+		if (k < 0) {
+			hb_vsb_fini(&v);
 			return (NULL);
 		}
-		buf = nb;
-		n = metrics_text(st->m, buf, cap);
-		if (n < 0)
+		if ((size_t)k < hb_vsb_room(&v)) {
+			hb_vsb_grew(&v, (size_t)k);
 			break;
-		used = (size_t)n;
-		k = 0;
-		if (used < cap && st->fleet != NULL)
-			k = fleet_metrics_text(st->fleet, clock_ms(),
-			    buf + used, cap - used);
-		if (k < 0)
-			break;
-		used += (size_t)k;
-		if (used < cap)
-			return (buf);
-		cap = used + 1;
+		}
+		(void)hb_vsb_reserve(&v, (size_t)k);
 	}
-	free(buf);
-	return (NULL);
+	return (hb_vsb_take(&v));
 }
 
 static MHD_RESULT
@@ -494,7 +490,7 @@ answer_event(struct status *st, struct MHD_Connection *conn,
 		    "unavailable", "this node does not listen to the reports "
 		    "(REPORT_LISTEN=0)"));
 	/* Not UTF-8: no JSON answer could name it. */
-	if (cursor_id_check(id) != NULL || !hb_utf8_valid(id, strlen(id)))
+	if (eventid_check(id) != NULL || !hb_utf8_valid(id, strlen(id)))
 		return (reply_why(conn, MHD_HTTP_BAD_REQUEST, "bad request",
 		    "not an event id"));
 	v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "wait");
@@ -545,13 +541,14 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct status *st = priv;
+	struct status *st;
 	struct sconn *sc;
 	char buf[4096], *mbody;
 	const char *body, *ctype = "text/plain; charset=utf-8";
 	unsigned code = MHD_HTTP_OK;
 	MHD_RESULT ret;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
@@ -601,9 +598,10 @@ static void
 completed(void *priv, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct status *st = priv;
+	struct status *st;
 	struct sconn *sc;
 
+	CAST_OBJ_NOTNULL(st, priv, STATUS_MAGIC);
 	(void)toe;
 	*con_cls = NULL;
 	sc = conn_sconn(conn);
@@ -722,6 +720,7 @@ status_tick(struct status *st, int64_t now)
 
 	if (st == NULL)
 		return (INT64_MAX);
+	CHECK_OBJ(st, STATUS_MAGIC);
 	next = close_overdue(st, &st->loose, now);
 	t = close_overdue(st, &st->answering, now);
 	if (t < next)
@@ -733,6 +732,7 @@ status_tick(struct status *st, int64_t now)
 void
 status_fleet(struct status *st, struct fleet *f)
 {
+	CHECK_OBJ_ORNULL(st, STATUS_MAGIC);
 	if (st != NULL)
 		st->fleet = f;
 }
@@ -749,7 +749,7 @@ status_start(const struct settings *cfg, struct metrics *m, char *err,
 	if (addr_parse("STATUS_ADDR", cfg->status_addr, &ss, NULL, err,
 	    errlen) != 0)
 		return (NULL);
-	st = calloc(1, sizeof *st);
+	ALLOC_OBJ(st, STATUS_MAGIC);
 	if (st == NULL) {
 		snprintf(err, errlen, "STATUS_ADDR: out of memory");
 		return (NULL);
@@ -766,7 +766,7 @@ status_start(const struct settings *cfg, struct metrics *m, char *err,
 	if (st->gonefd < 0) {
 		snprintf(err, errlen, "STATUS_ADDR: epoll_create1: %s",
 		    strerror(errno));
-		free(st);
+		FREE_OBJ(st);
 		return (NULL);
 	}
 	if (ss.ss_family == AF_INET6)
@@ -789,7 +789,7 @@ status_start(const struct settings *cfg, struct metrics *m, char *err,
 		snprintf(err, errlen, "STATUS_ADDR: cannot listen on %.64s",
 		    cfg->status_addr);
 		(void)close(st->gonefd);
-		free(st);
+		FREE_OBJ(st);
 		return (NULL);
 	}
 	return (st);
@@ -800,6 +800,7 @@ status_port(const struct status *st)
 {
 	const union MHD_DaemonInfo *i;
 
+	CHECK_OBJ_NOTNULL(st, STATUS_MAGIC);
 	i = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_BIND_PORT);
 	return (i != NULL ? i->port : 0);
 }
@@ -813,6 +814,7 @@ status_stop(struct status *st)
 
 	if (st == NULL)
 		return;
+	CHECK_OBJ(st, STATUS_MAGIC);
 	/* MHD must not be stopped with suspended connections. */
 	while (!TAILQ_EMPTY(&st->waiting))
 		conclude(st, TAILQ_FIRST(&st->waiting),
@@ -833,7 +835,7 @@ status_stop(struct status *st)
 	}
 	MHD_stop_daemon(st->d);
 	(void)close(st->gonefd);
-	free(st);
+	FREE_OBJ(st);
 }
 
 unsigned
@@ -845,6 +847,7 @@ status_waitfds(struct status *st, struct curl_waitfd *fds, unsigned max,
 
 	if (st == NULL || max < 2)
 		return (0);
+	CHECK_OBJ(st, STATUS_MAGIC);
 	/* One descriptor for every socket of the listener. */
 	di = MHD_get_daemon_info(st->d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di == NULL)
@@ -866,6 +869,7 @@ status_run(struct status *st)
 {
 	if (st == NULL)
 		return;
+	CHECK_OBJ(st, STATUS_MAGIC);
 	if (st->nwaiting > 0)
 		waiters_gone(st);
 	(void)MHD_run(st->d);

@@ -13,6 +13,7 @@
 #include <jwt.h>
 
 #include "hb_base64.h"
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_sha256.h"
 
@@ -273,4 +274,36 @@ hb_jwt_mint(const char *alg, const char *key, const char *claim,
 	};
 
 	return (hb_jwt_mint_grant(&g, now, err, errlen));
+}
+
+char *
+hb_jwt_bearer_grant(const struct hb_grant *g, time_t now, char *err,
+    size_t errlen)
+{
+	char *tok, *line;
+
+	tok = hb_jwt_mint_grant(g, now, err, errlen);
+	if (tok == NULL)
+		return (NULL);
+	line = hb_bearer_header(tok);
+	if (line == NULL)
+		snprintf(err, errlen, "out of memory");
+	hb_bearer_free(tok);	/* a credential: wiped */
+	return (line);
+}
+
+char *
+hb_jwt_bearer(const char *alg, const char *key, const char *claim,
+    const char *topic, long ttl, time_t now, char *err, size_t errlen)
+{
+	struct hb_grant g = {
+		.alg = alg,
+		.key = key,
+		.action = claim,
+		.topic = topic,
+		.protocol = HB_PROTOCOL_0,
+		.ttl = ttl,
+	};
+
+	return (hb_jwt_bearer_grant(&g, now, err, errlen));
 }

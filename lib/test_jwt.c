@@ -10,6 +10,7 @@
 #include <jwt.h>
 
 #include "hb_base64.h"
+#include "hb_http.h"
 #include "hb_jwt.h"
 #include "hb_sha256.h"
 #include "test_check.h"
@@ -231,11 +232,36 @@ test_mint_protocols(void)
 	CHECK_STR(hb_protocol_name(HB_PROTOCOL_AUTO), "auto");
 }
 
+/* The bearer line carries the token hb_jwt_mint() makes. */
+static void
+test_bearer(void)
+{
+	const char *key = "!ChangeThisMercureHubJWTSecretKey!";
+	char err[256], *tok, *line, *want;
+	time_t now = time(NULL);
+
+	tok = hb_jwt_mint("HS256", key, "publish", "t", 60, now, err,
+	    sizeof err);
+	line = hb_jwt_bearer("HS256", key, "publish", "t", 60, now, err,
+	    sizeof err);
+	CHECK(tok != NULL && line != NULL);
+	want = tok != NULL ? hb_bearer_header(tok) : NULL;
+	CHECK(want != NULL);
+	if (line != NULL && want != NULL)
+		CHECK_STR(line, want);
+	hb_bearer_free(want);
+	hb_bearer_free(line);
+	hb_bearer_free(tok);
+	CHECK(hb_jwt_bearer("XX1", "k", "publish", "t", 60, 0, err,
+	    sizeof err) == NULL);
+}
+
 int
 main(void)
 {
 	test_mint_verify();
 	test_mint_protocols();
 	test_errors();
+	test_bearer();
 	return (TEST_DONE());
 }

@@ -1,25 +1,29 @@
 #!/bin/sh
 #
-# The docs against the code: every setting that --help lists (expanded
-# from tbl/settings.h) must be in the helper's table of README.md and of
-# docs/configuration.md and in the OPTIONS of http-broadcast.rst, with the
-# same default, and nothing else may be there; every metric of /metrics
-# (expanded from tbl/metrics.h) must be named in README.md,
-# docs/operations.md and the METRICS of http-broadcast.rst.
+# The docs against the code.  Settings (helper/tbl/settings.h, one row
+# each): the reference table of docs/configuration.md is generated from
+# the rows (tools/settings-docs.sh) and must be what they give now; every
+# setting of --help must be in the OPTIONS of http-broadcast.rst, with
+# the same option and default, and nothing else may be there; the few of
+# README.md's tables must be settings with the defaults of --help.
+# Metrics: every metric of /metrics (expanded from tbl/metrics.h) must be
+# named in README.md, docs/operations.md and the METRICS of
+# http-broadcast.rst.
 #
-# Why a check and not generated docs: each of these documents describes a
-# setting at its own length (a table cell, a man page paragraph), and
-# those words are worth writing by hand.  What must never differ, the
-# names and the defaults, is one fact in the tables; this test fails,
-# naming the file and the setting, when a document says otherwise.
+# Why the reference is generated and the man page is not: the reference
+# holds the rows' facts (type, bounds, default, roles, one line of help),
+# which a copy by hand only gets wrong; the man page describes each
+# setting at length, words worth writing by hand, and what must never
+# differ there, the names and the defaults, is checked here.  The README
+# keeps the settings a first run needs and links to the reference.
 #
-# A default is what --help shows as " (default X)" at the end of a help
+# A default is what --help shows as "default X)" at the end of a help
 # line (X without spaces).  A setting without one (required, or computed
 # like STATE_FILE's) only has to be documented.
 #
 # Run by the top directory's `make check`, with top_srcdir and
-# top_builddir set; needs the built helper/http-broadcast and
-# helper/test_metrics.
+# top_builddir set; needs the built helper/http-broadcast,
+# helper/test_settings and helper/test_metrics.
 
 set -u
 : "${top_srcdir:=.}"
@@ -39,11 +43,13 @@ bad() {
 
 # "NAME OPTION DEFAULT" a line, DEFAULT "-" when there is none.
 "$top_builddir/helper/http-broadcast" --help | awk '
-	/^  [A-Z][A-Z_]* +--[a-z-]+$/ { name = $1; opt = $2; next }
+	/^  [A-Z][A-Z_]* +--[a-z-]+=/ {
+		name = $1; opt = $2; sub(/=.*/, "", opt); next
+	}
 	name != "" {
 		def = "-"
-		if (match($0, / \(default [^ ()]+\)$/))
-			def = substr($0, RSTART + 10, RLENGTH - 11)
+		if (match($0, /[ (]default [^ ()]+\)$/))
+			def = substr($0, RSTART + 9, RLENGTH - 10)
 		print name, opt, def
 		name = ""
 	}' > "$tmp.settings"
@@ -95,19 +101,12 @@ man_settings() {
 }
 
 md_table "$readme" "## The helper" "## The event" > "$tmp.readme"
-md_table "$config" "## Helper: \`http-broadcast\`" "## varnishd" > "$tmp.config"
 man_settings > "$tmp.man"
 
+"$top_srcdir"/tools/settings-docs.sh --check "$top_builddir/helper/test_settings" "$config" ||
+    bad "docs/configuration.md: the settings reference is not generated from tbl/settings.h"
+
 while read -r name opt def; do
-	for f in readme config; do
-		doc=$([ $f = readme ] && echo README.md || echo docs/configuration.md)
-		cell=$(awk -v n="$name" '$1 == n { $1 = ""; print substr($0, 2); exit }' "$tmp.$f")
-		if [ -z "$cell" ]; then
-			bad "$doc: $name is not in the helper's table"
-		elif [ "$def" != "-" ] && [ "$cell" != "\`$def\`" ]; then
-			bad "$doc: $name: default $cell, --help says $def"
-		fi
-	done
 	line=$(awk -v n="$name" '$1 == n { print; exit }' "$tmp.man")
 	if [ -z "$line" ]; then
 		bad "http-broadcast.rst: $name is not in OPTIONS"
@@ -120,8 +119,20 @@ while read -r name opt def; do
 	fi
 done < "$tmp.settings"
 
+# The README's few: settings, with the defaults of --help.
+[ "$(wc -l < "$tmp.readme")" -ge 3 ] ||
+    bad "README.md: cannot read the helper's settings table"
+while read -r name cell; do
+	def=$(awk -v n="$name" '$1 == n { print $3; exit }' "$tmp.settings")
+	if [ -n "$def" ] && [ "$def" != "-" ] && [ "$cell" != "\`$def\`" ]; then
+		bad "README.md: $name: default $cell, --help says $def"
+	fi
+done < "$tmp.readme"
+grep -q "docs/configuration.md#helper-http-broadcast" "$readme" ||
+    bad "README.md: no link to the settings reference of docs/configuration.md"
+
 # Nothing documented that the daemon does not know.
-for f in readme config man; do
+for f in readme man; do
 	while read -r name rest; do
 		grep -q "^$name " "$tmp.settings" ||
 		    bad "$f: $name is documented but not a setting (--help)"

@@ -362,16 +362,8 @@ mint_header(const struct vmod_broadcast_hub *hub, char *err, size_t errlen)
 		.naudience = hub->naud,
 		.ttl = hub->jwt_ttl,
 	};
-	char *tok, *line;
 
-	tok = hb_jwt_mint_grant(&g, (time_t)VTIM_real(), err, errlen);
-	if (tok == NULL)
-		return (NULL);
-	line = hb_bearer_header(tok);
-	if (line == NULL)
-		snprintf(err, errlen, "out of memory");
-	hb_bearer_free(tok);
-	return (line);
+	return (hb_jwt_bearer_grant(&g, (time_t)VTIM_real(), err, errlen));
 }
 
 /*

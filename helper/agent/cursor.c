@@ -14,8 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hb_miniobj.h"
+
 #include "cursor.h"
+#include "eventid.h"
 #include "log.h"
+
+/* The largest ring kept once every event is finished (entries). */
+#define RING_KEEP	1024
 
 struct cursor_entry {
 	char		*id;		/* NULL when the event had no id */
@@ -27,7 +33,7 @@ struct cursor_entry {
 void
 cursor_init(struct cursor *c)
 {
-	memset(c, 0, sizeof *c);
+	INIT_OBJ(c, CURSOR_MAGIC);
 }
 
 void
@@ -35,6 +41,9 @@ cursor_fini(struct cursor *c)
 {
 	uint64_t s;
 
+	AN(c);
+	/* Zeroed and never initialized: an early exit of main(). */
+	assert(c->magic == CURSOR_MAGIC || c->magic == 0);
 	for (s = c->head; s < c->next; s++)
 		free(c->ring[s & (c->cap - 1)].id);
 	free(c->ring);
@@ -45,9 +54,10 @@ cursor_fini(struct cursor *c)
 int
 cursor_set(struct cursor *c, const char *id)
 {
-	char *n = strdup(id);
+	char *n;
 
-	if (n == NULL)
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
+	if ((n = strdup(id)) == NULL)
 		return (-1);
 	free(c->value);
 	c->value = n;
@@ -57,6 +67,7 @@ cursor_set(struct cursor *c, const char *id)
 size_t
 cursor_pending(const struct cursor *c)
 {
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
 	return ((size_t)(c->next - c->head));
 }
 
@@ -84,6 +95,7 @@ cursor_push(struct cursor *c, const char *id)
 {
 	struct cursor_entry *e;
 
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
 	if (cursor_pending(c) == c->cap && cursor_grow(c) != 0)
 		return (UINT64_MAX);
 	e = &c->ring[c->next & (c->cap - 1)];
@@ -101,6 +113,8 @@ cursor_follow(struct cursor *c, uint64_t seq, struct cursor *o,
 {
 	struct cursor_entry *e;
 
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
+	CHECK_OBJ_ORNULL(o, CURSOR_MAGIC);
 	/* Down the chain of copies (one per hub at most) to its end. */
 	for (;;) {
 		if (o == NULL || oseq < o->head || oseq >= o->next) {
@@ -127,6 +141,7 @@ cursor_done(struct cursor *c, uint64_t seq)
 	struct cursor_entry *e;
 	struct cursor *fc;
 
+	CHECK_OBJ_NOTNULL(c, CURSOR_MAGIC);
 	if (seq < c->head || seq >= c->next)
 		return;
 	e = &c->ring[seq & (c->cap - 1)];
@@ -147,28 +162,13 @@ cursor_done(struct cursor *c, uint64_t seq)
 		}
 		c->head++;
 	}
-}
-
-/*--------------------------------------------------------------------
- * What may be a resume point
- */
-
-const char *
-cursor_id_check(const char *id)
-{
-	size_t i;
-
-	if (*id == '\0')
-		return ("empty id");
-	if (strcmp(id, "earliest") == 0)
-		return ("the id \"earliest\" asks a hub for its whole history");
-	for (i = 0; id[i] != '\0'; i++) {
-		if (i == CURSOR_ID_MAX)
-			return ("id longer than 1024 bytes");
-		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
-			return ("control character in the id");
+	/* Drained after a burst: the ring goes (the next push makes a
+	 * small one), not to keep the burst's size for good. */
+	if (c->head == c->next && c->cap > RING_KEEP) {
+		free(c->ring);
+		c->ring = NULL;
+		c->cap = 0;
 	}
-	return (NULL);
 }
 
 /*--------------------------------------------------------------------
@@ -178,7 +178,7 @@ cursor_id_check(const char *id)
 int
 cursor_load(const char *path, char **id, char *err, size_t errlen)
 {
-	char buf[CURSOR_ID_MAX + 3];	/* id, newline, one more, NUL */
+	char buf[EVENTID_MAX + 3];	/* id, newline, one more, NUL */
 	const char *why;
 	size_t n, l;
 	FILE *f;
@@ -209,13 +209,13 @@ cursor_load(const char *path, char **id, char *err, size_t errlen)
 	    l + 1 + (buf[l] == '\r' && buf[l + 1] == '\n') != n)) {
 		snprintf(err, errlen, "%s is not a cursor file (one line "
 		    "expected, the id of at most %d bytes)", path,
-		    CURSOR_ID_MAX);
+		    EVENTID_MAX);
 		return (-1);
 	}
 	buf[l] = '\0';
 	if (l == 0)
 		return (CURSOR_FILE_EMPTY);
-	if ((why = cursor_id_check(buf)) != NULL) {
+	if ((why = eventid_check(buf)) != NULL) {
 		snprintf(err, errlen, "%s does not hold a usable cursor: %s",
 		    path, why);
 		return (-1);
@@ -397,7 +397,7 @@ load_v2(const char *path, FILE *f, size_t n, const char * const *keys,
 				seen_fn(priv, sp);
 			continue;
 		}
-		if ((why = cursor_id_check(sp)) != NULL) {
+		if ((why = eventid_check(sp)) != NULL) {
 			snprintf(err, errlen, "%s line %zu does not hold a "
 			    "usable cursor: %s", path, lineno, why);
 			r = -1;

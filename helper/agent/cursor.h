@@ -16,6 +16,8 @@
 struct cursor_entry;
 
 struct cursor {
+	unsigned		magic;
+#define CURSOR_MAGIC		0x6c0a5e21
 	struct cursor_entry	*ring;
 	size_t			cap;		/* power of two */
 	uint64_t		head;		/* oldest unfinished seq */
@@ -43,18 +45,6 @@ void cursor_follow(struct cursor *c, uint64_t seq, struct cursor *o,
     uint64_t oseq);
 /* Events pushed and not finished. */
 size_t cursor_pending(const struct cursor *c);
-
-/* The longest id that may become the cursor (and the state file holds). */
-#define CURSOR_ID_MAX	1024
-
-/*
- * Can id be a resume point?  NULL if so, else why not.  Every id that
- * becomes the cursor passes this, so whatever is saved is read back and
- * sent as a Last-Event-ID unchanged: not empty, at most CURSOR_ID_MAX
- * bytes, no control byte (a header line and the one-line file hold it),
- * and not "earliest", which asks a hub for its whole history.
- */
-const char *cursor_id_check(const char *id);
 
 /* Read the state file: 0 with *id malloc'ed (NULL: no file yet),
  * CURSOR_FILE_EMPTY for an empty file (*id NULL), or -1 with a reason. */

@@ -22,6 +22,8 @@
 struct dedup_slot;
 
 struct dedup {
+	unsigned		magic;
+#define DEDUP_MAGIC		0x2dd0b5e7
 	struct dedup_slot	*slots;		/* ring of ids, window long */
 	int32_t			*buckets;	/* hash -> slot, chained */
 	size_t			window, nbuckets, next, used;

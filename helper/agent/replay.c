@@ -20,6 +20,9 @@
 
 #include "config.h"
 
+#include <sys/queue.h>
+
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,22 +31,32 @@
 #include "hb_curl.h"
 #include "hb_check.h"
 #include "hb_event.h"
+#include "hb_miniobj.h"
 #include "hb_path.h"
 #include "hb_url.h"
 
 #include "clock.h"
 #include "cursor.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "replay.h"
 #include "reports/report.h"
 #include "settings.h"
+#include "transfer.h"
 
 #define RETRY_FIRST_MS	100
 #define RETRY_MAX_MS	5000
+/* After this many events, the next time the backlog drains the heap's
+ * free pages go back to the system (memory_return()): once after a
+ * burst, whose backlog may drain several times on the way, and at most
+ * once per this many events of a steady trickle that drains after each. */
+#define TRIM_EVENTS	1024
 
 struct job {
-	struct job		*next;		/* in the waiting list */
+	unsigned		magic;
+#define JOB_MAGIC		0x7e5b1a02
+	TAILQ_ENTRY(job)	list;		/* in the waiting list */
 	struct cursor		*cur;		/* its hub's */
 	uint64_t		seq;
 	char			*id;
@@ -59,16 +72,22 @@ struct job {
 	long			last_status;	/* 0: none came back */
 	int			own;		/* ours, not an event */
 	int			eid_ok;		/* ev.event_id is valid */
+	struct transfer_owner	owner;		/* its easy's PRIVATE */
 };
 
+TAILQ_HEAD(jobq, job);
+
 struct replay {
+	unsigned		magic;
+#define REPLAY_MAGIC		0x2f4c9d17
 	CURLM			*multi;
 	const struct settings	*cfg;
 	struct metrics		*m;
 	char			*url;		/* AGENT_ENDPOINT's root */
 	char			*guard;		/* "X-HttpBroadcast-Guard: ..." */
-	struct job		*head, **tailp;	/* waiting, FIFO */
+	struct jobq		waiting_q;	/* FIFO */
 	size_t			waiting, inflight;
+	size_t			since_trim;	/* events submitted */
 	struct job		**flying;	/* max_concurrency slots */
 	CURL			**pool;		/* idle easy handles */
 	size_t			npool;
@@ -78,9 +97,10 @@ struct replay {
 struct replay *
 replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 {
-	struct replay *r = calloc(1, sizeof *r);
+	struct replay *r;
 	char why[256];
 
+	ALLOC_OBJ(r, REPLAY_MAGIC);
 	if (r == NULL)
 		return (NULL);
 	r->flying = calloc((size_t)cfg->agent_max_concurrency,
@@ -97,37 +117,40 @@ replay_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 		free(r->pool);
 		free(r->url);
 		free(r->guard);
-		free(r);
+		FREE_OBJ(r);
 		return (NULL);
 	}
 	r->multi = multi;
 	r->cfg = cfg;
 	r->m = m;
-	r->tailp = &r->head;
+	TAILQ_INIT(&r->waiting_q);
 	return (r);
 }
 
 static void
 job_free(struct job *j)
 {
+	CHECK_OBJ_NOTNULL(j, JOB_MAGIC);
 	if (j->easy != NULL)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->hdrs);
 	hb_event_free(&j->ev);
 	free(j->target);
 	free(j->id);
-	free(j);
+	FREE_OBJ(j);
 }
 
 void
 replay_set_report(struct replay *r, struct report *rep)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	r->rep = rep;
 }
 
 struct report *
 replay_reporter(const struct replay *r)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	return (r->rep);
 }
 
@@ -154,6 +177,7 @@ job_finish(struct replay *r, struct job *j)
 size_t
 replay_backlog(const struct replay *r)
 {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	return (r->waiting + r->inflight);
 }
 
@@ -165,7 +189,8 @@ replay_oldest_ms(const struct replay *r)
 	int64_t oldest = 0;
 	size_t slot;
 
-	for (j = r->head; j != NULL; j = j->next)
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	TAILQ_FOREACH(j, &r->waiting_q, list)
 		if (oldest == 0 || j->recv_ms < oldest)
 			oldest = j->recv_ms;
 	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
@@ -179,9 +204,8 @@ replay_oldest_ms(const struct replay *r)
 static void
 enqueue(struct replay *r, struct job *j)
 {
-	j->next = NULL;
-	*r->tailp = j;
-	r->tailp = &j->next;
+	CHECK_OBJ_NOTNULL(j, JOB_MAGIC);
+	TAILQ_INSERT_TAIL(&r->waiting_q, j, list);
 	r->waiting++;
 }
 
@@ -298,15 +322,47 @@ refuse(struct replay *r, struct job *j, const char *why)
 }
 
 static void
+decode(const char *json, size_t len, const char *methods,
+    struct replay_event *re)
+{
+	re->decoded = re->valid = 0;
+	re->why[0] = '\0';
+	if (hb_event_decode(json, len, &re->ev, re->why,
+	    sizeof re->why) != 0) {
+		memset(&re->ev, 0, sizeof re->ev);
+		return;
+	}
+	re->decoded = 1;
+	re->valid = hb_event_validate(&re->ev, methods, re->why,
+	    sizeof re->why) == 0;
+}
+
+void
+replay_decode(const struct replay *r, const char *json, size_t len,
+    struct replay_event *re)
+{
+	decode(json, len, r->cfg->agent_allowed_methods, re);
+}
+
+void
+replay_event_free(struct replay_event *re)
+{
+	if (re->decoded)
+		hb_event_free(&re->ev);
+	re->decoded = re->valid = 0;
+}
+
+static void
 submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
-    const char *json, size_t len, const char *methods, int own)
+    struct replay_event *re, int own)
 {
 	char why[256];
 	struct job *j;
 
-	j = calloc(1, sizeof *j);
+	ALLOC_OBJ(j, JOB_MAGIC);
 	if (j == NULL || (j->id = strdup(id)) == NULL) {
 		free(j);
+		replay_event_free(re);
 		/* Better a loud refusal than a silent stall of the cursor. */
 		log_msg(LOG_ERROR, "refused event id=%s: out of memory", id);
 		r->m->events_refused++;
@@ -319,31 +375,35 @@ submit(struct replay *r, struct cursor *cur, uint64_t seq, const char *id,
 	j->seq = seq;
 	j->own = own;
 	j->recv_ms = clock_ms();
-	if (hb_event_decode(json, len, &j->ev, why, sizeof why) != 0) {
+	if (!re->decoded) {
 		memset(&j->ev, 0, sizeof j->ev);
-		refuse(r, j, why);
+		refuse(r, j, re->why);
 		return;
 	}
-	if (hb_event_validate(&j->ev, methods, why, sizeof why) != 0 ||
-	    job_build(r, j, why, sizeof why) != 0) {
+	/* Its storage moves to the job. */
+	j->ev = re->ev;
+	re->decoded = 0;
+	if (!re->valid || job_build(r, j, why, sizeof why) != 0) {
 		/* Its EventID names it in the report if that is valid. */
 		j->eid_ok = j->ev.event_id != NULL &&
 		    hb_event_id_valid(j->ev.event_id);
-		refuse(r, j, why);
+		refuse(r, j, re->valid ? why : re->why);
 		return;
 	}
 	j->eid_ok = j->ev.event_id != NULL;
 	log_msg(LOG_TRACE, "received event id=%s: %s %s", id, j->ev.method,
 	    j->target);
 	j->backoff_ms = RETRY_FIRST_MS;
+	r->since_trim++;
 	enqueue(r, j);
 }
 
 void
 replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
-    const char *id, const char *json, size_t len)
+    const char *id, struct replay_event *re)
 {
-	submit(r, cur, seq, id, json, len, r->cfg->agent_allowed_methods, 0);
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	submit(r, cur, seq, id, re, 0);
 }
 
 static size_t
@@ -383,6 +443,14 @@ pool_drain(struct replay *r)
 		curl_easy_cleanup(r->pool[--r->npool]);
 }
 
+/* The owner of a replay's transfer (main.c dispatches to it). */
+static void
+replay_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)replay_finished(priv, easy, res);
+}
+
 static int
 job_start(struct replay *r, struct job *j, int64_t now)
 {
@@ -407,7 +475,8 @@ job_start(struct replay *r, struct job *j, int64_t now)
 	hb_curl_defaults(e);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->cfg->agent_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	transfer_owner_init(&j->owner, replay_done, r);
+	transfer_own(e, &j->owner);
 	if (curl_multi_add_handle(r->multi, e) != CURLM_OK) {
 		easy_put(r, e);
 		return (-1);
@@ -423,21 +492,22 @@ job_start(struct replay *r, struct job *j, int64_t now)
 int64_t
 replay_tick(struct replay *r, int64_t now)
 {
-	struct job **pp = &r->head, *j;
+	struct job *j, *j2;
 	int64_t next = INT64_MAX;
 
-	while ((j = *pp) != NULL) {
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	/* glibc's queue.h has no TAILQ_FOREACH_SAFE: j may leave. */
+	for (j = TAILQ_FIRST(&r->waiting_q); j != NULL; j = j2) {
+		CHECK_OBJ(j, JOB_MAGIC);
+		j2 = TAILQ_NEXT(j, list);
 		if (j->start_ms > now) {
 			if (j->start_ms < next)
 				next = j->start_ms;
-			pp = &j->next;
 			continue;
 		}
 		if (r->inflight >= (size_t)r->cfg->agent_max_concurrency)
 			break;
-		*pp = j->next;
-		if (r->tailp == &j->next)
-			r->tailp = pp;
+		TAILQ_REMOVE(&r->waiting_q, j, list);
 		r->waiting--;
 		if (job_start(r, j, now) != 0) {
 			/* Out of handles or memory: try again shortly. */
@@ -467,29 +537,13 @@ unfly(struct replay *r, struct job *j)
 	j->easy = NULL;
 }
 
-int
-replay_finished(struct replay *r, CURL *easy, CURLcode res)
+/* The fate of j after this attempt: replayed, failed, dropped, or to be
+ * retried (back on the list). */
+static void
+job_judge(struct replay *r, struct job *j, CURLcode res, long status,
+    int64_t now)
 {
-	struct job *j = NULL;
 	char why[CURL_ERROR_SIZE + 32];
-	long status = 0;
-	int64_t now;
-
-	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j) !=
-	    CURLE_OK || j == NULL)
-		return (0);
-	if (j->easy != easy)
-		return (0);
-	if (res == CURLE_OK) {
-		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-		j->last_status = status;
-	}
-	unfly(r, j);
-	now = clock_ms();
-	/* Nothing else to send: give the pooled handles back (easy is
-	 * one of them; it is not used below). */
-	if (r->inflight == 0 && r->waiting == 0)
-		pool_drain(r);
 
 	if (res == CURLE_OK && status < 400) {
 		/* The event counters count events, not our own requests. */
@@ -500,7 +554,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    j->attempts);
 		job_report(r, j, REPORT_APPLIED, status);
 		job_finish(r, j);
-		return (1);
+		return;
 	}
 	if (res != CURLE_OK)
 		snprintf(why, sizeof why, "%s", curl_easy_strerror(res));
@@ -513,7 +567,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    j->target, why);
 		job_report(r, j, REPORT_FAILED, status);
 		job_finish(r, j);
-		return (1);
+		return;
 	}
 	if (now - j->first_ms >= r->cfg->agent_retry_delay_ms) {
 		r->m->events_dropped += !j->own;
@@ -523,7 +577,7 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		    (long long)(now - j->first_ms));
 		job_report(r, j, REPORT_DROPPED, j->last_status);
 		job_finish(r, j);
-		return (1);
+		return;
 	}
 	/* Retry, but make the last attempt right at the deadline. */
 	j->start_ms = now + j->backoff_ms;
@@ -536,6 +590,39 @@ replay_finished(struct replay *r, CURL *easy, CURLcode res)
 		j->backoff_ms = RETRY_MAX_MS;
 	r->m->replays_retried++;
 	enqueue(r, j);
+}
+
+int
+replay_finished(struct replay *r, CURL *easy, CURLcode res)
+{
+	struct transfer_owner *o = NULL;
+	struct job *j;
+	long status = 0;
+
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&o) !=
+	    CURLE_OK || o == NULL)
+		return (0);
+	/* The owner is the job's own header (job_start). */
+	j = (struct job *)(void *)((char *)o - offsetof(struct job, owner));
+	CHECK_OBJ(j, JOB_MAGIC);
+	if (j->easy != easy)
+		return (0);
+	if (res == CURLE_OK) {
+		(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		j->last_status = status;
+	}
+	unfly(r, j);
+	job_judge(r, j, res, status, clock_ms());
+	if (r->inflight > 0 || r->waiting > 0)
+		return (1);
+	/* Nothing else to send: give the pooled handles back, and after a
+	 * burst the memory its events held. */
+	pool_drain(r);
+	if (r->since_trim >= TRIM_EVENTS) {
+		r->since_trim = 0;
+		memory_return();
+	}
 	return (1);
 }
 
@@ -545,6 +632,7 @@ replay_abandon(struct replay *r)
 	struct job *j;
 	size_t slot;
 
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	for (slot = 0; slot < (size_t)r->cfg->agent_max_concurrency; slot++) {
 		j = r->flying[slot];
 		if (j == NULL)
@@ -554,13 +642,12 @@ replay_abandon(struct replay *r)
 		unfly(r, j);
 		job_free(j);
 	}
-	while ((j = r->head) != NULL) {
-		r->head = j->next;
+	while ((j = TAILQ_FIRST(&r->waiting_q)) != NULL) {
+		TAILQ_REMOVE(&r->waiting_q, j, list);
 		log_msg(LOG_WARN, "abandoned event id=%s: it will be replayed "
 		    "at the next start", j->id);
 		job_free(j);
 	}
-	r->tailp = &r->head;
 	r->waiting = 0;
 	pool_drain(r);
 }
@@ -570,12 +657,13 @@ replay_free(struct replay *r)
 {
 	if (r == NULL)
 		return;
+	CHECK_OBJ(r, REPLAY_MAGIC);
 	replay_abandon(r);
 	free(r->url);
 	free(r->guard);
 	free(r->flying);
 	free(r->pool);
-	free(r);
+	FREE_OBJ(r);
 }
 
 /*
@@ -588,10 +676,12 @@ replay_free(struct replay *r)
 void
 replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 {
+	struct replay_event re;
 	struct hb_event ev;
 	size_t len;
 	char *json;
 
+	CHECK_OBJ_NOTNULL(r, REPLAY_MAGIC);
 	memset(&ev, 0, sizeof ev);
 	ev.method = "BAN";
 	ev.host = "";
@@ -604,6 +694,7 @@ replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq)
 		cursor_done(cur, seq);
 		return;
 	}
-	submit(r, cur, seq, "gap-ban", json, len, "BAN", 1);
+	decode(json, len, "BAN", &re);
 	free(json);
+	submit(r, cur, seq, "gap-ban", &re, 1);
 }

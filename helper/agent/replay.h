@@ -14,6 +14,8 @@
 
 #include <curl/curl.h>
 
+#include "hb_event.h"
+
 struct settings;
 struct metrics;
 struct cursor;
@@ -24,11 +26,27 @@ struct replay *replay_new(CURLM *multi, const struct settings *cfg,
     struct metrics *m);
 void replay_free(struct replay *r);
 
-/* Take one event (its JSON) for sequence seq of cursor cur (its hub's).
- * Never sends from here (this runs inside libcurl callbacks):
- * replay_tick() does. */
+/* An event decoded and checked once, on the hot path: the stream looks
+ * at it (is it a copy another hub delivered?) and hands it over. */
+struct replay_event {
+	struct hb_event	ev;		/* owns its storage when decoded */
+	int		decoded;
+	int		valid;		/* the replayer would take it */
+	char		why[256];	/* when not, why */
+};
+
+/* Decode an event's JSON and check it as the replayer does
+ * (AGENT_ALLOWED_METHODS included).  Release re with replay_event_free()
+ * unless it goes to replay_submit(). */
+void replay_decode(const struct replay *r, const char *json, size_t len,
+    struct replay_event *re);
+void replay_event_free(struct replay_event *re);
+/* Take one event for sequence seq of cursor cur (its hub's), re's storage
+ * with it; an event decode or check refused is refused here (logged,
+ * counted, reported).  Never sends from here (this runs inside libcurl
+ * callbacks): replay_tick() does. */
 void replay_submit(struct replay *r, struct cursor *cur, uint64_t seq,
-    const char *id, const char *json, size_t len);
+    const char *id, struct replay_event *re);
 /* The request that bans everything cached after a gap (see stream.c),
  * for sequence seq of the cursor. */
 void replay_submit_gap(struct replay *r, struct cursor *cur, uint64_t seq);

@@ -1,11 +1,9 @@
 /*
  * stream: the SSE subscription.  See stream.h.
  *
- * No response timeout is set on the transfer: some hubs send their
- * headers only with the first event.  What bounds a dead connection is
- * the idle timer (no byte at all, not even a heartbeat, for
- * HUB_IDLE_TIMEOUT), which does not run while we paused the transfer
- * ourselves because the replayer is behind.
+ * The connection itself is the subscription object's (subscribe.c): its
+ * idle timer (HUB_IDLE_TIMEOUT) does not run while we hold the transfer
+ * because the replayer is behind.
  *
  * A live connection can also go deaf: a Mercure hub drops a subscriber
  * whose queue of 1000 updates overflows (a catch-up larger than that, or
@@ -18,8 +16,7 @@
 
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +28,11 @@
 #include "hb_check.h"
 #include "hb_curl.h"
 #include "hb_event.h"
-#include "hb_http.h"
-#include "hb_jwt.h"
 #include "hb_url.h"
 
 #include "clock.h"
 #include "cursor.h"
+#include "eventid.h"
 #include "dedup.h"
 #include "log.h"
 #include "metrics.h"
@@ -49,7 +45,6 @@
 #include "subscribe/subscribe.h"
 
 #define DEDUP_WINDOW		4096
-#define RETRY_DEFAULT_MS	1000
 /* The stall check: a connection that carried at least STALL_MIN_EVENTS
  * (or that we paused) and then had no event for STALL_GAP_FACTOR times
  * its average gap between events, within [STALL_QUIET_MIN_MS,
@@ -67,7 +62,8 @@
 #define GAP_COVER_MARGIN_MS	1000
 
 struct stream {
-	CURLM			*multi;
+	unsigned		magic;
+#define STREAM_MAGIC		0x37a1e5c2U
 	const struct settings	*cfg;
 	const struct hub_cfg	*hub;
 	struct metrics		*m;
@@ -81,20 +77,9 @@ struct stream {
 	int64_t			cont_since;
 	int64_t			lost_at;
 	struct replay		*r;
-	struct sse_parser	parser;
+	struct subscription	*sub;
 	struct dedup		dedup;
 	char			*resume_id;	/* next Last-Event-ID, or NULL */
-
-	CURL			*easy;		/* current transfer or NULL */
-	struct curl_slist	*hdrs;
-	char			errbuf[CURL_ERROR_SIZE];
-	char			*sent_id;	/* Last-Event-ID we sent */
-	struct hubreply		reply;		/* its status and headers */
-	char			problem[256];	/* why we aborted the reply */
-	int			ok;		/* 200 text/event-stream */
-	int			got_data;	/* some body arrived */
-	int			paused;
-	int64_t			last_byte_ms;
 	unsigned long		connections;
 
 	/* This connection's flow of events, for the stall check. */
@@ -110,12 +95,10 @@ struct stream {
 	int			checking;
 	int64_t			check_until;	/* 0: not connected yet */
 	uint64_t		suspect_events;	/* the silent one carried */
-
-	int			stopped;
-	unsigned		failures;	/* consecutive bad connections */
-	long			retry_ms;	/* the hub's retry: */
-	int64_t			reconnect_at;
 };
+
+#define CHECK_STREAM(s)	\
+	assert((s) != NULL && (s)->magic == STREAM_MAGIC)
 
 /*--------------------------------------------------------------------
  * Events out of the parser
@@ -144,11 +127,11 @@ flow_note(struct stream *s)
  * logged and counted: a Mercure hub gives every event an id.
  */
 static const char *
-event_id(struct stream *s, const char *id)
+event_id(struct stream *s, const char *id, int has_id)
 {
 	const char *why = "no id field";
 
-	if (s->parser.has_id && (why = cursor_id_check(id)) == NULL)
+	if (has_id && (why = eventid_check(id)) == NULL)
 		return (id);
 	s->m->events_without_id++;
 	/* Once per connection at warning level: a hub that gives no ids
@@ -156,7 +139,7 @@ event_id(struct stream *s, const char *id)
 	log_msg(s->warned_no_id++ ? LOG_DEBUG : LOG_WARN, "event without a "
 	    "usable id (%s, %zu bytes): replayed, but it cannot be a resume "
 	    "point", why,
-	    s->parser.has_id ? strlen(id) : (size_t)0);
+	    has_id ? strlen(id) : (size_t)0);
 	return (NULL);
 }
 
@@ -207,63 +190,56 @@ event_accept(struct stream *s, const char *id)
  * first one is, so neither cursor passes an event before it is applied.
  */
 static int
-copy_of_known(struct stream *s, uint64_t seq, const char *data, size_t len)
+copy_of_known(struct stream *s, uint64_t seq, const struct replay_event *re)
 {
-	struct hb_event ev;
-	char why[128], *canon;
+	const char *eid = re->ev.event_id;
+	char *canon;
 	size_t clen;
 	uint64_t digest, oseq;
 	void *owner;
 	int r;
 
-	if (hb_event_decode(data, len, &ev, why, sizeof why) != 0)
+	if (!re->valid || eid == NULL)
 		return (0);	/* the replayer refuses it, and says why */
-	if (ev.event_id == NULL || hb_event_validate(&ev,
-	    s->cfg->agent_allowed_methods, why, sizeof why) != 0) {
-		hb_event_free(&ev);
-		return (0);	/* the same */
-	}
-	canon = hb_event_encode(&ev, &clen);
-	if (canon == NULL) {
-		/* Replayed without a claim: at worst applied twice. */
-		hb_event_free(&ev);
-		return (0);
-	}
+	canon = hb_event_encode(&re->ev, &clen);
+	if (canon == NULL)
+		return (0);	/* replayed without a claim: at worst twice */
 	digest = dedup_digest(s->all->events, canon, clen);
 	free(canon);
-	r = dedup_claim(s->all->events, ev.event_id, digest, s->cur, seq,
-	    &owner, &oseq);
+	r = dedup_claim(s->all->events, eid, digest, s->cur, seq, &owner,
+	    &oseq);
 	if (r == DEDUP_SAME) {
 		s->m->events_duplicate++;
 		s->hm->duplicate++;
 		log_msg(LOG_DEBUG, "skipped event EventID=%s from %s: already "
-		    "received", ev.event_id, s->hub->url_shown);
+		    "received", eid, s->hub->url_shown);
 		cursor_follow(s->cur, seq, owner, oseq);
 	} else if (r == DEDUP_CONFLICT) {
 		s->hm->conflict++;
 		log_msg(LOG_WARN, "event EventID=%s from %s differs from the "
 		    "copy of the same id received before: replayed as an event "
 		    "of its own (one of the hubs alters or invents events)",
-		    ev.event_id, s->hub->url_shown);
+		    eid, s->hub->url_shown);
 	}
-	hb_event_free(&ev);
 	return (r == DEDUP_SAME);
 }
 
 static void
 on_event(void *priv, const char *type, const char *data, size_t len,
-    const char *id)
+    const char *id, int has_id)
 {
 	struct stream *s = priv;
+	struct replay_event re;
 	const char *rid;
 	uint64_t seq;
 
+	CHECK_STREAM(s);
 	(void)type;	/* Mercure types are the publisher's business */
 	s->m->events_received++;
 	s->m->last_event_timestamp_seconds = time(NULL);
 	flow_note(s);
 	s->hm->received++;
-	rid = event_id(s, id);
+	rid = event_id(s, id, has_id);
 	if (rid != NULL && dedup_seen(&s->dedup, rid) == 1) {
 		s->m->events_duplicate++;
 		s->hm->duplicate++;
@@ -278,31 +254,27 @@ on_event(void *priv, const char *type, const char *data, size_t len,
 		    rid != NULL ? rid : "");
 		return;
 	}
-	if (s->all->events != NULL && copy_of_known(s, seq, data, len))
+	/* Decoded once: the copy check and the replayer share it. */
+	replay_decode(s->r, data, len, &re);
+	if (s->all->events != NULL && copy_of_known(s, seq, &re)) {
+		replay_event_free(&re);
 		return;
-	replay_submit(s->r, s->cur, seq, rid != NULL ? rid : "", data, len);
+	}
+	replay_submit(s->r, s->cur, seq, rid != NULL ? rid : "", &re);
 }
 
 static void
-on_retry(void *priv, long ms)
-{
-	struct stream *s = priv;
-
-	s->retry_ms = ms;
-	log_msg(LOG_DEBUG, "hub asks for a reconnection delay of %ldms", ms);
-}
-
-static void
-on_oversize(void *priv, const char *id)
+on_oversize(void *priv, const char *id, int has_id)
 {
 	struct stream *s = priv;
 	const char *rid;
 	uint64_t seq;
 
+	CHECK_STREAM(s);
 	s->m->events_received++;
 	s->m->events_refused++;
 	flow_note(s);
-	rid = event_id(s, id);
+	rid = event_id(s, id, has_id);
 	log_msg(LOG_WARN, "refused event id=%s: larger than "
 	    "HUB_MAX_EVENT_SIZE (%zu bytes)", rid != NULL ? rid : "",
 	    s->cfg->hub_max_event_size);
@@ -315,10 +287,8 @@ on_oversize(void *priv, const char *id)
 		cursor_done(s->cur, seq);
 }
 
-static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
-
 /*--------------------------------------------------------------------
- * libcurl callbacks
+ * The hub's answer
  */
 
 /*
@@ -371,12 +341,13 @@ gap_found(struct stream *s)
 		    "from %s but it answered Last-Event-ID %s; %s delivered "
 		    "every event meanwhile, so nothing is missing "
 		    "(HUB_GAP_ACTION not applied)", s->hub->url_shown,
-		    s->sent_id, s->reply.last_id, cover->hub->url_shown);
+		    s->sub->sent_id, s->sub->reply.last_id,
+		    cover->hub->url_shown);
 		return;
 	}
 	log_msg(LOG_WARN, "events may have been missed: resumed from %s but "
 	    "the hub answered Last-Event-ID %s (unknown or expired in its "
-	    "history); %s", s->sent_id, s->reply.last_id, ban ?
+	    "history); %s", s->sub->sent_id, s->sub->reply.last_id, ban ?
 	    "asking varnishd to ban everything it cached (HUB_GAP_ACTION=ban)" :
 	    "objects cached before may be stale (HUB_GAP_ACTION=warn)");
 	if (!ban)
@@ -390,18 +361,16 @@ gap_found(struct stream *s)
 	replay_submit_gap(s->r, s->cur, seq);
 }
 
-/* The hub's reply is judged once its headers are complete. */
-static int
-headers_done(struct stream *s)
+/* The hub accepted the subscription (a 200 event stream). */
+static void
+on_subscribed(void *priv, int64_t now)
 {
-	long status = 0;
-	int r;
+	struct stream *s = priv;
+	const char *sent_id;
 
-	(void)curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-	r = hubreply_judge(&s->reply, status, s->problem, sizeof s->problem);
-	if (r != 0)
-		return (r < 0 ? -1 : 0);	/* 1: an interim reply */
-	s->ok = 1;
+	CHECK_STREAM(s);
+	(void)now;
+	sent_id = s->sub->sent_id;
 	s->hm->connected = 1;
 	s->hm->stalled = 0;
 	metrics_hubs_sum(s->m);
@@ -409,196 +378,81 @@ headers_done(struct stream *s)
 		s->check_until = clock_ms() + STALL_CONFIRM_MS;
 	log_msg(s->checking ? LOG_DEBUG : LOG_INFO, "subscribed to %s%s%s",
 	    s->hub->subscribe_url_shown,
-	    s->sent_id != NULL ? " from Last-Event-ID " : "",
-	    s->sent_id != NULL ? s->sent_id : "");
-	if (hubreply_gap(&s->reply, s->sent_id)) {
+	    sent_id != NULL ? " from Last-Event-ID " : "",
+	    sent_id != NULL ? sent_id : "");
+	if (hubreply_gap(&s->sub->reply, sent_id)) {
 		gap_found(s);
 	} else {
 		s->hm->gap = 0;
 		if (s->cont_since == INT64_MAX)
 			s->cont_since = clock_ms();
 	}
-	return (0);
 }
 
-static size_t
-on_header(char *buf, size_t size, size_t n, void *priv)
+/* Backpressure, but only at the memory bound (AGENT_MAX_BACKLOG):
+ * reading on while varnishd is slow keeps the hub's queue of updates for
+ * us from overflowing. */
+static int
+on_hold(void *priv)
 {
 	struct stream *s = priv;
-	size_t len = size * n;
 
-	s->last_byte_ms = clock_ms();
-	if (hubreply_line(&s->reply, buf, len) == 1 && headers_done(s) != 0)
-		return (0);	/* aborts the transfer */
-	return (len);
-}
-
-static size_t
-on_body(char *buf, size_t size, size_t n, void *priv)
-{
-	struct stream *s = priv;
-	size_t len = size * n;
-
-	if (!s->ok)
+	CHECK_STREAM(s);
+	if (replay_backlog(s->r) < (size_t)s->cfg->agent_max_backlog)
 		return (0);
-	/* Backpressure, but only at the memory bound (AGENT_MAX_BACKLOG):
-	 * reading on while varnishd is slow keeps the hub's queue of
-	 * updates for us from overflowing. */
-	if (replay_backlog(s->r) >= (size_t)s->cfg->agent_max_backlog) {
-		s->paused = 1;
-		s->was_paused = 1;
-		log_msg(LOG_DEBUG, "stream paused: %zu events waiting for "
-		    "varnishd", replay_backlog(s->r));
-		return (CURL_WRITEFUNC_PAUSE);
-	}
-	s->last_byte_ms = clock_ms();
-	s->got_data = 1;
-	if (sse_feed(&s->parser, buf, len) != 0) {
-		snprintf(s->problem, sizeof s->problem, "out of memory "
-		    "while parsing the stream");
-		return (0);
-	}
-	return (len);
+	s->was_paused = 1;
+	log_msg(LOG_DEBUG, "stream paused: %zu events waiting for varnishd",
+	    replay_backlog(s->r));
+	return (1);
 }
 
 /*--------------------------------------------------------------------
  * Connections
  */
 
-static char *
-read_token_file(const char *path)
-{
-	char buf[16384];
-	size_t n, b = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		log_msg(LOG_ERROR, "HUB_SUBSCRIBE_TOKEN_FILE: cannot read %s: "
-		    "%s", path, strerror(errno));
-		return (NULL);
-	}
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		n--;
-	while (b < n && isspace((unsigned char)buf[b]))
-		b++;
-	buf[n] = '\0';
-	if (b == n || strpbrk(buf + b, "\r\n") != NULL) {
-		log_msg(LOG_ERROR, "HUB_SUBSCRIBE_TOKEN_FILE: %s does not hold "
-		    "one token", path);
-		return (NULL);
-	}
-	return (strdup(buf + b));
-}
-
-/* The bearer token for a new connection: "" when anonymous. */
-static char *
-current_token(struct stream *s)
-{
-	const struct settings *cfg = s->cfg;
-	char why[256];
-	char *t;
-
-	if (cfg->hub_jwt_key != NULL) {
-		t = hb_jwt_mint(cfg->hub_jwt_alg, cfg->hub_jwt_key, "subscribe",
-		    cfg->hub_topic, (long)(cfg->hub_jwt_ttl_ms / 1000),
-		    time(NULL), why, sizeof why);
-		if (t == NULL)
-			log_msg(LOG_ERROR, "cannot mint a subscriber JWT: %s",
-			    why);
-		return (t);
-	}
-	if (cfg->hub_token_file != NULL)
-		return (read_token_file(cfg->hub_token_file));
-	return (strdup(cfg->hub_token != NULL ? cfg->hub_token : ""));
-}
-
-static int64_t
-backoff_ms(struct stream *s)
-{
-
-	return (hubreply_backoff_ms(s->retry_ms, s->failures,
-	    s->cfg->hub_reconnect_max_ms));
-}
-
+/* A new connection: its flow of events starts from nothing. */
 static void
-stream_end(struct stream *s, enum log_level lvl, const char *why)
+on_connected(void *priv, int64_t now)
 {
-	int64_t delay;
+	struct stream *s = priv;
 
-	curl_multi_remove_handle(s->multi, s->easy);
-	curl_easy_cleanup(s->easy);
-	s->easy = NULL;
-	/* The list holds the bearer token. */
-	hb_headers_free(s->hdrs);
-	s->hdrs = NULL;
-	if (s->ok)
-		s->lost_at = clock_ms();
-	s->hm->connected = 0;
-	metrics_hubs_sum(s->m);
-	if (s->ok && s->got_data)
-		s->failures = 0;
-	else
-		s->failures++;
-	/* A connection that brought new events (a hub ends streams after
-	 * each page of a catch-up) or went deaf: resume at once. */
-	if (s->conn_new > 0 || s->end_now)
-		delay = 0;
-	else
-		delay = backoff_ms(s);
-	s->reconnect_at = clock_ms() + delay;
-	if (!s->stopped)
-		log_msg(lvl, "stream ended: %s; reconnecting in %lldms", why,
-		    (long long)delay);
-}
-
-static int
-stream_connect(struct stream *s, int64_t now)
-{
-	const struct subscribe_io io = { on_header, on_body, s, s->errbuf };
-	const char *id = s->resume_id != NULL ? s->resume_id : "";
-	struct curl_slist *h;
-	char *token;
-	CURL *e;
-
-	token = current_token(s);
-	if (token == NULL)
-		return (-1);
-	free(s->sent_id);
-	s->sent_id = *id != '\0' ? strdup(id) : NULL;
-	h = *id == '\0' || s->sent_id != NULL ?
-	    subscribe_headers(token, id) : NULL;
-	hb_bearer_free(token);
-	if (h == NULL) {
-		log_msg(LOG_ERROR, "cannot start a subscription: out of memory");
-		return (-1);
-	}
-	e = subscribe_start(s->multi, s->hub->subscribe_url, h, s->cfg, &io);
-	if (e == NULL) {
-		hb_headers_free(h);
-		log_msg(LOG_ERROR, "cannot start a subscription");
-		return (-1);
-	}
-	s->easy = e;
-	s->hdrs = h;
-	s->errbuf[0] = '\0';
-	s->problem[0] = '\0';
-	s->ok = s->got_data = s->paused = 0;
-	s->last_byte_ms = now;
+	CHECK_STREAM(s);
+	(void)now;
 	s->conn_events = s->conn_new = 0;
 	s->last_event_ms = s->gap_avg_ms16 = 0;
 	s->was_paused = s->end_now = s->warned_no_id = 0;
-	sse_reset(&s->parser);
 	if (s->connections++ > 0)
 		s->m->reconnects++;
-	log_msg(LOG_DEBUG, "connecting to %s%s%s",
-	    s->hub->subscribe_url_shown,
-	    s->sent_id != NULL ? " with Last-Event-ID " : "",
-	    s->sent_id != NULL ? s->sent_id : "");
-	return (0);
 }
+
+/* A connection that brought new events (a hub ends streams after each
+ * page of a catch-up) or went deaf: resume at once. */
+static int
+on_ended(void *priv, int ok)
+{
+	struct stream *s = priv;
+
+	CHECK_STREAM(s);
+	if (ok)
+		s->lost_at = clock_ms();
+	s->hm->connected = 0;
+	metrics_hubs_sum(s->m);
+	return (s->conn_new > 0 || s->end_now);
+}
+
+static const struct subscription_words sub_words = {
+	"stream", "", "stream", "cannot start a subscription",
+	" (HUB_IDLE_TIMEOUT)", "subscriber JWT", "HUB_SUBSCRIBE_TOKEN_FILE"
+};
+
+static const struct subscription_cb sub_cbs = {
+	.on_connected = on_connected,
+	.on_subscribed = on_subscribed,
+	.on_hold = on_hold,
+	.on_event = on_event,
+	.on_oversize = on_oversize,
+	.on_ended = on_ended,
+};
 
 /*--------------------------------------------------------------------
  * Public interface
@@ -609,20 +463,26 @@ stream_new(CURLM *multi, const struct settings *cfg, size_t hub,
     struct metrics *m, struct cursor *cur, struct replay *r,
     struct streams *all)
 {
+	struct subscription_conf conf = { &cfg->hubs[hub], cfg->hub_jwt_key,
+	    cfg->hub_topic, cfg->hub_token_file, cfg->hub_token,
+	    NULL, cfg->hub_max_event_size, cfg->hub_idle_timeout_ms,
+	    &sub_words };
 	struct stream *s = calloc(1, sizeof *s);
 
 	if (s == NULL)
 		return (NULL);
-	if (sse_init(&s->parser, cfg->hub_max_event_size, &sse_cbs, s) != 0 ||
-	    dedup_init(&s->dedup, DEDUP_WINDOW) != 0 ||
+	s->magic = STREAM_MAGIC;
+	conf.resume_id = &s->resume_id;
+	s->sub = subscription_new(multi, cfg, &conf, &sub_cbs, s,
+	    &m->hub_tls_failures);
+	if (s->sub == NULL || dedup_init(&s->dedup, DEDUP_WINDOW) != 0 ||
 	    (cur->value != NULL &&
 	    (s->resume_id = strdup(cur->value)) == NULL)) {
-		sse_fini(&s->parser);
+		subscription_free(s->sub);
 		dedup_fini(&s->dedup);
 		free(s);
 		return (NULL);
 	}
-	s->multi = multi;
 	s->cfg = cfg;
 	s->hub = &cfg->hubs[hub];
 	s->m = m;
@@ -635,7 +495,6 @@ stream_new(CURLM *multi, const struct settings *cfg, size_t hub,
 	s->lost_at = 0;
 	s->cur = cur;
 	s->r = r;
-	s->retry_ms = RETRY_DEFAULT_MS;
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	return (s);
 }
@@ -660,7 +519,7 @@ stall_check(struct stream *s, int64_t now)
 	char why[160];
 	int64_t quiet;
 
-	if (!s->ok || s->paused || s->last_event_ms == 0 ||
+	if (!s->sub->ok || s->sub->paused || s->last_event_ms == 0 ||
 	    (s->conn_events < STALL_MIN_EVENTS && !s->was_paused))
 		return (INT64_MAX);
 	quiet = stall_quiet_ms(s);
@@ -676,48 +535,33 @@ stall_check(struct stream *s, int64_t now)
 	snprintf(why, sizeof why, "no event for %lldms after %" PRIu64
 	    " events on this connection: checking for a stall",
 	    (long long)(now - s->last_event_ms), s->conn_events);
-	stream_end(s, LOG_DEBUG, why);
-	return (s->reconnect_at);
+	subscription_end(s->sub, LOG_DEBUG, why);
+	return (s->sub->reconnect_at);
 }
 
 int64_t
 stream_tick(struct stream *s, int64_t now)
 {
+	struct subscription *sub = s->sub;
 	int64_t next, t;
 
-	if (s->stopped)
+	CHECK_STREAM(s);
+	if (sub->stopped)
 		return (INT64_MAX);
-	if (s->easy == NULL) {
-		if (now < s->reconnect_at)
-			return (s->reconnect_at);
-		if (stream_connect(s, now) != 0) {
-			s->failures++;
-			s->reconnect_at = now + backoff_ms(s);
-			return (s->reconnect_at);
-		}
-	}
-	if (s->paused) {
+	if (sub->paused) {
 		if (replay_backlog(s->r) > (size_t)s->cfg->agent_max_backlog / 2)
 			return (INT64_MAX);	/* a finished replay wakes us */
-		s->paused = 0;
-		s->last_byte_ms = now;
 		s->last_event_ms = now;
 		log_msg(LOG_DEBUG, "stream resumed: %zu events waiting",
 		    replay_backlog(s->r));
 		/* This may deliver the held bytes (and pause again) at once. */
-		curl_easy_pause(s->easy, CURLPAUSE_CONT);
-		if (s->paused)
+		subscription_resume(sub, now);
+		if (sub->paused)
 			return (INT64_MAX);
 	}
-	if (now - s->last_byte_ms >= s->cfg->hub_idle_timeout_ms) {
-		char why[96];
-
-		snprintf(why, sizeof why, "no data for %lldms (HUB_IDLE_TIMEOUT)",
-		    (long long)(now - s->last_byte_ms));
-		stream_end(s, LOG_WARN, why);
-		return (s->reconnect_at);
-	}
-	next = s->last_byte_ms + s->cfg->hub_idle_timeout_ms;
+	next = subscription_tick(sub, now);
+	if (sub->easy == NULL)
+		return (next);	/* not due, could not connect, or ended */
 	if (s->checking && s->check_until != 0) {
 		if (now > s->check_until) {
 			s->checking = 0;
@@ -730,26 +574,12 @@ stream_tick(struct stream *s, int64_t now)
 	return (t < next ? t : next);
 }
 
-int
-stream_finished(struct stream *s, CURL *easy, CURLcode res)
-{
-	char why[CURL_ERROR_SIZE + 64];
-	enum log_level lvl;
-
-	if (easy == NULL || easy != s->easy)
-		return (0);
-	lvl = subscribe_ended(res, s->problem, s->errbuf,
-	    &s->m->hub_tls_failures, why, sizeof why);
-	stream_end(s, lvl, why);
-	return (1);
-}
-
 void
 stream_stop(struct stream *s)
 {
-	s->stopped = 1;
-	if (s->easy != NULL)
-		stream_end(s, LOG_INFO, "stopping");
+
+	CHECK_STREAM(s);
+	subscription_stop(s->sub);
 }
 
 void
@@ -757,11 +587,10 @@ stream_free(struct stream *s)
 {
 	if (s == NULL)
 		return;
-	stream_stop(s);
-	sse_fini(&s->parser);
+	CHECK_STREAM(s);
+	subscription_free(s->sub);
 	dedup_fini(&s->dedup);
-	free(s->sent_id);
 	free(s->resume_id);
-	hubreply_clear(&s->reply);
+	s->magic = 0;
 	free(s);
 }

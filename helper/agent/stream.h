@@ -38,8 +38,6 @@ void stream_free(struct stream *s);
 /* Connect when due, detect idleness, resume a paused transfer when the
  * replayer caught up.  Returns the time it wants to be called again. */
 int64_t stream_tick(struct stream *s, int64_t now);
-/* If easy is the stream's transfer, handle its end and return 1. */
-int stream_finished(struct stream *s, CURL *easy, CURLcode res);
 /* Stop reading for good (shutdown). */
 void stream_stop(struct stream *s);
 

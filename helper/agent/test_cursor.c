@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "eventid.h"
 #include "dedup.h"
 #include "fnv_craft.h"
 #include "test_check.h"
@@ -100,28 +101,28 @@ static void
 test_id_round_trip(void)
 {
 	char dir[] = "/tmp/test_cursor.XXXXXX", path[256], err[256];
-	char longest[CURSOR_ID_MAX + 2], *id = NULL;
+	char longest[EVENTID_MAX + 2], *id = NULL;
 	int fd, fd2;
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof path, "%s/cursor", dir);
 
-	memset(longest, 'x', CURSOR_ID_MAX);
-	longest[CURSOR_ID_MAX] = '\0';
-	CHECK(cursor_id_check(longest) == NULL);
+	memset(longest, 'x', EVENTID_MAX);
+	longest[EVENTID_MAX] = '\0';
+	CHECK(eventid_check(longest) == NULL);
 	CHECK(cursor_save(path, longest, err, sizeof err) == 0);
 	CHECK(cursor_load(path, &id, err, sizeof err) == 0);
 	CHECK_STR(id, longest);
 	free(id);
-	CHECK(cursor_id_check("urn:uuid:\xc3\xa9t\xc3\xa9") == NULL);
+	CHECK(eventid_check("urn:uuid:\xc3\xa9t\xc3\xa9") == NULL);
 
-	longest[CURSOR_ID_MAX] = 'x';
-	longest[CURSOR_ID_MAX + 1] = '\0';
-	CHECK(cursor_id_check(longest) != NULL);
-	CHECK(cursor_id_check("") != NULL);
-	CHECK(cursor_id_check("earliest") != NULL);
-	CHECK(cursor_id_check("a\tb") != NULL);
-	CHECK(cursor_id_check("a\x7f") != NULL);
+	longest[EVENTID_MAX] = 'x';
+	longest[EVENTID_MAX + 1] = '\0';
+	CHECK(eventid_check(longest) != NULL);
+	CHECK(eventid_check("") != NULL);
+	CHECK(eventid_check("earliest") != NULL);
+	CHECK(eventid_check("a\tb") != NULL);
+	CHECK(eventid_check("a\x7f") != NULL);
 
 	/* A file too long, with a NUL, or with two lines is refused with a
 	 * reason; an empty one is reported as such. */

@@ -1,16 +1,8 @@
 /*
- * fleet: the reports' listener.  See fleet.h and docs/reports.md.
- *
- * Nodes live in an array (their index names them in the outcomes) with a
- * hash by name.  A slot is reused for a new name only when the table is
- * full and the node in it is gone; its incarnation then changes, so the
- * outcomes of the former node are ignored without a scan.
- *
- * Events live in a hash by id and in a list from the oldest: eviction
- * takes the oldest.  An event keeps one outcome per node, the last one
- * (a restart may apply it again): a node's second outcome overwrites its
- * first, so no report can pile more than one outcome per node on an
- * event.
+ * fleet: the model of the reports' listener: the nodes heard and their
+ * liveness, each event's outcomes, what a report changes in them, and
+ * when the answers may be complete (Settled).  See fleet.h and
+ * fleet_int.h; docs/reports.md.
  */
 
 #include "config.h"
@@ -19,29 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <jansson.h>
-
-#include "hb_curl.h"
-#include "hb_http.h"
-#include "hb_jwt.h"
 #include "hb_siphash.h"
 
-#include "agent/cursor.h"
-#include "clock.h"
 #include "fleet.h"
+#include "fleet_int.h"
 #include "log.h"
 #include "metrics.h"
+#include "reportkey.h"
 #include "reportmsg.h"
 #include "settings.h"
-#include "subscribe/hubreply.h"
-#include "subscribe/sse.h"
-#include "subscribe/subscribe.h"
 
-#define NODE_BUCKETS		16384	/* powers of two */
-#define EVENT_BUCKETS		32768
-#define RETRY_DEFAULT_MS	1000
 /* Gone nodes are looked for at their deadline; after a report, the live
  * and lagging gauges are counted again at most this often. */
 #define SCAN_EVERY_MS		250
@@ -52,83 +32,6 @@
  * REPORT_INTERVAL_MIN_MS since the last one heard: a burst at stop is
  * REPORT_MAX_WAITING / REPORT_MAX_ENTRIES (100) reports. */
 #define SEQ_SLACK		128
-
-
-struct node {
-	char		name[129];
-	char		boot[REPORT_BOOT_MAX + 1];
-	uint32_t	idx;		/* its slot */
-	uint32_t	inc;		/* incarnation of this slot */
-	int		live;		/* as last counted (the logs) */
-	int64_t		heard;		/* our clock, at its last report */
-	int64_t		until;		/* live until then (our clock) */
-	int64_t		seq_at;		/* our clock, when seq was taken */
-	int64_t		interval, idle, seq, backlog, lag;
-	int		subscribed;
-	int64_t		totals[4];	/* Applied Failed Dropped Refused */
-	struct node	*hnext;
-	uint64_t	mark;		/* scratch of an answer */
-	uint32_t	pick;
-};
-
-struct outcome {
-	int64_t		time;
-	uint32_t	node;
-	uint32_t	inc;
-	int32_t		code;
-	uint8_t		failed;
-	uint8_t		why;
-};
-
-struct event {
-	char		*id;
-	struct event	*hnext;
-	struct event	*newer;		/* the list from the oldest */
-	struct outcome	*o;
-	uint32_t	n, cap;
-};
-
-struct fleet {
-	CURLM			*multi;
-	const struct settings	*cfg;
-	struct metrics		*m;
-
-	struct node		**nodes;	/* FLEET_MAX_NODES slots */
-	uint32_t		nnodes;
-	struct node		*nhash[NODE_BUCKETS];
-	struct event		**ehash;	/* EVENT_BUCKETS */
-	struct event		*oldest, *newest;
-	size_t			nevents, noutcomes;
-	uint64_t		gen, scanned_gen, stamp;
-	int64_t			last_scan, next_gone;
-	/* New names joined since joins_from (FLEET_JOINS_MAX). */
-	int64_t			joins_from;
-	unsigned		joins, joins_refused;
-
-	/* The subscription. */
-	struct sse_parser	parser;
-	CURL			*easy;
-	struct curl_slist	*hdrs;
-	char			errbuf[CURL_ERROR_SIZE];
-	struct hubreply		reply;
-	char			problem[256];
-	char			*last_id;	/* of the last report */
-	int			ok;
-	int			got_data;
-	int			stopped;
-	unsigned		failures;
-	long			retry_ms;
-	int64_t			last_byte, reconnect_at;
-	int64_t			settled_at;
-	int64_t			learn_until;	/* every name joins until
-						 * then: the subscription's
-						 * first idle interval */
-
-	/* The live nodes counted once for many answers at the same time. */
-	int64_t			live_at;
-	uint64_t		live_gen;
-	size_t			live_n;
-};
 
 /* SipHash under a key of this run: names and ids come from the reports,
  * and a chain made long on purpose would slow every lookup (a seed mixed
@@ -153,21 +56,14 @@ report_window(const struct fleet *f, int64_t idle)
 	return (2 * (idle < cap ? idle : cap));
 }
 
-static int
-node_live(const struct node *n, int64_t now)
+int
+fleet_node_live(const struct node *n, int64_t now)
 {
 	return (now <= n->until);
 }
 
-/* a + b for counts that may each be INT64_MAX: saturates. */
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	return (a > INT64_MAX - b ? INT64_MAX : a + b);
-}
-
-static int
-node_lagging(const struct node *n)
+int
+fleet_node_lagging(const struct node *n)
 {
 	return (!n->subscribed || n->lag >= FLEET_LAGGING_MS);
 }
@@ -181,25 +77,10 @@ node_find(const struct fleet *f, const char *name)
 {
 	struct node *n;
 
-	for (n = f->nhash[hash(name) & (NODE_BUCKETS - 1)]; n != NULL;
-	    n = n->hnext)
+	LIST_FOREACH(n, &f->nhash[hash(name) & (NODE_BUCKETS - 1)], hlist)
 		if (strcmp(n->name, name) == 0)
 			return (n);
 	return (NULL);
-}
-
-static void
-node_unhash(struct fleet *f, struct node *n)
-{
-	struct node **p;
-
-	for (p = &f->nhash[hash(n->name) & (NODE_BUCKETS - 1)]; *p != NULL;
-	    p = &(*p)->hnext) {
-		if (*p == n) {
-			*p = n->hnext;
-			return;
-		}
-	}
 }
 
 /* A slot for a new node: a free one, else a gone node's (full table). */
@@ -217,11 +98,11 @@ node_add(struct fleet *f, const char *name, int64_t now)
 		f->nodes[idx] = n;
 	} else {
 		for (i = 0; i < f->nnodes && n == NULL; i++)
-			if (!node_live(f->nodes[i], now))
+			if (!fleet_node_live(f->nodes[i], now))
 				n = f->nodes[i];
 		if (n == NULL)
 			return (NULL);
-		node_unhash(f, n);
+		LIST_REMOVE(n, hlist);
 		inc = n->inc + 1;
 		idx = n->idx;
 		log_msg(LOG_INFO, "node %s forgotten: gone, and its place is "
@@ -231,8 +112,8 @@ node_add(struct fleet *f, const char *name, int64_t now)
 	n->idx = idx;
 	n->inc = inc;
 	snprintf(n->name, sizeof n->name, "%s", name);
-	n->hnext = f->nhash[hash(name) & (NODE_BUCKETS - 1)];
-	f->nhash[hash(name) & (NODE_BUCKETS - 1)] = n;
+	LIST_INSERT_HEAD(&f->nhash[hash(name) & (NODE_BUCKETS - 1)], n,
+	    hlist);
 	return (n);
 }
 
@@ -247,7 +128,7 @@ scan(struct fleet *f, int64_t now)
 
 	for (i = 0; i < f->nnodes; i++) {
 		n = f->nodes[i];
-		if (!node_live(n, now)) {
+		if (!fleet_node_live(n, now)) {
 			if (n->live) {
 				n->live = 0;
 				f->gen++;
@@ -261,7 +142,7 @@ scan(struct fleet *f, int64_t now)
 		}
 		n->live = 1;
 		live++;
-		lagging += node_lagging(n);
+		lagging += fleet_node_lagging(n);
 		t = n->until + 1;
 		if (t < next)
 			next = t;
@@ -277,13 +158,12 @@ scan(struct fleet *f, int64_t now)
  * Results
  */
 
-static struct event *
-event_find(const struct fleet *f, const char *id)
+struct event *
+fleet_event_find(const struct fleet *f, const char *id)
 {
 	struct event *e;
 
-	for (e = f->ehash[hash(id) & (EVENT_BUCKETS - 1)]; e != NULL;
-	    e = e->hnext)
+	LIST_FOREACH(e, &f->ehash[hash(id) & (EVENT_BUCKETS - 1)], hlist)
 		if (strcmp(e->id, id) == 0)
 			return (e);
 	return (NULL);
@@ -292,15 +172,11 @@ event_find(const struct fleet *f, const char *id)
 static void
 event_drop_oldest(struct fleet *f)
 {
-	struct event *e = f->oldest, **p;
+	struct event *e = TAILQ_FIRST(&f->events);
 
-	for (p = &f->ehash[hash(e->id) & (EVENT_BUCKETS - 1)]; *p != e;
-	    p = &(*p)->hnext)
-		continue;
-	*p = e->hnext;
-	f->oldest = e->newer;
-	if (f->oldest == NULL)
-		f->newest = NULL;
+	assert(e != NULL);
+	LIST_REMOVE(e, hlist);
+	TAILQ_REMOVE(&f->events, e, list);
 	f->nevents--;
 	f->noutcomes -= e->n;
 	free(e->o);
@@ -319,8 +195,7 @@ event_evict_oldest(struct fleet *f)
 static struct event *
 event_get(struct fleet *f, const char *id)
 {
-	struct event *e = event_find(f, id);
-	uint32_t b;
+	struct event *e = fleet_event_find(f, id);
 
 	if (e != NULL)
 		return (e);
@@ -331,14 +206,8 @@ event_get(struct fleet *f, const char *id)
 		free(e);
 		return (NULL);
 	}
-	b = hash(id) & (EVENT_BUCKETS - 1);
-	e->hnext = f->ehash[b];
-	f->ehash[b] = e;
-	if (f->newest != NULL)
-		f->newest->newer = e;
-	else
-		f->oldest = e;
-	f->newest = e;
+	LIST_INSERT_HEAD(&f->ehash[hash(id) & (EVENT_BUCKETS - 1)], e, hlist);
+	TAILQ_INSERT_TAIL(&f->events, e, list);
 	f->nevents++;
 	return (e);
 }
@@ -374,7 +243,8 @@ outcome_add(struct fleet *f, const char *id, const struct outcome *o,
 			*v = *o;
 		return (0);
 	}
-	while (f->noutcomes >= FLEET_MAX_OUTCOMES && f->oldest != e)
+	while (f->noutcomes >= FLEET_MAX_OUTCOMES &&
+	    TAILQ_FIRST(&f->events) != e)
 		event_evict_oldest(f);
 	if (f->noutcomes >= FLEET_MAX_OUTCOMES)
 		return (-1);
@@ -496,7 +366,7 @@ report_node(struct fleet *f, const struct report_msg *r, int64_t now,
 		    (long long)(now - n->seq_at));
 		return (NULL);
 	} else {
-		back = !node_live(n, now);
+		back = !fleet_node_live(n, now);
 		restarted = strcmp(n->boot, r->boot) != 0;
 		if (back || restarted)
 			log_msg(LOG_INFO, "node %s %s%s", n->name, back ?
@@ -565,6 +435,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 	char why[256];
 	int stale;
 
+	CHECK_FLEET(f);
 	if (reportmsg_parse(&r, data, len, why, sizeof why) != 0) {
 		f->m->reports_invalid++;
 		log_msg(LOG_WARN, "report refused (%zu bytes%s%s): %s", len,
@@ -576,7 +447,7 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 	/* Signed mode: the name a report gives is believed only when it
 	 * is signed with that node's key. */
 	if (f->cfg->report_verify_key_file != NULL &&
-	    (bad = reportmsg_verify(&f->cfg->report_verify, r.node, data,
+	    (bad = reportkey_verify(&f->cfg->report_verify, r.node, data,
 	    len)) != NULL) {
 		f->m->reports_forged++;
 		log_msg(LOG_WARN, "report of node %s refused as forged: %s "
@@ -598,53 +469,22 @@ fleet_report(struct fleet *f, const char *data, size_t len, int64_t now)
 	return (0);
 }
 
-/*--------------------------------------------------------------------
- * Answers
- */
 
-static int
-by_name(const void *a, const void *b)
+void
+fleet_subscribed(struct fleet *f, int64_t now)
 {
-	const struct node * const *x = a, * const *y = b;
 
-	return (strcmp((*x)->name, (*y)->name));
-}
-
-/* The live nodes, sorted by name (malloc'ed; NULL when none or out of
- * memory: *n tells). */
-static struct node **
-live_nodes(const struct fleet *f, int64_t now, size_t *n)
-{
-	struct node **v;
-	uint32_t i;
-
-	*n = 0;
-	v = malloc((f->nnodes + 1) * sizeof *v);
-	if (v == NULL)
-		return (NULL);
-	for (i = 0; i < f->nnodes; i++)
-		if (node_live(f->nodes[i], now))
-			v[(*n)++] = f->nodes[i];
-	qsort(v, *n, sizeof *v, by_name);
-	return (v);
-}
-
-static char *
-dump(json_t *o)
-{
-	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	json_decref(o);
-	return (s);
-}
-
-static unsigned
-unavailable(const char *id, const char *why, char **body)
-{
-	if (body != NULL)
-		*body = dump(json_pack("{s:s?, s:s, s:s}", "ID", id, "Status",
-		    "unavailable", "Why", why));
-	return (503);
+	CHECK_FLEET(f);
+	f->ok = 1;
+	f->gen++;
+	/* Every node reports within its idle interval: until then, some
+	 * may not have been heard yet.  After a lost connection too: the
+	 * reports of the outage are missed, and nodes may have expired. */
+	f->settled_at = now + f->cfg->report_idle_ms + 1000;
+	f->learn_until = f->settled_at;
+	log_msg(LOG_INFO, "subscribed to the reports at %s",
+	    f->cfg->report_hub.subscribe_url_shown != NULL ?
+	    f->cfg->report_hub.subscribe_url_shown : "");
 }
 
 int64_t
@@ -659,522 +499,76 @@ fleet_generation(const struct fleet *f)
 	return (f != NULL ? f->gen : 0);
 }
 
-/* The live nodes, counted once per time and generation. */
-static size_t
-live_count(struct fleet *f, int64_t now)
-{
-	uint32_t i;
-
-	if (f->live_at == now && f->live_gen == f->gen)
-		return (f->live_n);
-	f->live_n = 0;
-	for (i = 0; i < f->nnodes; i++)
-		f->live_n += node_live(f->nodes[i], now);
-	f->live_at = now;
-	f->live_gen = f->gen;
-	return (f->live_n);
-}
-
-/* The code alone (a waiting request's check): no list, no sort; one pass
- * over the event's outcomes, one per node at most. */
-static unsigned
-event_code(struct fleet *f, const char *id, int64_t now)
-{
-	const struct event *e;
-	const struct outcome *o;
-	const struct node *n;
-	size_t nv, i, applied = 0, failed = 0;
-
-	if (!f->ok)
-		return (503);
-	nv = live_count(f, now);
-	if (nv == 0)
-		return (503);
-	e = event_find(f, id);
-	for (i = 0; e != NULL && i < e->n; i++) {
-		o = &e->o[i];
-		n = f->nodes[o->node];
-		if (n->inc != o->inc || !node_live(n, now))
-			continue;
-		if (o->failed)
-			failed++;
-		else
-			applied++;
-	}
-	if (applied + failed < nv || now < f->settled_at)
-		return (202);
-	return (failed > 0 ? 502 : 200);
-}
-
-unsigned
-fleet_event(struct fleet *f, const char *id, int64_t now, char **body)
-{
-	const struct event *e;
-	const struct outcome *o;
-	struct node **v, *n;
-	json_t *nodes = NULL, *x;
-	size_t nv, i, applied = 0, failed = 0, pending = 0;
-	unsigned code;
-	int settled;
-
-	if (body == NULL)
-		return (event_code(f, id, now));
-	*body = NULL;
-	if (!f->ok)
-		return (unavailable(id, "not subscribed to the report hub",
-		    body));
-	v = live_nodes(f, now, &nv);
-	if (nv == 0) {
-		free(v);
-		return (unavailable(id, v == NULL ? "out of memory" :
-		    "no live node", body));
-	}
-	/* Each node's outcome for the event: one pass. */
-	f->stamp++;
-	e = event_find(f, id);
-	for (i = 0; e != NULL && i < e->n; i++) {
-		n = f->nodes[e->o[i].node];
-		if (n->inc != e->o[i].inc)
-			continue;	/* a former node of that slot */
-		n->mark = f->stamp;
-		n->pick = (uint32_t)i;
-	}
-	nodes = json_array();
-	for (i = 0; i < nv; i++) {
-		n = v[i];
-		o = n->mark == f->stamp ? &e->o[n->pick] : NULL;
-		if (o == NULL)
-			pending++;
-		else if (o->failed)
-			failed++;
-		else
-			applied++;
-		if (nodes == NULL)
-			continue;
-		if (o == NULL)
-			x = json_pack("{s:s, s:s}", "Node", n->name, "Status",
-			    "pending");
-		else if (o->failed)
-			x = json_pack("{s:s, s:s, s:i, s:I, s:s}", "Node",
-			    n->name, "Status", "failed", "Code", (int)o->code,
-			    "Time", (json_int_t)o->time, "Why",
-			    reportmsg_why[o->why]);
-		else
-			x = json_pack("{s:s, s:s, s:i, s:I}", "Node", n->name,
-			    "Status", "applied", "Code", (int)o->code, "Time",
-			    (json_int_t)o->time);
-		(void)json_array_append_new(nodes, x);
-	}
-	free(v);
-	settled = now >= f->settled_at;
-	code = pending > 0 || !settled ? 202 : failed > 0 ? 502 : 200;
-	*body = dump(json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:o}",
-	    "ID", id, "Status", code == 200 ? "complete" : code == 502 ?
-	    "failed" : "pending", "Live", (json_int_t)nv, "Applied",
-	    (json_int_t)applied, "Failed", (json_int_t)failed, "Pending",
-	    (json_int_t)pending, "Settled", settled, "Nodes", nodes));
-	return (code);
-}
-
-char *
-fleet_json(const struct fleet *f, int64_t now)
-{
-	struct node **v, *n;
-	json_t *nodes;
-	size_t nv, i, lagging = 0;
-
-	v = live_nodes(f, now, &nv);
-	if (v == NULL)
-		return (NULL);
-	nodes = json_array();
-	for (i = 0; i < nv; i++) {
-		n = v[i];
-		lagging += node_lagging(n);
-		(void)json_array_append_new(nodes, json_pack("{s:s, s:s, s:I, "
-		    "s:I, s:I, s:I, s:b, s:I, s:I, s:b, s:{s:I, s:I, s:I, "
-		    "s:I}}", "Node", n->name, "Boot", n->boot, "Seq",
-		    (json_int_t)n->seq, "AgeMs", (json_int_t)(now - n->heard),
-		    "Interval", (json_int_t)n->interval, "Idle",
-		    (json_int_t)n->idle, "Subscribed", n->subscribed,
-		    "Backlog", (json_int_t)n->backlog, "LagMs",
-		    (json_int_t)n->lag, "Lagging", node_lagging(n), "Totals",
-		    "Applied", (json_int_t)n->totals[0], "Failed",
-		    (json_int_t)n->totals[1], "Dropped",
-		    (json_int_t)n->totals[2], "Refused",
-		    (json_int_t)n->totals[3]));
-	}
-	free(v);
-	return (dump(json_pack("{s:b, s:b, s:I, s:I, s:o}", "Subscribed",
-	    f->ok, "Settled", now >= f->settled_at, "Live", (json_int_t)nv,
-	    "Lagging", (json_int_t)lagging, "Nodes", nodes)));
-}
-
-#define APPEND	METRICS_APPEND
-
-int
-fleet_metrics_text(const struct fleet *f, int64_t now, char *buf,
-    size_t len)
-{
-	static const struct {
-		const char	*name, *type, *help;
-	} series[] = {
-		{ "fleet_node_last_report_seconds", "gauge",
-		    "Age of this live node's last report." },
-		{ "fleet_node_lag_seconds", "gauge", "Age of this node's "
-		    "oldest unfinished event, as it reported." },
-		{ "fleet_node_backlog", "gauge",
-		    "Events this node received and did not finish." },
-		{ "fleet_node_applied_total", "counter",
-		    "Events this node applied since its start." },
-		{ "fleet_node_failed_total", "counter", "Events this node "
-		    "failed, dropped or refused since its start." },
-	};
-	const struct node *n;
-	size_t used = 0, k;
-	uint32_t i;
-
-	/* Names are node names: nothing to escape in a label. */
-	for (k = 0; k < sizeof series / sizeof series[0]; k++) {
-		APPEND("# HELP http_broadcast_%s %s\n# TYPE http_broadcast_%s "
-		    "%s\n", series[k].name, series[k].help, series[k].name,
-		    series[k].type);
-		for (i = 0; i < f->nnodes; i++) {
-			n = f->nodes[i];
-			if (!node_live(n, now))
-				continue;
-			APPEND("http_broadcast_%s{node=\"%s\"} ",
-			    series[k].name, n->name);
-			switch (k) {
-			case 0:
-				APPEND("%.3f\n", (double)(now - n->heard) /
-				    1000.0);
-				break;
-			case 1:
-				APPEND("%.3f\n", (double)n->lag / 1000.0);
-				break;
-			case 2:
-				APPEND("%lld\n", (long long)n->backlog);
-				break;
-			case 3:
-				APPEND("%lld\n", (long long)n->totals[0]);
-				break;
-			default:
-				APPEND("%lld\n", (long long)sat_add(n->totals[1],
-				    sat_add(n->totals[2], n->totals[3])));
-				break;
-			}
-		}
-	}
-	return ((int)used);
-}
-
-/*--------------------------------------------------------------------
- * The subscription
- */
-
-static void
-on_event(void *priv, const char *type, const char *data, size_t len,
-    const char *id)
-{
-	struct fleet *f = priv;
-
-	(void)type;
-	(void)fleet_report(f, data, len, clock_ms());
-	if (f->parser.has_id && cursor_id_check(id) == NULL &&
-	    (f->last_id == NULL || strcmp(f->last_id, id) != 0)) {
-		free(f->last_id);
-		f->last_id = strdup(id);
-	}
-}
-
-static void
-on_retry(void *priv, long ms)
-{
-	struct fleet *f = priv;
-
-	f->retry_ms = ms;
-}
-
-static void
-on_oversize(void *priv, const char *id)
-{
-	struct fleet *f = priv;
-
-	(void)id;
-	f->m->reports_invalid++;
-	log_msg(LOG_WARN, "report refused: larger than %d bytes",
-	    REPORT_MAX_BYTES);
-}
-
-static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
-
-void
-fleet_subscribed(struct fleet *f, int64_t now)
-{
-	f->ok = 1;
-	f->gen++;
-	/* Every node reports within its idle interval: until then, some
-	 * may not have been heard yet.  After a lost connection too: the
-	 * reports of the outage are missed, and nodes may have expired. */
-	f->settled_at = now + f->cfg->report_idle_ms + 1000;
-	f->learn_until = f->settled_at;
-	log_msg(LOG_INFO, "subscribed to the reports at %s",
-	    f->cfg->report_hub.subscribe_url_shown != NULL ?
-	    f->cfg->report_hub.subscribe_url_shown : "");
-}
-
-static size_t
-on_header(char *buf, size_t size, size_t n, void *priv)
-{
-	struct fleet *f = priv;
-	size_t len = size * n;
-	long status = 0;
-	int r;
-
-	f->last_byte = clock_ms();
-	if (hubreply_line(&f->reply, buf, len) != 1)
-		return (len);
-	(void)curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-	r = hubreply_judge(&f->reply, status, f->problem, sizeof f->problem);
-	if (r < 0)
-		return (0);	/* aborts the transfer */
-	if (r == 0)
-		fleet_subscribed(f, f->last_byte);
-	return (len);
-}
-
-static size_t
-on_body(char *buf, size_t size, size_t n, void *priv)
-{
-	struct fleet *f = priv;
-	size_t len = size * n;
-
-	if (!f->ok)
-		return (0);
-	f->last_byte = clock_ms();
-	f->got_data = 1;
-	if (sse_feed(&f->parser, buf, len) != 0) {
-		snprintf(f->problem, sizeof f->problem, "out of memory "
-		    "while parsing the reports");
-		return (0);
-	}
-	return (len);
-}
-
-/* The bearer token of a new connection: "" when anonymous. */
-static char *
-token(const struct fleet *f)
-{
-	const struct settings *c = f->cfg;
-	char why[256];
-	char *t;
-
-	if (c->report_token != NULL)
-		return (strdup(c->report_token));
-	if (c->report_jwt_key == NULL)
-		return (strdup(""));
-	/* The report topic only: this token reads no event. */
-	t = hb_jwt_mint(c->hub_jwt_alg, c->report_jwt_key, "subscribe",
-	    c->report_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
-	    why, sizeof why);
-	if (t == NULL)
-		log_msg(LOG_ERROR, "cannot mint a JWT for the reports: %s",
-		    why);
-	return (t);
-}
-
-static void
-headers_free(struct fleet *f)
-{
-	/* The list holds the bearer token. */
-	hb_headers_free(f->hdrs);
-	f->hdrs = NULL;
-}
-
-static int
-connect_hub(struct fleet *f, int64_t now)
-{
-	const struct subscribe_io io = { on_header, on_body, f, f->errbuf };
-	char *t = token(f);
-	CURL *e = NULL;
-
-	/* A hub with history fills the hole since the last report. */
-	f->hdrs = t != NULL ? subscribe_headers(t, f->last_id) : NULL;
-	hb_bearer_free(t);
-	if (f->hdrs != NULL)
-		e = subscribe_start(f->multi, f->cfg->report_hub.subscribe_url,
-		    f->hdrs, f->cfg, &io);
-	if (e == NULL) {
-		headers_free(f);
-		log_msg(LOG_ERROR, "cannot subscribe to the reports");
-		return (-1);
-	}
-	f->easy = e;
-	f->errbuf[0] = f->problem[0] = '\0';
-	f->ok = f->got_data = 0;
-	f->last_byte = now;
-	sse_reset(&f->parser);
-	log_msg(LOG_DEBUG, "connecting to %s for the reports",
-	    f->cfg->report_hub.subscribe_url_shown);
-	return (0);
-}
-
-static void
-disconnect(struct fleet *f, enum log_level lvl, const char *why)
-{
-	int64_t delay;
-
-	curl_multi_remove_handle(f->multi, f->easy);
-	curl_easy_cleanup(f->easy);
-	f->easy = NULL;
-	headers_free(f);
-	if (f->ok)
-		f->gen++;
-	f->failures = f->ok && f->got_data ? 0 : f->failures + 1;
-	f->ok = 0;
-	delay = hubreply_backoff_ms(f->retry_ms, f->failures,
-	    f->cfg->hub_reconnect_max_ms);
-	f->reconnect_at = clock_ms() + delay;
-	if (!f->stopped)
-		log_msg(lvl, "report stream ended: %s; reconnecting in "
-		    "%lldms", why, (long long)delay);
-}
-
-/* No byte for this long ends the connection: at least twice the idle
- * interval, since reports may be all that comes. */
-static int64_t
-idle_timeout(const struct fleet *f)
-{
-	int64_t t = 2 * f->cfg->report_idle_ms + 1000;
-
-	return (t > f->cfg->hub_idle_timeout_ms ? t :
-	    f->cfg->hub_idle_timeout_ms);
-}
-
 int64_t
-fleet_tick(struct fleet *f, int64_t now)
+fleet_model_tick(struct fleet *f, int64_t now)
 {
-	int64_t next = INT64_MAX, t;
-	char why[96];
+	int64_t next;
 
-	if (f == NULL)
-		return (INT64_MAX);
+	CHECK_FLEET(f);
 	if (now >= f->next_gone || (f->gen != f->scanned_gen &&
 	    now - f->last_scan >= SCAN_EVERY_MS))
 		scan(f, now);
 	next = f->next_gone;
 	if (f->gen != f->scanned_gen && f->last_scan + SCAN_EVERY_MS < next)
 		next = f->last_scan + SCAN_EVERY_MS;
-	if (f->stopped)
-		return (next);
-	if (f->easy == NULL) {
-		if (now < f->reconnect_at)
-			return (f->reconnect_at < next ? f->reconnect_at :
-			    next);
-		if (connect_hub(f, now) != 0) {
-			f->failures++;
-			f->reconnect_at = now + hubreply_backoff_ms(f->retry_ms,
-			    f->failures, f->cfg->hub_reconnect_max_ms);
-			return (f->reconnect_at < next ? f->reconnect_at :
-			    next);
-		}
-	}
-	if (now - f->last_byte >= idle_timeout(f)) {
-		snprintf(why, sizeof why, "no data for %lldms",
-		    (long long)(now - f->last_byte));
-		disconnect(f, LOG_WARN, why);
-		return (f->reconnect_at < next ? f->reconnect_at : next);
-	}
-	t = f->last_byte + idle_timeout(f);
-	return (t < next ? t : next);
+	return (next);
+}
+
+void
+fleet_unsubscribed(struct fleet *f)
+{
+
+	CHECK_FLEET(f);
+	if (f->ok)
+		f->gen++;
+	f->ok = 0;
 }
 
 int
-fleet_finished(struct fleet *f, CURL *easy, CURLcode res)
+fleet_model_init(struct fleet *f, const struct settings *cfg,
+    struct metrics *m)
 {
-	char why[CURL_ERROR_SIZE + 64];
-	enum log_level lvl;
+	size_t i;
 
-	if (f == NULL || easy == NULL || easy != f->easy)
-		return (0);
-	lvl = subscribe_ended(res, f->problem, f->errbuf,
-	    &f->m->hub_tls_failures, why, sizeof why);
-	disconnect(f, lvl, why);
-	return (1);
-}
-
-void
-fleet_stop(struct fleet *f)
-{
-	if (f == NULL)
-		return;
-	f->stopped = 1;
-	if (f->easy != NULL)
-		disconnect(f, LOG_INFO, "stopping");
-}
-
-struct fleet *
-fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
-{
-	struct fleet *f = calloc(1, sizeof *f);
-
-	if (f == NULL)
-		return (NULL);
-	f->nodes = calloc(FLEET_MAX_NODES, sizeof *f->nodes);
-	f->ehash = calloc(EVENT_BUCKETS, sizeof *f->ehash);
-	if (f->nodes == NULL || f->ehash == NULL ||
-	    sse_init(&f->parser, REPORT_MAX_BYTES, &sse_cbs, f) != 0) {
-		free(f->nodes);
-		free(f->ehash);
-		free(f);
-		return (NULL);
-	}
+	CHECK_FLEET(f);
 	if (!hash_keyed && hb_siphash_key_new(&hash_key) != 0) {
 		log_msg(LOG_ERROR, "reports: no randomness for the hash key "
 		    "(getrandom failed)");
-		sse_fini(&f->parser);
-		free(f->nodes);
-		free(f->ehash);
-		free(f);
-		return (NULL);
+		return (-1);
 	}
 	hash_keyed = 1;
-	f->multi = multi;
+	f->nodes = calloc(FLEET_MAX_NODES, sizeof *f->nodes);
+	f->ehash = calloc(EVENT_BUCKETS, sizeof *f->ehash);
+	if (f->nodes == NULL || f->ehash == NULL) {
+		free(f->nodes);
+		free(f->ehash);
+		return (-1);
+	}
+	for (i = 0; i < NODE_BUCKETS; i++)
+		LIST_INIT(&f->nhash[i]);
+	for (i = 0; i < EVENT_BUCKETS; i++)
+		LIST_INIT(&f->ehash[i]);
+	TAILQ_INIT(&f->events);
 	f->cfg = cfg;
 	f->m = m;
-	f->retry_ms = RETRY_DEFAULT_MS;
 	f->settled_at = INT64_MAX;
 	f->learn_until = INT64_MAX;
-	if (cfg->report_token == NULL && cfg->report_jwt_key == NULL)
-		log_msg(LOG_WARN, "REPORT_LISTEN=1 without REPORT_TOKEN, "
-		    "REPORT_JWT_KEY or HUB_JWT_KEY: subscribing to the reports "
-		    "anonymously, but "
-		    "reports are private updates: this listener will hear "
-		    "none");
-	if (cfg->report_verify_key_file != NULL)
-		log_msg(LOG_INFO, "reports are checked: only those signed with "
-		    "the key of the node they name count "
-		    "(REPORT_VERIFY_KEY_FILE)");
 	f->next_gone = INT64_MAX;
-	return (f);
+	return (0);
 }
 
 void
-fleet_free(struct fleet *f)
+fleet_model_fini(struct fleet *f)
 {
 	uint32_t i;
 
-	if (f == NULL)
-		return;
-	fleet_stop(f);
-	while (f->oldest != NULL)
+	CHECK_FLEET(f);
+	while (!TAILQ_EMPTY(&f->events))
 		event_drop_oldest(f);
 	for (i = 0; i < f->nnodes; i++)
 		free(f->nodes[i]);
 	free(f->nodes);
 	free(f->ehash);
-	sse_fini(&f->parser);
-	hubreply_clear(&f->reply);
-	free(f->last_id);
-	free(f);
+	f->nodes = NULL;
+	f->ehash = NULL;
 }

@@ -44,8 +44,6 @@ void fleet_free(struct fleet *f);
 /* Connect when due, end an idle connection, notice nodes that left.
  * Returns the time it wants to be called again. */
 int64_t fleet_tick(struct fleet *f, int64_t now);
-/* If easy is the fleet's transfer, handle its end and return 1. */
-int fleet_finished(struct fleet *f, CURL *easy, CURLcode res);
 /* Stop for good (shutdown). */
 void fleet_stop(struct fleet *f);
 

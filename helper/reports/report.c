@@ -22,16 +22,19 @@
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
+#include "hb_miniobj.h"
 #include "hb_publish.h"
 #include "hb_utf8.h"
 
-#include "agent/cursor.h"
 #include "clock.h"
+#include "eventid.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
+#include "reportkey.h"
 #include "reportmsg.h"
 #include "settings.h"
+#include "transfer.h"
 
 #define REPORT_VERSION		1
 #define RING_FIRST		1024
@@ -44,7 +47,10 @@ struct result {
 };
 
 struct report {
+	unsigned		magic;
+#define REPORT_MAGIC		0x4e9017b3
 	CURLM			*multi;
+	struct transfer_owner	owner;		/* of its transfer */
 	const struct settings	*cfg;
 	struct metrics		*m;
 	struct report_replays	replays;	/* its functions NULL: none */
@@ -157,6 +163,7 @@ report_result(struct report *rep, const char *id,
 	char *copy;
 	size_t len;
 
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep == NULL || id == NULL || *id == '\0')
 		return;
 	len = strlen(id);
@@ -170,7 +177,7 @@ report_result(struct report *rep, const char *id,
 	/* What a listener would refuse (three bytes of U+FFFD for each
 	 * invalid one may make it too long) is not sent: it would cost the
 	 * report's other results. */
-	if ((why = cursor_id_check(copy)) != NULL) {
+	if ((why = eventid_check(copy)) != NULL) {
 		log_msg(LOG_WARN, "reports: the result of event id=%s is not "
 		    "reported: %s", copy, why);
 		free(copy);
@@ -310,7 +317,7 @@ report_json(struct report *rep, int64_t now)
 	json_decref(root);	/* applied and failed are its, or NULL */
 	if (s != NULL && rep->cfg->report_sign_key_file != NULL) {
 		/* Its last member: the listeners check the bytes before. */
-		signed_s = reportmsg_sign(rep->cfg->report_sign_key, s,
+		signed_s = reportkey_sign(rep->cfg->report_sign_key, s,
 		    strlen(s), &len);
 		free(s);
 		s = signed_s;
@@ -417,7 +424,7 @@ report_launch(struct report *rep)
 	(void)curl_easy_setopt(rep->easy, CURLOPT_CONNECTTIMEOUT_MS, limit);
 	rep->errbuf[0] = '\0';
 	(void)curl_easy_setopt(rep->easy, CURLOPT_ERRORBUFFER, rep->errbuf);
-	(void)curl_easy_setopt(rep->easy, CURLOPT_PRIVATE, rep);
+	transfer_own(rep->easy, &rep->owner);
 	if (curl_multi_add_handle(rep->multi, rep->easy) != CURLM_OK)
 		return (-1);
 	rep->inflight = 1;
@@ -494,6 +501,7 @@ report_tick(struct report *rep, int64_t now)
 {
 	int64_t due;
 
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep == NULL || rep->inflight)
 		return (INT64_MAX);
 	due = report_due(rep);
@@ -509,6 +517,7 @@ report_finished(struct report *rep, CURL *easy, CURLcode res)
 	char why[CURL_ERROR_SIZE + 64];
 	long status = 0;
 
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep == NULL || !rep->inflight || easy != rep->easy)
 		return (0);
 	(void)curl_multi_remove_handle(rep->multi, easy);
@@ -547,6 +556,7 @@ report_finished(struct report *rep, CURL *easy, CURLcode res)
 void
 report_stop(struct report *rep)
 {
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	if (rep != NULL)
 		rep->stopping = 1;
 }
@@ -554,18 +564,29 @@ report_stop(struct report *rep)
 int
 report_drained(const struct report *rep)
 {
+	CHECK_OBJ_ORNULL(rep, REPORT_MAGIC);
 	return (rep == NULL ||
 	    (!rep->inflight && (rep->n == 0 || rep->final_failed)));
+}
+
+/* The owner of the report's transfer (main.c dispatches to it). */
+static void
+report_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)report_finished(priv, easy, res);
 }
 
 struct report *
 report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
     const struct report_replays *replays)
 {
-	struct report *rep = calloc(1, sizeof *rep);
+	struct report *rep;
 
+	ALLOC_OBJ(rep, REPORT_MAGIC);
 	if (rep == NULL)
 		return (NULL);
+	transfer_owner_init(&rep->owner, report_done, rep);
 	rep->ring = malloc(RING_FIRST * sizeof *rep->ring);
 	rep->prefix = hb_publish_form_prefix(cfg->report_topic);
 	if (cfg->report_token != NULL)
@@ -576,7 +597,7 @@ report_new(CURLM *multi, const struct settings *cfg, struct metrics *m,
 		free(rep->ring);
 		free(rep->prefix);
 		hb_bearer_free(rep->auth);
-		free(rep);
+		FREE_OBJ(rep);
 		return (NULL);
 	}
 	rep->cap = RING_FIRST;
@@ -596,6 +617,7 @@ report_free(struct report *rep)
 
 	if (rep == NULL)
 		return;
+	CHECK_OBJ(rep, REPORT_MAGIC);
 	if (rep->inflight) {
 		(void)curl_multi_remove_handle(rep->multi, rep->easy);
 		sent_put_back(rep);
@@ -617,5 +639,5 @@ report_free(struct report *rep)
 	free(rep->ring);
 	free(rep->prefix);
 	hb_bearer_free(rep->auth);
-	free(rep);
+	FREE_OBJ(rep);
 }

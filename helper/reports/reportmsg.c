@@ -4,7 +4,6 @@
 
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +11,10 @@
 #include <jansson.h>
 
 #include "hb_url.h"
-#include "agent/cursor.h"
+#include "eventid.h"
+#include "node.h"
 #include "reportmsg.h"
 
-
-int
-reportmsg_node_name_valid(const char *v)
-{
-	size_t i;
-
-	for (i = 0; v[i] != '\0'; i++)
-		if (!isalnum((unsigned char)v[i]) && strchr("._:@-", v[i]) == NULL)
-			return (0);
-	return (i > 0 && i <= 128);
-}
 
 const char * const reportmsg_why[REPORT_WHY_N] = { "status", "dropped",
 	"refused" };
@@ -170,7 +159,7 @@ check(struct report_msg *r, const char *data, size_t len, char *why,
 	r->n[1] = json_array_size(v[F_FAILED]);
 	for (k = 0; k < 4; k++)
 		r->totals[k] = json_integer_value(t[k]);
-	if (!reportmsg_node_name_valid(r->node))
+	if (!node_name_valid(r->node))
 		return ("Node is not a node name (1 to 128 of A-Z a-z 0-9 "
 		    ". _ : @ -)");
 	if (!text_ok(r->boot, REPORT_BOOT_MAX))
@@ -215,7 +204,7 @@ reportmsg_parse(struct report_msg *r, const char *data, size_t len,
 		snprintf(why, wlen, "%s", bad);
 	/* The name only when it is one: a log line is no place for what a
 	 * report says otherwise. */
-	if (r->node != NULL && !reportmsg_node_name_valid(r->node))
+	if (r->node != NULL && !node_name_valid(r->node))
 		r->node = NULL;
 	return (-1);
 }
@@ -230,7 +219,7 @@ reportmsg_entry(const struct report_msg *r, int k, size_t i,
 
 	memset(e, 0, sizeof *e);
 	e->id = json_string_value(json_object_get(v, "ID"));
-	if (e->id != NULL && cursor_id_check(e->id) != NULL)
+	if (e->id != NULL && eventid_check(e->id) != NULL)
 		e->id = NULL;
 	e->code = json_integer_value(json_object_get(v, "Code"));
 	e->time = json_integer_value(json_object_get(v, "Time"));
@@ -245,88 +234,4 @@ reportmsg_free(struct report_msg *r)
 {
 	json_decref(r->root);
 	r->root = NULL;
-}
-
-/*--------------------------------------------------------------------
- * Signatures
- */
-
-#define SIG_HEAD	",\"Sig\":\""
-#define SIG_LEN		(sizeof SIG_HEAD - 1 + REPORT_KEY_HEX + 2)
-
-void
-reportmsg_node_key(const struct hb_hmac *master, const char *node,
-    unsigned char key[HB_SHA256_LEN])
-{
-	struct hb_hmac m = *master;
-
-	/* The label's NUL ends it: no name makes another label. */
-	hb_hmac_update(&m, REPORT_KEY_LABEL, sizeof REPORT_KEY_LABEL);
-	hb_hmac_update(&m, node, strlen(node));
-	hb_hmac_final(&m, key);
-}
-
-/* The MAC of a report whose Sig member (or its place) starts at body:
- * the bytes before it, then "}". */
-static void
-sig_mac(const unsigned char key[HB_SHA256_LEN], const char *data,
-    size_t body, unsigned char mac[HB_SHA256_LEN])
-{
-	struct hb_hmac m;
-
-	hb_hmac_init(&m, key, HB_SHA256_LEN);
-	hb_hmac_update(&m, data, body);
-	hb_hmac_update(&m, "}", 1);
-	hb_hmac_final(&m, mac);
-}
-
-char *
-reportmsg_sign(const unsigned char key[HB_SHA256_LEN], const char *json,
-    size_t len, size_t *outlen)
-{
-	unsigned char mac[HB_SHA256_LEN];
-	char *out, *p;
-	size_t i;
-
-	if (len < 2 || json[len - 1] != '}')
-		return (NULL);
-	out = malloc(len - 1 + SIG_LEN + 1);
-	if (out == NULL)
-		return (NULL);
-	sig_mac(key, json, len - 1, mac);
-	memcpy(out, json, len - 1);
-	p = out + len - 1;
-	memcpy(p, SIG_HEAD, sizeof SIG_HEAD - 1);
-	p += sizeof SIG_HEAD - 1;
-	for (i = 0; i < HB_SHA256_LEN; i++, p += 2)
-		snprintf(p, 3, "%02x", mac[i]);
-	memcpy(p, "\"}", 3);
-	*outlen = len - 1 + SIG_LEN;
-	return (out);
-}
-
-const char *
-reportmsg_verify(const struct hb_hmac *master, const char *node,
-    const char *data, size_t len)
-{
-	unsigned char key[HB_SHA256_LEN], mac[HB_SHA256_LEN];
-	unsigned char sig[HB_SHA256_LEN];
-	const char *h;
-	size_t body;
-	int ok;
-
-	if (len < SIG_LEN + 1)
-		return ("unsigned");
-	body = len - SIG_LEN;
-	h = data + body + sizeof SIG_HEAD - 1;
-	if (memcmp(data + body, SIG_HEAD, sizeof SIG_HEAD - 1) != 0 ||
-	    memcmp(data + len - 2, "\"}", 2) != 0)
-		return ("unsigned (its last member is not Sig)");
-	if (hb_hex_decode(h, HB_SHA256_LEN, sig) != 0)
-		return ("Sig is not 64 hex digits");
-	reportmsg_node_key(master, node, key);
-	sig_mac(key, data, body, mac);
-	ok = hb_equal_ct(mac, sig, sizeof mac);
-	explicit_bzero(key, sizeof key);
-	return (ok ? NULL : "not signed with its node's key");
 }

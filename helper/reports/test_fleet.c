@@ -19,6 +19,7 @@
 #include "fleet.h"
 #include "log.h"
 #include "metrics.h"
+#include "reportkey.h"
 #include "reportmsg.h"
 #include "settings.h"
 #include "test_check.h"
@@ -401,8 +402,8 @@ signed_report(struct fleet *f, const struct hb_hmac *master, const char *node,
 		free(json);
 		return (r);
 	}
-	reportmsg_node_key(master, key_node, key);
-	out = reportmsg_sign(key, json, (size_t)n, &len);
+	reportkey_derive(master, key_node, key);
+	out = reportkey_sign(key, json, (size_t)n, &len);
 	free(json);
 	if (out == NULL)
 		return (-2);
@@ -427,19 +428,19 @@ test_sign_format(void)
 	int i;
 
 	hb_hmac_init(&m, master, 32);
-	reportmsg_node_key(&m, "web-1", key);
+	reportkey_derive(&m, "web-1", key);
 	for (i = 0; i < HB_SHA256_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
 	CHECK_STR(hex, "0e7c6a4db0bef461c3d7dfb6f27430292f4a33ac3ab68e2471333"
 	    "7c4071d68bc");
-	out = reportmsg_sign(key, "{\"a\":1}", 7, &len);
+	out = reportkey_sign(key, "{\"a\":1}", 7, &len);
 	CHECK_STR(out, "{\"a\":1,\"Sig\":\"17de33ecdcedc8bc888d31454733ebd9f71"
 	    "c72f577065a1751a818ea6765b26f\"}");
 	CHECK(out != NULL && len == strlen(out));
-	CHECK(out != NULL && reportmsg_verify(&m, "web-1", out, len) == NULL);
-	CHECK(out != NULL && reportmsg_verify(&m, "web-2", out, len) != NULL);
+	CHECK(out != NULL && reportkey_verify(&m, "web-1", out, len) == NULL);
+	CHECK(out != NULL && reportkey_verify(&m, "web-2", out, len) != NULL);
 	free(out);
-	CHECK(reportmsg_sign(key, "[1]", 3, &len) == NULL);
+	CHECK(reportkey_sign(key, "[1]", 3, &len) == NULL);
 }
 
 /* With a master key (REPORT_VERIFY_KEY_FILE): a report counts only when

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "hb_curl.h"
+#include "hb_miniobj.h"
 
 #include "settings.h"
 #include "watch.h"
@@ -25,6 +26,8 @@
 #define BODY_MAX		(64 * 1024 * 1024)
 
 struct body {
+	unsigned	magic;
+#define BODY_MAGIC	0x0b0d7e11
 	char	*p;
 	size_t	len;
 };
@@ -55,10 +58,11 @@ usage(void)
 static size_t
 on_body(char *buf, size_t size, size_t n, void *priv)
 {
-	struct body *b = priv;
+	struct body *b;
 	size_t len = size * n;
 	char *p;
 
+	CAST_OBJ_NOTNULL(b, priv, BODY_MAGIC);
 	if (b->len + len > BODY_MAX)
 		return (0);
 	p = realloc(b->p, b->len + len + 1);
@@ -96,7 +100,7 @@ base_url(const char *addr)
 static long
 get(const char *url, int64_t wait_ms, json_t **json)
 {
-	struct body b = { NULL, 0 };
+	struct body b = { BODY_MAGIC, NULL, 0 };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	long status = 0;
 	CURLcode cc;

@@ -37,9 +37,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <microhttpd.h>
 
@@ -48,6 +45,7 @@
 #include "hb_event.h"
 #include "hb_http.h"
 #include "hb_jwt.h"
+#include "hb_miniobj.h"
 #include "hb_policy.h"
 #include "hb_publish.h"
 
@@ -55,10 +53,12 @@
 #include "cidr.h"
 #include "clock.h"
 #include "log.h"
+#include "memory.h"
 #include "metrics.h"
 #include "proxyproto.h"
 #include "server.h"
 #include "settings.h"
+#include "transfer.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -135,8 +135,9 @@ struct leg {
 struct pub {
 	unsigned		magic;
 #define PUB_MAGIC		0x3c0e51a9
-	struct pub		*next, *prev;	/* in flight, to the hub */
-	struct pub		*wnext;		/* waiting for a slot */
+	/* In flight to the hub (newest first), or waiting for a slot
+	 * (FIFO): never both. */
+	TAILQ_ENTRY(pub)	list;
 	struct MHD_Connection	*conn;
 	enum pub_state		state;
 	char			*target;	/* the raw request-target */
@@ -167,6 +168,8 @@ struct pub {
 	int			answered;	/* a response is queued */
 };
 
+TAILQ_HEAD(pub_list, pub);
+
 struct pending {
 	int			fd;
 	struct sockaddr_storage	peer;
@@ -180,10 +183,15 @@ struct conn {
 	unsigned		magic;
 #define CONN_MAGIC		0x6b2f0c5d
 	TAILQ_ENTRY(conn)	list;		/* on reading, by deadline */
+	TAILQ_ENTRY(conn)	hlist;		/* on hungup */
 	struct MHD_Connection	*mc;
 	int			fd;
 	int			reading;	/* on the list */
 	int64_t			deadline;
+	int			awaiting;	/* MHD waits for request
+						 * bytes */
+	int			hungup;		/* the client's FIN came */
+	int			watched;	/* in the epoll of hfd */
 };
 TAILQ_HEAD(conn_list, conn);
 
@@ -195,9 +203,12 @@ struct ratelog {
 };
 
 struct server {
+	unsigned		magic;
+#define SERVER_MAGIC		0x51e7b0a3
 	const struct settings	*cfg;
 	struct metrics		*m;
 	CURLM			*multi;
+	struct transfer_owner	owner;		/* of the publishes */
 	struct MHD_Daemon	*d;
 	int			lfd;		/* -1 once stopped */
 	unsigned		port;
@@ -206,11 +217,11 @@ struct server {
 	char			*minted;	/* minted bearer line, or NULL */
 	int64_t			minted_renew;
 	char			*tls_key, *tls_cert;
-	struct pub		*flying;	/* publishes in flight */
+	struct pub_list		flying;		/* publishes in flight */
 	size_t			nflying;
 	size_t			ntrailing;	/* of them, answered already */
 	struct hb_breaker	*breakers;	/* one per hub */
-	struct pub		*waiting, **wtail;	/* FIFO, for a slot */
+	struct pub_list		waiting;	/* FIFO, for a slot */
 	size_t			nwaiting;
 	CURL			*pool[POOL_MAX];
 	size_t			npool;
@@ -219,6 +230,8 @@ struct server {
 	int			pfd;		/* epoll of the pending */
 	int64_t			accepted;	/* of the one handed over */
 	struct conn_list	reading;	/* requests not all read */
+	int			hfd;		/* epoll: clients' FINs */
+	struct conn_list	hungup;		/* whose FIN came */
 	size_t			nconns;		/* MHD's connections */
 	int			trim_due;	/* a flood was seen */
 	int64_t			trim_next;
@@ -241,12 +254,13 @@ pub_free(struct pub *p)
 {
 	if (p == NULL)
 		return;
+	CHECK_OBJ(p, PUB_MAGIC);
 	free(p->legs);
 	hb_headers_free(p->hdrs);
 	free(p->form);
 	free(p->body);
 	free(p->target);
-	free(p);
+	FREE_OBJ(p);
 }
 
 static MHD_RESULT
@@ -380,18 +394,16 @@ static const char *
 auth_line(struct server *s)
 {
 	const struct settings *c = s->cfg;
-	char err[256], *tok, *line;
+	char err[256], *line;
 	int64_t now;
 
 	if (s->auth != NULL || mint_key(c) == NULL)
 		return (s->auth);
 	now = clock_ms();
 	if (s->minted == NULL || now >= s->minted_renew) {
-		tok = hb_jwt_mint(c->hub_jwt_alg, mint_key(c), "publish",
+		line = hb_jwt_bearer(c->hub_jwt_alg, mint_key(c), "publish",
 		    c->hub_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
 		    err, sizeof err);
-		line = tok != NULL ? hb_bearer_header(tok) : NULL;
-		hb_bearer_free(tok);
 		if (line != NULL) {
 			hb_bearer_free(s->minted);
 			s->minted = line;
@@ -399,7 +411,7 @@ auth_line(struct server *s)
 		} else {
 			/* The previous token stays valid until its exp. */
 			log_msg(LOG_ERROR, "server: cannot mint the publisher "
-			    "JWT: %s", tok == NULL ? err : "out of memory");
+			    "JWT: %s", err);
 		}
 	}
 	return (s->minted);
@@ -529,7 +541,7 @@ launch_leg(struct server *s, struct pub *p, size_t i, long left)
 	(void)curl_easy_setopt(l->easy, CURLOPT_TIMEOUT_MS, left);
 	(void)curl_easy_setopt(l->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
 	(void)curl_easy_setopt(l->easy, CURLOPT_ERRORBUFFER, l->errbuf);
-	(void)curl_easy_setopt(l->easy, CURLOPT_PRIVATE, p);
+	transfer_own(l->easy, &s->owner);
 	if (curl_multi_add_handle(s->multi, l->easy) != CURLM_OK) {
 		easy_put(s, l->easy);
 		l->easy = NULL;
@@ -630,11 +642,7 @@ launch(struct server *s, struct pub *p, int64_t now)
 		    "not published: cannot start the transfer");
 		return;
 	}
-	p->next = s->flying;
-	p->prev = NULL;
-	if (s->flying != NULL)
-		s->flying->prev = p;
-	s->flying = p;
+	TAILQ_INSERT_HEAD(&s->flying, p, list);
 	s->nflying++;
 	publishing(s);
 }
@@ -650,14 +658,12 @@ waiting_run(struct server *s, int64_t now)
 	struct pub *p;
 	char why[160];
 
-	while ((p = s->waiting) != NULL &&
+	while ((p = TAILQ_FIRST(&s->waiting)) != NULL &&
 	    (s->nflying - s->ntrailing < PUBLISH_MAX ||
 	    now >= p->deadline)) {
-		s->waiting = p->wnext;
-		if (s->waiting == NULL)
-			s->wtail = &s->waiting;
+		CHECK_OBJ(p, PUB_MAGIC);
+		TAILQ_REMOVE(&s->waiting, p, list);
 		s->nwaiting--;
-		p->wnext = NULL;
 		if (now < p->deadline) {
 			launch(s, p, now);
 			continue;
@@ -791,9 +797,7 @@ publish_start(struct server *s, struct pub *p, struct MHD_Connection *conn,
 	if (s->nflying - s->ntrailing < PUBLISH_MAX) {
 		launch(s, p, p->t0);
 	} else {
-		p->wnext = NULL;
-		*s->wtail = p;
-		s->wtail = &p->wnext;
+		TAILQ_INSERT_TAIL(&s->waiting, p, list);
 		s->nwaiting++;
 		publishing(s);
 	}
@@ -811,10 +815,9 @@ uri_log(void *priv, const char *uri, struct MHD_Connection *conn)
 	const union MHD_ConnectionInfo *ci;
 
 	(void)priv;
-	p = calloc(1, sizeof *p);
+	ALLOC_OBJ(p, PUB_MAGIC);
 	if (p == NULL)
 		return (NULL);
-	p->magic = PUB_MAGIC;
 	p->target = strdup(uri != NULL ? uri : "");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	(void)addr_text(ci != NULL ? ci->client_addr : NULL, p->client,
@@ -845,8 +848,8 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct server *s = priv;
-	struct pub *p = *con_cls;
+	struct server *s;
+	struct pub *p;
 	const union MHD_ConnectionInfo *ci;
 	const char *origin, *cl;
 	unsigned char *nb;
@@ -854,7 +857,10 @@ answer(void *priv, struct MHD_Connection *conn, const char *url,
 
 	(void)url;
 	(void)version;
-	if (p == NULL || p->magic != PUB_MAGIC || p->target == NULL)
+	CAST_OBJ_NOTNULL(s, priv, SERVER_MAGIC);
+	/* uri_log() made it: a pub, or NULL when memory was short. */
+	CAST_OBJ(p, *con_cls, PUB_MAGIC);
+	if (p == NULL || p->target == NULL)
 		return (MHD_NO);	/* out of memory: close */
 	switch (p->state) {
 	case P_NEW:
@@ -948,12 +954,14 @@ static void
 completed(void *priv, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct server *s = priv;
-	struct pub *p = *con_cls;
+	struct server *s;
+	struct pub *p;
 
+	CAST_OBJ_NOTNULL(s, priv, SERVER_MAGIC);
+	CAST_OBJ(p, *con_cls, PUB_MAGIC);
 	/* The next request of the connection has its own deadline. */
 	conn_next(s, conn);
-	if (p == NULL || p->magic != PUB_MAGIC)
+	if (p == NULL)
 		return;
 	/* Ended with an error before answer() saw it: libmicrohttpd 1.0
 	 * answers 400 itself to what it cannot parse (a header name that is
@@ -999,13 +1007,8 @@ mhd_log(void *priv, const char *fmt, va_list ap)
 static void
 unfly(struct server *s, struct pub *p)
 {
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		s->flying = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	p->next = p->prev = NULL;
+	CHECK_OBJ_NOTNULL(p, PUB_MAGIC);
+	TAILQ_REMOVE(&s->flying, p, list);
 	s->nflying--;
 	if (p->trailing) {
 		p->trailing = 0;
@@ -1113,15 +1116,15 @@ leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
 static void
 trim_trailing(struct server *s)
 {
-	struct pub *p, *old = NULL;
+	struct pub *old;
 	struct leg *l;
 	size_t i;
 
 	if (s->ntrailing <= PUBLISH_MAX)
 		return;
-	for (p = s->flying; p != NULL; p = p->next)
-		if (p->trailing)
-			old = p;
+	TAILQ_FOREACH_REVERSE(old, &s->flying, pub_list, list)
+		if (old->trailing)
+			break;
 	if (old == NULL)
 		return;
 	for (i = 0; i < s->cfg->nhubs; i++) {
@@ -1153,7 +1156,9 @@ server_finished(struct server *s, CURL *easy, CURLcode res)
 
 	if (s == NULL)
 		return (0);
-	for (p = s->flying; p != NULL; p = p->next) {
+	CHECK_OBJ(s, SERVER_MAGIC);
+	TAILQ_FOREACH(p, &s->flying, list) {
+		CHECK_OBJ(p, PUB_MAGIC);
 		for (i = 0; i < s->cfg->nhubs && p->legs[i].easy != easy; i++)
 			continue;
 		if (i < s->cfg->nhubs) {
@@ -1278,9 +1283,8 @@ conn_of(struct MHD_Connection *mc)
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (ci == NULL || ci->socket_context == NULL)
 		return (NULL);
-	c = ci->socket_context;
-	if (c->magic != CONN_MAGIC)
-		return (NULL);
+	/* notified() set it: a conn, or NULL when memory was short. */
+	CAST_OBJ_NOTNULL(c, ci->socket_context, CONN_MAGIC);
 	return (c);
 }
 
@@ -1321,8 +1325,10 @@ conn_received(struct server *s, struct MHD_Connection *mc)
 {
 	struct conn *c = conn_of(mc);
 
-	if (c != NULL)
+	if (c != NULL) {
 		reading_del(s, c);
+		c->awaiting = 0;
+	}
 }
 
 /* A request of mc is over: the next one must be read in time. */
@@ -1331,26 +1337,30 @@ conn_next(struct server *s, struct MHD_Connection *mc)
 {
 	struct conn *c = conn_of(mc);
 
-	if (c != NULL)
+	if (c != NULL) {
 		reading_add(s, c, clock_ms() + s->cfg->server_read_timeout_ms);
+		c->awaiting = 1;
+	}
 }
 
 static void
 notified(void *priv, struct MHD_Connection *mc, void **ctx,
     enum MHD_ConnectionNotificationCode code)
 {
-	struct server *s = priv;
+	struct server *s;
 	const union MHD_ConnectionInfo *ci;
+	struct epoll_event ev;
 	struct conn *c;
 	int64_t t0;
 
+	CAST_OBJ_NOTNULL(s, priv, SERVER_MAGIC);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		s->nconns++;
 		if (s->nconns >= TRIM_HIGH)
 			s->trim_due = 1;
 		ci = MHD_get_connection_info(mc,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		c = calloc(1, sizeof *c);
+		ALLOC_OBJ(c, CONN_MAGIC);
 		if (c == NULL || ci == NULL) {
 			/* MHD's idle timeout still applies. */
 			log_msg(LOG_WARN, "server: out of memory: a connection "
@@ -1358,22 +1368,105 @@ notified(void *priv, struct MHD_Connection *mc, void **ctx,
 			free(c);
 			return;
 		}
-		c->magic = CONN_MAGIC;
 		c->mc = mc;
 		c->fd = ci->connect_fd;
 		t0 = s->accepted != 0 ? s->accepted : clock_ms();
 		reading_add(s, c, t0 + s->cfg->server_read_timeout_ms);
+		c->awaiting = 1;
+		/* A FIN already there is reported at once. */
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLRDHUP | EPOLLET;
+		ev.data.ptr = c;
+		if (epoll_ctl(s->hfd, EPOLL_CTL_ADD, c->fd, &ev) == 0)
+			c->watched = 1;
+		else
+			log_msg(LOG_WARN, "server: epoll: %s: a client that "
+			    "hangs up may be noticed by the timeouts only",
+			    strerror(errno));
 		*ctx = c;
 		return;
 	}
 	s->nconns--;
-	c = *ctx;
+	CAST_OBJ(c, *ctx, CONN_MAGIC);
 	*ctx = NULL;
-	if (c == NULL || c->magic != CONN_MAGIC)
+	if (c == NULL)
 		return;
 	reading_del(s, c);
-	c->magic = 0;
-	free(c);
+	/* MHD closes the socket after this call: the watch goes first, so
+	 * that no event of hfd names c once freed. */
+	if (c->watched)
+		(void)epoll_ctl(s->hfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->hungup)
+		TAILQ_REMOVE(&s->hungup, c, hlist);
+	FREE_OBJ(c);
+}
+
+/*
+ * Clients that hang up half-way through a request.  MHD watches its
+ * sockets edge-triggered, and a read shorter than its buffer tells it
+ * the socket is drained: when the last request bytes and the client's
+ * FIN come in one event, it reads the bytes, never the end that follows
+ * them, and no second event comes (EPOLLRDHUP is not looked at: MHD's
+ * MHD_epoll() in daemon.c and recv_param_adapter() in connection.c, from
+ * 0.9.75 to 1.0.10 at least).  The connection then waits forever for a
+ * request that cannot come unless a timeout ends it, and with
+ * SERVER_READ_TIMEOUT=0 and SERVER_WRITE_TIMEOUT=0 none does: each such
+ * client holds a descriptor for good (after a shortage of descriptors,
+ * the clients that left meanwhile, all at once).
+ *
+ * So each socket is also in hfd, for EPOLLRDHUP alone.  A client whose
+ * FIN came is closed when MHD waits for its request bytes (not while its
+ * request is answered: a client may end its sending side after a whole
+ * request) and has nothing left to read: MHD is idle (MHD_get_timeout()
+ * is not 0, else data is pending in its buffers) and the socket has
+ * nothing but the end (recv() with MSG_PEEK gives 0).  It is shut down,
+ * as reading_expire() does, and MHD sees the end and closes it.
+ */
+static void
+hungup_note(struct server *s)
+{
+	struct epoll_event ev[32];
+	struct conn *c;
+	int i, n;
+
+	while ((n = epoll_wait(s->hfd, ev, 32, 0)) > 0) {
+		for (i = 0; i < n; i++) {
+			c = ev[i].data.ptr;
+			assert(c != NULL && c->magic == CONN_MAGIC);
+			if (c->hungup)
+				continue;
+			c->hungup = 1;
+			TAILQ_INSERT_TAIL(&s->hungup, c, hlist);
+		}
+		if (n < 32)
+			break;
+	}
+}
+
+static void
+hungup_close(struct server *s)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	struct conn *c, *next;
+	char b;
+
+	if (TAILQ_EMPTY(&s->hungup) ||
+	    (MHD_get_timeout(s->d, &t) == MHD_YES && t == 0))
+		return;
+	for (c = TAILQ_FIRST(&s->hungup); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, hlist);
+		if (!c->awaiting ||
+		    recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+			continue;
+		/* Off the list and out of hfd for good: MHD closes it
+		 * (NOTIFY_CLOSED must not take it off the list again). */
+		TAILQ_REMOVE(&s->hungup, c, hlist);
+		c->hungup = 0;
+		(void)epoll_ctl(s->hfd, EPOLL_CTL_DEL, c->fd, NULL);
+		c->watched = 0;
+		reading_del(s, c);
+		(void)shutdown(c->fd, SHUT_RDWR);
+	}
 }
 
 /* Requests not all read by their deadline: MHD has no call to close a
@@ -1598,23 +1691,24 @@ server_run(struct server *s)
 
 	if (s == NULL)
 		return;
+	CHECK_OBJ(s, SERVER_MAGIC);
 	now = clock_ms();
 	accept_some(s, now);
 	waiting_run(s, now);
-	for (p = s->flying; p != NULL; p = p->next)
+	TAILQ_FOREACH(p, &s->flying, list)
 		if (p->rescue_at != 0 && now >= p->rescue_at)
 			rescue(s, p, now);
 	pending_run(s, now);
 	reading_expire(s, now);
+	hungup_note(s);
 	(void)MHD_run(s->d);
-#ifdef __GLIBC__
+	hungup_close(s);
 	if (s->trim_due && s->nconns + s->npending <= TRIM_LOW &&
 	    now >= s->trim_next) {
 		s->trim_due = 0;
 		s->trim_next = now + 1000;
-		(void)malloc_trim(0);
+		memory_return();
 	}
-#endif
 }
 
 unsigned
@@ -1630,6 +1724,7 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 
 	if (s == NULL)
 		return (0);
+	CHECK_OBJ(s, SERVER_MAGIC);
 	now = clock_ms();
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di != NULL && n < max) {
@@ -1647,6 +1742,12 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 		fds[n].revents = 0;
 		n++;
 	}
+	if (n < max) {
+		fds[n].fd = s->hfd;
+		fds[n].events = CURL_WAIT_POLLIN;
+		fds[n].revents = 0;
+		n++;
+	}
 	if (s->npending > 0 && n < max) {
 		fds[n].fd = s->pfd;
 		fds[n].events = CURL_WAIT_POLLIN;
@@ -1659,9 +1760,10 @@ server_waitfds(struct server *s, struct curl_waitfd *fds, unsigned max,
 	if (!TAILQ_EMPTY(&s->reading) &&
 	    TAILQ_FIRST(&s->reading)->deadline - now < *timeout_ms)
 		*timeout_ms = TAILQ_FIRST(&s->reading)->deadline - now;
-	if (s->waiting != NULL && s->waiting->deadline - now < *timeout_ms)
-		*timeout_ms = s->waiting->deadline - now;
-	for (p = s->flying; p != NULL; p = p->next)
+	p = TAILQ_FIRST(&s->waiting);
+	if (p != NULL && p->deadline - now < *timeout_ms)
+		*timeout_ms = p->deadline - now;
+	TAILQ_FOREACH(p, &s->flying, list)
 		if (p->rescue_at != 0 && !p->concluded &&
 		    p->rescue_at - now < *timeout_ms)
 			*timeout_ms = p->rescue_at > now ? p->rescue_at - now : 0;
@@ -1775,6 +1877,14 @@ listen_on(struct server *s, const char *addr, char *err, size_t errlen)
 	return (0);
 }
 
+/* The owner of the publishes' transfers (main.c dispatches to it). */
+static void
+server_done(void *priv, CURL *easy, CURLcode res)
+{
+
+	(void)server_finished(priv, easy, res);
+}
+
 struct server *
 server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
     char *err, size_t errlen)
@@ -1783,24 +1893,33 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 	unsigned flags, timeout_s;
 	int64_t t;
 
-	s = calloc(1, sizeof *s);
+	ALLOC_OBJ(s, SERVER_MAGIC);
 	if (s == NULL) {
 		snprintf(err, errlen, "SERVER_ADDR: out of memory");
 		return (NULL);
 	}
 	s->lfd = -1;
-	s->wtail = &s->waiting;
+	transfer_owner_init(&s->owner, server_done, s);
+	TAILQ_INIT(&s->flying);
+	TAILQ_INIT(&s->waiting);
 	TAILQ_INIT(&s->reading);
+	TAILQ_INIT(&s->hungup);
 	s->pfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->pfd < 0) {
+	s->hfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->pfd < 0 || s->hfd < 0) {
 		snprintf(err, errlen, "SERVER_ADDR: epoll: %s", strerror(errno));
-		free(s);
+		if (s->pfd >= 0)
+			close(s->pfd);
+		if (s->hfd >= 0)
+			close(s->hfd);
+		FREE_OBJ(s);
 		return (NULL);
 	}
 	s->breakers = calloc(cfg->nhubs, sizeof *s->breakers);
 	if (s->breakers == NULL) {
 		close(s->pfd);
-		free(s);
+		close(s->hfd);
+		FREE_OBJ(s);
 		snprintf(err, errlen, "SERVER_ADDR: out of memory");
 		return (NULL);
 	}
@@ -1875,12 +1994,14 @@ server_start(CURLM *multi, const struct settings *cfg, struct metrics *m,
 unsigned
 server_port(const struct server *s)
 {
+	CHECK_OBJ_NOTNULL(s, SERVER_MAGIC);
 	return (s->port);
 }
 
 size_t
 server_inflight(const struct server *s)
 {
+	CHECK_OBJ_ORNULL(s, SERVER_MAGIC);
 	return (s != NULL ? s->nflying + s->nwaiting : 0);
 }
 
@@ -1891,6 +2012,7 @@ server_stop_accepting(struct server *s)
 
 	if (s == NULL)
 		return;
+	CHECK_OBJ(s, SERVER_MAGIC);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	s->lfd = -1;
@@ -1912,7 +2034,7 @@ server_free(struct server *s)
 	server_stop_accepting(s);
 	/* MHD must not be stopped with suspended connections: answer them
 	 * first. */
-	while ((p = s->flying) != NULL) {
+	while ((p = TAILQ_FIRST(&s->flying)) != NULL) {
 		unfly(s, p);
 		for (i = 0; i < s->cfg->nhubs; i++) {
 			if (p->legs[i].easy == NULL)
@@ -1932,8 +2054,8 @@ server_free(struct server *s)
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
 		    "the daemon is stopping");
 	}
-	while ((p = s->waiting) != NULL) {
-		s->waiting = p->wnext;
+	while ((p = TAILQ_FIRST(&s->waiting)) != NULL) {
+		TAILQ_REMOVE(&s->waiting, p, list);
 		s->nwaiting--;
 		s->m->server_failed++;
 		conclude(s, p, MHD_HTTP_SERVICE_UNAVAILABLE, "not published: "
@@ -1955,5 +2077,7 @@ server_free(struct server *s)
 	free(s->breakers);
 	if (s->pfd >= 0)
 		close(s->pfd);
-	free(s);
+	if (s->hfd >= 0)
+		close(s->hfd);
+	FREE_OBJ(s);
 }

@@ -89,15 +89,15 @@ static void
 dispatch(struct sse_parser *p)
 {
 	if (p->event_over) {
-		if (p->cb->oversize != NULL)
-			p->cb->oversize(p->priv, p->id);
+		if (p->cb->on_oversize != NULL)
+			p->cb->on_oversize(p->priv, p->id);
 	} else if (p->data_len > 0) {
 		/* Remove the LF that followed the last data line. */
 		p->data[--p->data_len] = '\0';
 		/* The standard would dispatch an empty "data" here; an
 		 * empty event carries no request, so it is not reported. */
-		if (p->data_len > 0 && p->cb->event != NULL)
-			p->cb->event(p->priv, p->type != NULL ? p->type :
+		if (p->data_len > 0 && p->cb->on_event != NULL)
+			p->cb->on_event(p->priv, p->type != NULL ? p->type :
 			    "message", p->data, p->data_len, p->id);
 	}
 	p->data_len = 0;
@@ -172,13 +172,13 @@ process_line(struct sse_parser *p)
 	} else if (flen == 5 && memcmp(line, "retry", 5) == 0) {
 		/* The line is not NUL-terminated: no strtol() here. */
 		if (all_digits(value, vlen) && vlen <= 9 &&
-		    p->cb->retry != NULL) {
+		    p->cb->on_retry != NULL) {
 			long ms = 0;
 			size_t i;
 
 			for (i = 0; i < vlen; i++)
 				ms = ms * 10 + (value[i] - '0');
-			p->cb->retry(p->priv, ms);
+			p->cb->on_retry(p->priv, ms);
 		}
 	}
 	/* Any other field is ignored. */

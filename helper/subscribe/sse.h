@@ -16,13 +16,13 @@ struct sse_callbacks {
 	 * (data_len excludes the NUL); id is the last event ID buffer,
 	 * which the standard keeps from earlier events: during the call,
 	 * the parser's has_id tells whether this event had an id field. */
-	void	(*event)(void *priv, const char *type, const char *data,
+	void	(*on_event)(void *priv, const char *type, const char *data,
 		    size_t data_len, const char *id);
 	/* A valid "retry:" field, in milliseconds. */
-	void	(*retry)(void *priv, long ms);
+	void	(*on_retry)(void *priv, long ms);
 	/* An event (or a line of it) went over the size limit and was
 	 * dropped; id is the last event ID buffer when it ended. */
-	void	(*oversize)(void *priv, const char *id);
+	void	(*on_oversize)(void *priv, const char *id);
 };
 
 struct sse_parser {

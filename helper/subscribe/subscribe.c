@@ -1,22 +1,46 @@
 /*
- * subscribe: the subscription transfer.  See subscribe.h.
+ * subscribe: the subscription to a hub.  See subscribe.h.
+ *
+ * No response timeout is set on the transfer: some hubs send their
+ * headers only with the first event.  What bounds a dead connection is
+ * the idle timer (no byte at all, not even a heartbeat, for idle_ms),
+ * which does not run while the owner holds the transfer.
  */
 
 #include "config.h"
 
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "hb_curl.h"
 #include "hb_http.h"
+#include "hb_jwt.h"
 
+#include "clock.h"
 #include "settings.h"
 #include "subscribe.h"
 
 /* A hub that does not answer the connection in this long is down. */
 #define CONNECT_TIMEOUT_MS	10000L
+#define RETRY_DEFAULT_MS	1000
 
-struct curl_slist *
+#define CHECK_SUB(sub)	\
+	assert((sub) != NULL && (sub)->magic == SUBSCRIPTION_MAGIC)
+
+/* Where the answer goes. */
+struct subscribe_io {
+	curl_write_callback	on_header;
+	curl_write_callback	on_body;
+	void			*priv;
+	char			*errbuf;	/* CURL_ERROR_SIZE bytes */
+};
+
+static struct curl_slist *
 subscribe_headers(const char *token, const char *last_id)
 {
 	struct curl_slist *h = NULL, *n;
@@ -52,9 +76,10 @@ subscribe_headers(const char *token, const char *last_id)
 	return (h);
 }
 
-CURL *
+static CURL *
 subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
-    const struct settings *cfg, const struct subscribe_io *io)
+    const struct settings *cfg, const struct subscribe_io *io,
+    struct transfer_owner *owner)
 {
 	CURL *e = curl_easy_init();
 
@@ -67,6 +92,7 @@ subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, io->on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, io->priv);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, io->errbuf);
+	transfer_own(e, owner);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	hb_curl_defaults(e);
@@ -80,7 +106,7 @@ subscribe_start(CURLM *multi, const char *url, struct curl_slist *hdrs,
 	return (e);
 }
 
-enum log_level
+static enum log_level
 subscribe_ended(CURLcode res, const char *problem, const char *errbuf,
     uint64_t *tls_failures, char *why, size_t len)
 {
@@ -97,4 +123,343 @@ subscribe_ended(CURLcode res, const char *problem, const char *errbuf,
 	snprintf(why, len, "%s%s%s", curl_easy_strerror(res),
 	    *errbuf != '\0' ? ": " : "", errbuf);
 	return (LOG_WARN);
+}
+
+/*--------------------------------------------------------------------
+ * Out of the parser, to the owner
+ */
+
+static void
+on_event(void *priv, const char *type, const char *data, size_t len,
+    const char *id)
+{
+	struct subscription *sub = priv;
+
+	CHECK_SUB(sub);
+	sub->cb->on_event(sub->priv, type, data, len, id, sub->parser.has_id);
+}
+
+static void
+on_retry(void *priv, long ms)
+{
+	struct subscription *sub = priv;
+
+	CHECK_SUB(sub);
+	sub->retry_ms = ms;
+	log_msg(LOG_DEBUG, "hub asks for a reconnection delay of %ldms", ms);
+}
+
+static void
+on_oversize(void *priv, const char *id)
+{
+	struct subscription *sub = priv;
+
+	CHECK_SUB(sub);
+	sub->cb->on_oversize(sub->priv, id, sub->parser.has_id);
+}
+
+static const struct sse_callbacks sse_cbs = { on_event, on_retry, on_oversize };
+
+/*--------------------------------------------------------------------
+ * libcurl callbacks
+ */
+
+/* The hub's reply is judged once its headers are complete. */
+static size_t
+on_header(char *buf, size_t size, size_t n, void *priv)
+{
+	struct subscription *sub = priv;
+	size_t len = size * n;
+	long status = 0;
+	int r;
+
+	CHECK_SUB(sub);
+	sub->last_byte = clock_ms();
+	if (hubreply_line(&sub->reply, buf, len) != 1)
+		return (len);
+	(void)curl_easy_getinfo(sub->easy, CURLINFO_RESPONSE_CODE, &status);
+	r = hubreply_judge(&sub->reply, status, sub->problem,
+	    sizeof sub->problem);
+	if (r < 0)
+		return (0);	/* aborts the transfer */
+	if (r == 0) {		/* 1: an interim reply */
+		sub->ok = 1;
+		sub->cb->on_subscribed(sub->priv, sub->last_byte);
+	}
+	return (len);
+}
+
+static size_t
+on_body(char *buf, size_t size, size_t n, void *priv)
+{
+	struct subscription *sub = priv;
+	size_t len = size * n;
+
+	CHECK_SUB(sub);
+	if (!sub->ok)
+		return (0);
+	if (sub->cb->on_hold != NULL && sub->cb->on_hold(sub->priv)) {
+		sub->paused = 1;
+		return (CURL_WRITEFUNC_PAUSE);
+	}
+	sub->last_byte = clock_ms();
+	sub->got_data = 1;
+	if (sse_feed(&sub->parser, buf, len) != 0) {
+		snprintf(sub->problem, sizeof sub->problem, "out of memory "
+		    "while parsing the %s", sub->conf.words->body);
+		return (0);
+	}
+	return (len);
+}
+
+/*--------------------------------------------------------------------
+ * Connections
+ */
+
+static int64_t
+backoff_ms(const struct subscription *sub)
+{
+
+	return (hubreply_backoff_ms(sub->retry_ms, sub->failures,
+	    sub->cfg->hub_reconnect_max_ms));
+}
+
+static char *
+read_token_file(const char *setting, const char *path)
+{
+	char buf[16384];
+	size_t n, b = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		log_msg(LOG_ERROR, "%s: cannot read %s: %s", setting, path,
+		    strerror(errno));
+		return (NULL);
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		n--;
+	while (b < n && isspace((unsigned char)buf[b]))
+		b++;
+	buf[n] = '\0';
+	if (b == n || strpbrk(buf + b, "\r\n") != NULL) {
+		log_msg(LOG_ERROR, "%s: %s does not hold one token", setting,
+		    path);
+		return (NULL);
+	}
+	return (strdup(buf + b));
+}
+
+/* The bearer token for a new connection: "" when anonymous, NULL when
+ * there is none (logged). */
+static char *
+current_token(const struct subscription *sub)
+{
+	const struct subscription_conf *c = &sub->conf;
+	char why[256];
+	char *t;
+
+	if (c->jwt_key != NULL) {
+		t = hb_jwt_mint(sub->cfg->hub_jwt_alg, c->jwt_key, "subscribe",
+		    c->jwt_topic, (long)(sub->cfg->hub_jwt_ttl_ms / 1000),
+		    time(NULL), why, sizeof why);
+		if (t == NULL)
+			log_msg(LOG_ERROR, "cannot mint a %s: %s",
+			    c->words->jwt_what, why);
+		return (t);
+	}
+	if (c->token_file != NULL)
+		return (read_token_file(c->words->token_file, c->token_file));
+	return (strdup(c->token != NULL ? c->token : ""));
+}
+
+static int
+subscription_connect(struct subscription *sub, int64_t now)
+{
+	const struct subscribe_io io = { on_header, on_body, sub,
+	    sub->errbuf };
+	const char *id = *sub->conf.resume_id;
+	struct curl_slist *h;
+	char *token;
+	CURL *e;
+
+	if (id == NULL)
+		id = "";
+	token = current_token(sub);
+	if (token == NULL)
+		return (-1);
+	free(sub->sent_id);
+	sub->sent_id = *id != '\0' ? strdup(id) : NULL;
+	h = *id == '\0' || sub->sent_id != NULL ?
+	    subscribe_headers(token, id) : NULL;
+	hb_bearer_free(token);
+	if (h == NULL) {
+		log_msg(LOG_ERROR, "%s: out of memory", sub->conf.words->cannot);
+		return (-1);
+	}
+	e = subscribe_start(sub->multi, sub->conf.hub->subscribe_url, h,
+	    sub->cfg, &io, &sub->owner);
+	if (e == NULL) {
+		hb_headers_free(h);
+		log_msg(LOG_ERROR, "%s", sub->conf.words->cannot);
+		return (-1);
+	}
+	sub->easy = e;
+	sub->hdrs = h;
+	sub->errbuf[0] = '\0';
+	sub->problem[0] = '\0';
+	sub->ok = sub->got_data = sub->paused = 0;
+	sub->last_byte = now;
+	sse_reset(&sub->parser);
+	if (sub->cb->on_connected != NULL)
+		sub->cb->on_connected(sub->priv, now);
+	log_msg(LOG_DEBUG, "connecting to %s%s%s%s",
+	    sub->conf.hub->subscribe_url_shown, sub->conf.words->purpose,
+	    sub->sent_id != NULL ? " with Last-Event-ID " : "",
+	    sub->sent_id != NULL ? sub->sent_id : "");
+	return (0);
+}
+
+void
+subscription_end(struct subscription *sub, enum log_level lvl,
+    const char *why)
+{
+	int64_t delay;
+	int ok, at_once;
+
+	CHECK_SUB(sub);
+	assert(sub->easy != NULL);
+	curl_multi_remove_handle(sub->multi, sub->easy);
+	curl_easy_cleanup(sub->easy);
+	sub->easy = NULL;
+	/* The list holds the bearer token. */
+	hb_headers_free(sub->hdrs);
+	sub->hdrs = NULL;
+	ok = sub->ok;
+	sub->ok = sub->paused = 0;
+	at_once = sub->cb->on_ended(sub->priv, ok);
+	if (ok && sub->got_data)
+		sub->failures = 0;
+	else
+		sub->failures++;
+	delay = at_once ? 0 : backoff_ms(sub);
+	sub->reconnect_at = clock_ms() + delay;
+	if (!sub->stopped)
+		log_msg(lvl, "%s ended: %s; reconnecting in %lldms",
+		    sub->conf.words->name, why, (long long)delay);
+}
+
+/* Its transfer ended (res, libcurl's word): log why and plan the next
+ * connection.  Its owner (main.c dispatches to it). */
+static void
+subscription_done(void *priv, CURL *easy, CURLcode res)
+{
+	struct subscription *sub = priv;
+	char why[CURL_ERROR_SIZE + 64];
+	enum log_level lvl;
+
+	CHECK_SUB(sub);
+	assert(easy == sub->easy);
+	lvl = subscribe_ended(res, sub->problem, sub->errbuf,
+	    sub->tls_failures, why, sizeof why);
+	subscription_end(sub, lvl, why);
+}
+
+/*--------------------------------------------------------------------
+ * Public interface
+ */
+
+struct subscription *
+subscription_new(CURLM *multi, const struct settings *cfg,
+    const struct subscription_conf *conf, const struct subscription_cb *cb,
+    void *priv, uint64_t *tls_failures)
+{
+	struct subscription *sub;
+
+	assert(conf->resume_id != NULL);
+	assert(cb != NULL && cb->on_subscribed != NULL &&
+	    cb->on_event != NULL && cb->on_oversize != NULL && cb->on_ended != NULL);
+	sub = calloc(1, sizeof *sub);
+	if (sub == NULL)
+		return (NULL);
+	if (sse_init(&sub->parser, conf->max_event, &sse_cbs, sub) != 0) {
+		free(sub);
+		return (NULL);
+	}
+	sub->magic = SUBSCRIPTION_MAGIC;
+	transfer_owner_init(&sub->owner, subscription_done, sub);
+	sub->multi = multi;
+	sub->cfg = cfg;
+	sub->conf = *conf;
+	sub->cb = cb;
+	sub->priv = priv;
+	sub->tls_failures = tls_failures;
+	sub->retry_ms = RETRY_DEFAULT_MS;
+	return (sub);
+}
+
+int64_t
+subscription_tick(struct subscription *sub, int64_t now)
+{
+	char why[96];
+
+	CHECK_SUB(sub);
+	if (sub->stopped)
+		return (INT64_MAX);
+	if (sub->easy == NULL) {
+		if (now < sub->reconnect_at)
+			return (sub->reconnect_at);
+		if (subscription_connect(sub, now) != 0) {
+			sub->failures++;
+			sub->reconnect_at = now + backoff_ms(sub);
+			return (sub->reconnect_at);
+		}
+	}
+	if (sub->paused)
+		return (INT64_MAX);	/* the owner resumes it */
+	if (now - sub->last_byte >= sub->conf.idle_ms) {
+		snprintf(why, sizeof why, "no data for %lldms%s",
+		    (long long)(now - sub->last_byte),
+		    sub->conf.words->idle_note);
+		subscription_end(sub, LOG_WARN, why);
+		return (sub->reconnect_at);
+	}
+	return (sub->last_byte + sub->conf.idle_ms);
+}
+
+void
+subscription_resume(struct subscription *sub, int64_t now)
+{
+
+	CHECK_SUB(sub);
+	assert(sub->easy != NULL);
+	sub->paused = 0;
+	sub->last_byte = now;
+	curl_easy_pause(sub->easy, CURLPAUSE_CONT);
+}
+
+void
+subscription_stop(struct subscription *sub)
+{
+
+	CHECK_SUB(sub);
+	sub->stopped = 1;
+	if (sub->easy != NULL)
+		subscription_end(sub, LOG_INFO, "stopping");
+}
+
+void
+subscription_free(struct subscription *sub)
+{
+
+	if (sub == NULL)
+		return;
+	subscription_stop(sub);
+	sse_fini(&sub->parser);
+	free(sub->sent_id);
+	hubreply_clear(&sub->reply);
+	sub->magic = 0;
+	free(sub);
 }

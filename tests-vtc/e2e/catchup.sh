@@ -44,8 +44,8 @@ start_helper
 if [ "$mode" = catchup ]; then
 	# A first event gives the helper a cursor to resume from.
 	python3 "$here/burst.py" "$sock" 1 /first/
-	"$e2e" wait-stat "$name" MAIN.n_purges 1
-	"$e2e" wait-file "$tmp/h1.cursor"
+	"$here/../lib/wait.sh" wait_for_stat "$name" MAIN.n_purges 1
+	"$here/../lib/wait.sh" wait_for_file "$tmp/h1.cursor"
 	stop_helper
 	publish
 	echo "published $(wc -l <"$tmp/accepted") while the helper was stopped"
