@@ -875,6 +875,37 @@ hubs_shown(const struct settings *cfg)
 	return (out);
 }
 
+/* The subscription URLs of h (its url set) for topic, 0.x's and 1.0's,
+ * the redacted copies (credentials in the URL, userinfo or
+ * ?authorization=, stay out of the logs) and the aud of its 1.0 tokens:
+ * 0, or -1 when out of memory. */
+static int
+hub_urls(struct hub_cfg *h, const char *topic)
+{
+
+	h->subscribe_url = hb_url_add_query(h->url, "topic", topic);
+	h->match_url = hb_url_add_query(h->url, "match", topic);
+	h->audience = hb_url_audience(h->url);
+	if (h->subscribe_url == NULL || h->match_url == NULL ||
+	    h->audience == NULL)
+		return (-1);
+	h->subscribe_url_shown = hb_url_redact(h->subscribe_url);
+	h->match_url_shown = hb_url_redact(h->match_url);
+	return (h->subscribe_url_shown == NULL || h->match_url_shown == NULL ?
+	    -1 : 0);
+}
+
+static void
+hub_urls_free(struct hub_cfg *h)
+{
+
+	free(h->subscribe_url);
+	free(h->match_url);
+	free(h->audience);
+	free(h->subscribe_url_shown);
+	free(h->match_url_shown);
+}
+
 /*
  * HUB_ENDPOINT: one hub URL, or several as a comma list (the project's
  * rule, hb_list_next(); a comma inside a URL is written %2C).  Each
@@ -943,23 +974,39 @@ cross_hub(struct settings *cfg, const char *endpoint, const char *topic,
 	}
 	if (cfg->hub_topic == NULL || *cfg->hub_topic == '\0')
 		FAIL(S_HUB_TOPIC, "is empty");
-	for (i = 0; i < n; i++) {
-		h = &cfg->hubs[i];
-		h->subscribe_url = hb_url_add_query(h->url, "topic",
-		    cfg->hub_topic);
-		if (h->subscribe_url == NULL)
+	for (i = 0; i < n; i++)
+		if (hub_urls(&cfg->hubs[i], cfg->hub_topic) != 0)
 			FAIL(S_HUB_ENDPOINT, "cannot add the topic to the URL");
-		/* Credentials in the URL (userinfo, ?authorization=) stay
-		 * out of the logs. */
-		h->subscribe_url_shown = hb_url_redact(h->subscribe_url);
-		if (h->subscribe_url_shown == NULL)
-			FAIL(S_HUB_ENDPOINT, "out of memory");
-	}
 	cfg->hub_url = strdup(cfg->hubs[0].url);
 	cfg->hub_url_shown = hubs_shown(cfg);
 	if (cfg->hub_url == NULL || cfg->hub_url_shown == NULL)
 		FAIL(S_HUB_ENDPOINT, "out of memory");
 	return (0);
+}
+
+void
+settings_grant(const struct settings *cfg, const struct hub_cfg *hub,
+    const char *key, const char *action, const char *topic,
+    struct hb_grant *g)
+{
+
+	memset(g, 0, sizeof *g);
+	g->alg = cfg->hub_jwt_alg;
+	g->key = key;
+	g->action = action;
+	g->topic = topic;
+	g->protocol = (enum hb_protocol)cfg->hub_protocol;
+	g->issuer = cfg->hub_jwt_issuer;
+	g->ttl = (long)(cfg->hub_jwt_ttl_ms / 1000);
+	if (hub == NULL) {
+		g->audience = cfg->hub_audiences;
+		g->naudience = cfg->hub_naudiences;
+	} else {
+		g->audience = cfg->hub_jwt_audience != NULL ?
+		    (const char * const *)&cfg->hub_jwt_audience :
+		    (const char * const *)&hub->audience;
+		g->naudience = 1;
+	}
 }
 
 /* A JWT minted now from key: a bad key is a bad setting, not a runtime
@@ -968,10 +1015,12 @@ static int
 mint_check(const struct settings *cfg, int i, const char *key,
     const char *grant, const char *topic, char *err, size_t errlen)
 {
+	struct hb_grant g;
 	char why[256], *tok;
 
-	tok = hb_jwt_mint(cfg->hub_jwt_alg, key, grant, topic, 60, 0, why,
-	    sizeof why);
+	settings_grant(cfg, NULL, key, grant, topic, &g);
+	g.ttl = 60;
+	tok = hb_jwt_mint_grant(&g, 0, why, sizeof why);
 	if (tok == NULL)
 		FAIL(i, "%s", why);
 	hb_bearer_free(tok);
@@ -1039,6 +1088,20 @@ cross_auth(struct settings *cfg, const char * const *val, char *err,
 	if (hb_jwt_alg_valid(cfg->hub_jwt_alg) != 0)
 		FAIL(S_HUB_JWT_ALGORITHM, "\"%.32s\" is not a JWS algorithm",
 		    cfg->hub_jwt_alg);
+	if (cfg->hub_protocol == HB_PROTOCOL_1 &&
+	    !hb_jwt_v1_capable(cfg->hub_jwt_alg))
+		FAIL(S_HUB_PROTOCOL, "1: Mercure 1.0 tokens (typ at+jwt) need "
+		    "HUB_JWT_ALGORITHM=HS256 with this libjwt");
+	/* The aud of the 1.0 tokens: each hub's URL as it is sent to. */
+	cfg->hub_naudiences = cfg->hub_jwt_audience != NULL ? 1 :
+	    (unsigned)cfg->nhubs;
+	cfg->hub_audiences = calloc(cfg->hub_naudiences,
+	    sizeof *cfg->hub_audiences);
+	if (cfg->hub_audiences == NULL)
+		FAIL(S_HUB_ENDPOINT, "out of memory");
+	for (j = 0; j < cfg->hub_naudiences; j++)
+		cfg->hub_audiences[j] = cfg->hub_jwt_audience != NULL ?
+		    cfg->hub_jwt_audience : cfg->hubs[j].audience;
 	if (cfg->hub_jwt_key != NULL && (r = mint_check(cfg, S_HUB_JWT_KEY,
 	    cfg->hub_jwt_key, "subscribe", cfg->hub_topic, err, errlen)) != 0)
 		return (r);
@@ -1184,12 +1247,8 @@ cross_reports(struct settings *cfg, const char * const *val, char *err,
 		FAIL(S_REPORT_TOPIC, "is HUB_TOPIC: every node would replay "
 		    "the reports");
 	cfg->report_hub.url_shown = hb_url_redact(cfg->report_hub.url);
-	cfg->report_hub.subscribe_url = hb_url_add_query(cfg->report_hub.url,
-	    "topic", cfg->report_topic);
 	if (cfg->report_hub.url_shown == NULL ||
-	    cfg->report_hub.subscribe_url == NULL ||
-	    (cfg->report_hub.subscribe_url_shown =
-	    hb_url_redact(cfg->report_hub.subscribe_url)) == NULL)
+	    hub_urls(&cfg->report_hub, cfg->report_topic) != 0)
 		FAIL(S_REPORT_HUB_ENDPOINT, "out of memory");
 	cfg->report_publish = cfg->agent_endpoint != NULL;
 	if (cfg->report_token != NULL && cfg->report_jwt_key != NULL)
@@ -1458,6 +1517,12 @@ settings_warn(const struct settings *cfg)
 			log_msg(LOG_WARN, "%s: not used, %s", l, roles[i].off);
 			free(l);
 		}
+	if (cfg->hub_protocol == HB_PROTOCOL_AUTO &&
+	    (cfg->hub_jwt_key != NULL || cfg->hub_publish_jwt_key != NULL ||
+	    cfg->report_jwt_key != NULL) && !hb_jwt_v1_capable(cfg->hub_jwt_alg))
+		log_msg(LOG_WARN, "HUB_PROTOCOL=auto: the %s tokens minted "
+		    "with this libjwt are for 0.x hubs only (Mercure 1.0 "
+		    "needs typ at+jwt: use HS256)", cfg->hub_jwt_alg);
 	if (cfg->server_addr != NULL &&
 	    cidr_everything(cfg->server_allowed, cfg->server_nallowed))
 		log_msg(LOG_WARN, "SERVER_ALLOWED_IPS allows every address: "
@@ -1557,16 +1622,15 @@ settings_free(struct settings *cfg)
 	/* What the cross-checks derived. */
 	for (i = 0; i < cfg->nhubs; i++) {
 		free(cfg->hubs[i].url);
-		free(cfg->hubs[i].subscribe_url);
 		free(cfg->hubs[i].url_shown);
-		free(cfg->hubs[i].subscribe_url_shown);
+		hub_urls_free(&cfg->hubs[i]);
 	}
 	free(cfg->hubs);
+	free(cfg->hub_audiences);
 	free(cfg->hub_url);
 	free(cfg->hub_url_shown);
-	free(cfg->report_hub.subscribe_url);
 	free(cfg->report_hub.url_shown);
-	free(cfg->report_hub.subscribe_url_shown);
+	hub_urls_free(&cfg->report_hub);
 	explicit_bzero(cfg->report_sign_key, sizeof cfg->report_sign_key);
 	explicit_bzero(&cfg->report_verify, sizeof cfg->report_verify);
 	memset(cfg, 0, sizeof *cfg);

@@ -22,14 +22,19 @@
 #define GAP_WARN	1
 
 struct cidr;
+struct hb_grant;
 
 /* One hub of HUB_ENDPOINT. */
 struct hub_cfg {
 	char		*url;			/* without ?topic= */
-	char		*subscribe_url;		/* url + ?topic= */
-	char		*url_shown;		/* the two, for the logs, the */
-	char		*subscribe_url_shown;	/* state file and /metrics:
-						 * secrets redacted */
+	char		*subscribe_url;		/* url + ?topic= (0.x) */
+	char		*match_url;		/* url + ?match= (1.0) */
+	char		*audience;		/* a 1.0 token's aud: url
+						 * without its query */
+	char		*url_shown;		/* the three, for the logs, */
+	char		*subscribe_url_shown;	/* the state file and
+						 * /metrics: secrets redacted */
+	char		*match_url_shown;
 };
 
 struct settings {
@@ -74,6 +79,12 @@ struct settings {
 	char		*hub_jwt_key;		/* or NULL */
 	char		*hub_jwt_alg;
 	int64_t		hub_jwt_ttl_ms;
+	int		hub_protocol;		/* enum hb_protocol */
+	char		*hub_jwt_issuer;	/* a 1.0 token's iss */
+	char		*hub_jwt_audience;	/* its aud; NULL: the hub's */
+	const char	**hub_audiences;	/* every hub's aud (or the one
+						 * of HUB_JWT_AUDIENCE) */
+	unsigned	hub_naudiences;
 	int64_t		hub_idle_timeout_ms;
 	size_t		hub_max_event_size;
 	int64_t		hub_reconnect_max_ms;
@@ -140,6 +151,16 @@ int settings_parse_size(const char *s, size_t *bytes);
 /* 1 or 0 for the words of a BOOL setting (1, true, yes, on; 0, false,
  * no, off; any case), -1 for another. */
 int settings_parse_bool(const char *s);
+
+/*
+ * The grant of a token the daemon mints with key for action on topic, as
+ * HUB_PROTOCOL wants it (auto: one token both generations of hubs take),
+ * addressed to hub, or to every hub of HUB_ENDPOINT when hub is NULL
+ * (HUB_JWT_AUDIENCE, when set, instead).  g points into cfg.
+ */
+void settings_grant(const struct settings *cfg, const struct hub_cfg *hub,
+    const char *key, const char *action, const char *topic,
+    struct hb_grant *g);
 
 /* The settings reference of docs/configuration.md, a Markdown table
  * expanded from tbl/settings.h (tools/settings-docs.sh writes it there,

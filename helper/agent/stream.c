@@ -377,7 +377,7 @@ on_subscribed(void *priv, int64_t now)
 	if (s->checking)
 		s->check_until = clock_ms() + STALL_CONFIRM_MS;
 	log_msg(s->checking ? LOG_DEBUG : LOG_INFO, "subscribed to %s%s%s",
-	    s->hub->subscribe_url_shown,
+	    subscription_url_shown(s->sub),
 	    sent_id != NULL ? " from Last-Event-ID " : "",
 	    sent_id != NULL ? sent_id : "");
 	if (hubreply_gap(&s->sub->reply, sent_id)) {

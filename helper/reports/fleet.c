@@ -482,9 +482,6 @@ fleet_subscribed(struct fleet *f, int64_t now)
 	 * reports of the outage are missed, and nodes may have expired. */
 	f->settled_at = now + f->cfg->report_idle_ms + 1000;
 	f->learn_until = f->settled_at;
-	log_msg(LOG_INFO, "subscribed to the reports at %s",
-	    f->cfg->report_hub.subscribe_url_shown != NULL ?
-	    f->cfg->report_hub.subscribe_url_shown : "");
 }
 
 int64_t

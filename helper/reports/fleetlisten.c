@@ -55,6 +55,8 @@ on_subscribed(void *priv, int64_t now)
 
 	CHECK_FLEET(f);
 	fleet_subscribed(f, now);
+	log_msg(LOG_INFO, "subscribed to the reports at %s",
+	    subscription_url_shown(f->sub));
 }
 
 static int

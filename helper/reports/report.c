@@ -329,9 +329,11 @@ char *
 report_token_mint(const struct settings *cfg, time_t now, char *err,
     size_t errlen)
 {
-	return (hb_jwt_mint(cfg->hub_jwt_alg, cfg->report_jwt_key, "publish",
-	    cfg->report_topic, (long)(cfg->hub_jwt_ttl_ms / 1000), now, err,
-	    errlen));
+	struct hb_grant g;
+
+	settings_grant(cfg, &cfg->report_hub, cfg->report_jwt_key, "publish",
+	    cfg->report_topic, &g);
+	return (hb_jwt_mint_grant(&g, now, err, errlen));
 }
 
 /* The bearer line: REPORT_TOKEN's, one minted from REPORT_JWT_KEY (or

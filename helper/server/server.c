@@ -394,6 +394,7 @@ static const char *
 auth_line(struct server *s)
 {
 	const struct settings *c = s->cfg;
+	struct hb_grant g;
 	char err[256], *line;
 	int64_t now;
 
@@ -401,9 +402,10 @@ auth_line(struct server *s)
 		return (s->auth);
 	now = clock_ms();
 	if (s->minted == NULL || now >= s->minted_renew) {
-		line = hb_jwt_bearer(c->hub_jwt_alg, mint_key(c), "publish",
-		    c->hub_topic, (long)(c->hub_jwt_ttl_ms / 1000), time(NULL),
-		    err, sizeof err);
+		/* One token for every hub (aud lists them all). */
+		settings_grant(c, NULL, mint_key(c), "publish", c->hub_topic,
+		    &g);
+		line = hb_jwt_bearer_grant(&g, time(NULL), err, sizeof err);
 		if (line != NULL) {
 			hb_bearer_free(s->minted);
 			s->minted = line;

@@ -178,11 +178,19 @@ on_header(char *buf, size_t size, size_t n, void *priv)
 	if (hubreply_line(&sub->reply, buf, len) != 1)
 		return (len);
 	(void)curl_easy_getinfo(sub->easy, CURLINFO_RESPONSE_CODE, &status);
+	sub->status = status;
 	r = hubreply_judge(&sub->reply, status, sub->problem,
 	    sizeof sub->problem);
 	if (r < 0)
 		return (0);	/* aborts the transfer */
 	if (r == 0) {		/* 1: an interim reply */
+		if (sub->cfg->hub_protocol == HB_PROTOCOL_AUTO && !sub->told) {
+			sub->told = 1;
+			log_msg(LOG_INFO, "%s speaks Mercure %s (HUB_PROTOCOL="
+			    "auto): subscribed with ?%s=",
+			    sub->conf.hub->url_shown, sub->v1 ? "1.0" : "0.x",
+			    sub->v1 ? "match" : "topic");
+		}
 		sub->ok = 1;
 		sub->cb->on_subscribed(sub->priv, sub->last_byte);
 	}
@@ -258,13 +266,15 @@ static char *
 current_token(const struct subscription *sub)
 {
 	const struct subscription_conf *c = &sub->conf;
+	struct hb_grant g;
 	char why[256];
 	char *t;
 
+
 	if (c->jwt_key != NULL) {
-		t = hb_jwt_mint(sub->cfg->hub_jwt_alg, c->jwt_key, "subscribe",
-		    c->jwt_topic, (long)(sub->cfg->hub_jwt_ttl_ms / 1000),
-		    time(NULL), why, sizeof why);
+		settings_grant(sub->cfg, c->hub, c->jwt_key, "subscribe",
+		    c->jwt_topic, &g);
+		t = hb_jwt_mint_grant(&g, time(NULL), why, sizeof why);
 		if (t == NULL)
 			log_msg(LOG_ERROR, "cannot mint a %s: %s",
 			    c->words->jwt_what, why);
@@ -299,8 +309,8 @@ subscription_connect(struct subscription *sub, int64_t now)
 		log_msg(LOG_ERROR, "%s: out of memory", sub->conf.words->cannot);
 		return (-1);
 	}
-	e = subscribe_start(sub->multi, sub->conf.hub->subscribe_url, h,
-	    sub->cfg, &io, &sub->owner);
+	e = subscribe_start(sub->multi, sub->v1 ? sub->conf.hub->match_url :
+	    sub->conf.hub->subscribe_url, h, sub->cfg, &io, &sub->owner);
 	if (e == NULL) {
 		hb_headers_free(h);
 		log_msg(LOG_ERROR, "%s", sub->conf.words->cannot);
@@ -311,12 +321,13 @@ subscription_connect(struct subscription *sub, int64_t now)
 	sub->errbuf[0] = '\0';
 	sub->problem[0] = '\0';
 	sub->ok = sub->got_data = sub->paused = 0;
+	sub->status = 0;
 	sub->last_byte = now;
 	sse_reset(&sub->parser);
 	if (sub->cb->on_connected != NULL)
 		sub->cb->on_connected(sub->priv, now);
 	log_msg(LOG_DEBUG, "connecting to %s%s%s%s",
-	    sub->conf.hub->subscribe_url_shown, sub->conf.words->purpose,
+	    subscription_url_shown(sub), sub->conf.words->purpose,
 	    sub->sent_id != NULL ? " with Last-Event-ID " : "",
 	    sub->sent_id != NULL ? sub->sent_id : "");
 	return (0);
@@ -339,11 +350,12 @@ subscription_end(struct subscription *sub, enum log_level lvl,
 	sub->hdrs = NULL;
 	ok = sub->ok;
 	sub->ok = sub->paused = 0;
-	at_once = sub->cb->on_ended(sub->priv, ok);
-	if (ok && sub->got_data)
+	at_once = sub->cb->on_ended(sub->priv, ok) || sub->at_once;
+	if ((ok && sub->got_data) || sub->at_once)
 		sub->failures = 0;
 	else
 		sub->failures++;
+	sub->at_once = 0;
 	delay = at_once ? 0 : backoff_ms(sub);
 	sub->reconnect_at = clock_ms() + delay;
 	if (!sub->stopped)
@@ -362,6 +374,18 @@ subscription_done(void *priv, CURL *easy, CURLcode res)
 
 	CHECK_SUB(sub);
 	assert(easy == sub->easy);
+	if (sub->status == 400 && !sub->v1 &&
+	    sub->cfg->hub_protocol == HB_PROTOCOL_AUTO) {
+		/* A 1.0 hub refuses ?topic= with 400 (0.x hubs take it):
+		 * nothing came on this connection, the cursor is where it
+		 * was, so ?match= is tried at once and nothing is lost. */
+		sub->v1 = 1;
+		sub->at_once = 1;
+		subscription_end(sub, LOG_INFO, "the hub refused ?topic= "
+		    "(400): it may speak Mercure 1.0, trying ?match= "
+		    "(HUB_PROTOCOL=auto)");
+		return;
+	}
 	lvl = subscribe_ended(res, sub->problem, sub->errbuf,
 	    sub->tls_failures, why, sizeof why);
 	subscription_end(sub, lvl, why);
@@ -397,6 +421,7 @@ subscription_new(CURLM *multi, const struct settings *cfg,
 	sub->priv = priv;
 	sub->tls_failures = tls_failures;
 	sub->retry_ms = RETRY_DEFAULT_MS;
+	sub->v1 = cfg->hub_protocol == HB_PROTOCOL_1;
 	return (sub);
 }
 
@@ -462,4 +487,13 @@ subscription_free(struct subscription *sub)
 	hubreply_clear(&sub->reply);
 	sub->magic = 0;
 	free(sub);
+}
+
+const char *
+subscription_url_shown(const struct subscription *sub)
+{
+
+	CHECK_SUB(sub);
+	return (sub->v1 ? sub->conf.hub->match_url_shown :
+	    sub->conf.hub->subscribe_url_shown);
 }

@@ -98,6 +98,13 @@ struct subscription {
 	int				got_data;
 	int				paused;
 	int				stopped;
+	long				status;		/* of the answer */
+	int				v1;		/* speaks Mercure 1.0
+							 * (?match=) */
+	int				told;		/* auto said what the
+							 * hub speaks */
+	int				at_once;	/* reconnect without
+							 * delay */
 	unsigned			failures;	/* in a row */
 	long				retry_ms;	/* the hub's retry: */
 	int64_t				last_byte;
@@ -122,5 +129,7 @@ void subscription_end(struct subscription *sub, enum log_level lvl,
 void subscription_resume(struct subscription *sub, int64_t now);
 /* Stop for good (shutdown). */
 void subscription_stop(struct subscription *sub);
+/* The URL it subscribes with now (?topic= or ?match=), redacted. */
+const char *subscription_url_shown(const struct subscription *sub);
 
 #endif /* HB_SUBSCRIBE_H */

@@ -124,6 +124,13 @@ HB_SETTING(HUB_JWT_ALGORITHM, STRING, NB, "HS256", RL_ALL, FIELD(hub_jwt_alg),
     0, "algorithm of HUB_JWT_KEY")
 HB_SETTING(HUB_JWT_TTL, DURATION, B(1000, NOMAX), "1h", RL_ALL,
     FIELD(hub_jwt_ttl_ms), 0, "lifetime of a minted JWT")
+HB_SETTING(HUB_PROTOCOL, ENUM, E("0,1,auto"), "auto", RL_ALL,
+    FIELD(hub_protocol), 0,
+    "Mercure protocol: 0 (hubs up to 0.x), 1 (Mercure 1.0), auto (finds out)")
+HB_SETTING(HUB_JWT_ISSUER, STRING, NB, "https://localhost", RL_ALL,
+    FIELD(hub_jwt_issuer), 0, "iss of a minted Mercure 1.0 token (the hub's ISSUER)")
+HB_SETTING(HUB_JWT_AUDIENCE, STRING, NB, NULL, RL_ALL, FIELD(hub_jwt_audience),
+    0, "aud of a minted Mercure 1.0 token (default each hub's URL)")
 HB_SETTING(HUB_IDLE_TIMEOUT, DURATION, B(1, NOMAX), "120s",
     RL_AGENT | RL_LISTENER, FIELD(hub_idle_timeout_ms), 0,
     "reconnect when the hub sent nothing for this long")
