@@ -64,3 +64,16 @@ hb_bearer_free(char *line)
 	explicit_bzero(line, strlen(line));
 	free(line);
 }
+
+const char *
+hb_hub_auth_why(long status)
+{
+
+	if (status == 401)
+		return (" (the token was refused: a wrong key, expired, or not "
+		    "addressed to this hub: see HUB_JWT_ISSUER, "
+		    "HUB_JWT_AUDIENCE)");
+	if (status == 403)
+		return (" (the token does not grant this topic or action)");
+	return ("");
+}

@@ -30,4 +30,12 @@ int hb_list_has(const char *b, const char *e, const char *tok);
 char *hb_bearer_header(const char *token);
 void hb_bearer_free(char *line);
 
+/*
+ * What a hub's 401 or 403 means, for a log line ("" for another status):
+ * Mercure answers 401 to a token it refuses (bad signature, expired, or
+ * for 1.0 another issuer or audience) and 1.0 answers 403 to a valid
+ * token without the grant (0.x hubs answer 401 to that too).
+ */
+const char *hb_hub_auth_why(long status);
+
 #endif /* HB_HTTP_H */

@@ -474,7 +474,7 @@ stream_new(CURLM *multi, const struct settings *cfg, size_t hub,
 	s->magic = STREAM_MAGIC;
 	conf.resume_id = &s->resume_id;
 	s->sub = subscription_new(multi, cfg, &conf, &sub_cbs, s,
-	    &m->hub_tls_failures);
+	    &m->hub_tls_failures, &m->hub_auth_refused);
 	if (s->sub == NULL || dedup_init(&s->dedup, DEDUP_WINDOW) != 0 ||
 	    (cur->value != NULL &&
 	    (s->resume_id = strdup(cur->value)) == NULL)) {

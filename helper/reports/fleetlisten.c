@@ -133,7 +133,7 @@ fleet_new(CURLM *multi, const struct settings *cfg, struct metrics *m)
 	/* A hub with history fills the hole since the last report. */
 	conf.resume_id = &f->last_id;
 	f->sub = subscription_new(multi, cfg, &conf, &sub_cbs, f,
-	    &m->hub_tls_failures);
+	    &m->hub_tls_failures, &m->hub_auth_refused);
 	if (f->sub == NULL) {
 		fleet_model_fini(f);
 		free(f);

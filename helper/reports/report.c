@@ -535,7 +535,10 @@ report_finished(struct report *rep, CURL *easy, CURLcode res)
 		    rep->errbuf[0] != '\0' ? rep->errbuf :
 		    curl_easy_strerror(res));
 	} else if (status < 200 || status > 299) {
-		snprintf(why, sizeof why, "the hub answered HTTP %ld", status);
+		if (status == 401 || status == 403)
+			rep->m->hub_auth_refused++;
+		snprintf(why, sizeof why, "the hub answered HTTP %ld%s", status,
+		    hb_hub_auth_why(status));
 	} else {
 		rep->m->reports_published++;
 		if (rep->failures > 0)

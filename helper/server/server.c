@@ -1079,8 +1079,11 @@ leg_outcome(struct server *s, struct pub *p, struct leg *l, CURLcode res,
 		    "%s", n > 1 ? " " : "", hub, l->errbuf[0] != '\0' ?
 		    l->errbuf : curl_easy_strerror(res));
 	} else if (status < 200 || status > 299) {
+		if (status == 401 || status == 403)
+			s->m->hub_auth_refused++;
 		snprintf(why, sizeof why, "not published: the hub%s%s answered "
-		    "HTTP %ld", n > 1 ? " " : "", hub, status);
+		    "HTTP %ld%s", n > 1 ? " " : "", hub, status,
+		    hb_hub_auth_why(status));
 	} else {
 		hb_publish_id_clean(&l->rep);
 		breaker_note(s, (size_t)(l - p->legs), 1);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hb_http.h"
+
 #include "hubreply.h"
 
 /* The trimmed value of "name: value", or NULL for another field. */
@@ -73,7 +75,8 @@ hubreply_judge(const struct hubreply *h, long status, char *problem,
 	if (status >= 100 && status < 200)
 		return (1);		/* the real one follows */
 	if (status != 200) {
-		snprintf(problem, plen, "hub answered status %ld", status);
+		snprintf(problem, plen, "hub answered status %ld%s", status,
+		    hb_hub_auth_why(status));
 		return (-1);
 	}
 	if (h->ctype == NULL ||

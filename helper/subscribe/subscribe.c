@@ -386,6 +386,8 @@ subscription_done(void *priv, CURL *easy, CURLcode res)
 		    "(HUB_PROTOCOL=auto)");
 		return;
 	}
+	if (sub->status == 401 || sub->status == 403)
+		(*sub->auth_refused)++;
 	lvl = subscribe_ended(res, sub->problem, sub->errbuf,
 	    sub->tls_failures, why, sizeof why);
 	subscription_end(sub, lvl, why);
@@ -398,7 +400,7 @@ subscription_done(void *priv, CURL *easy, CURLcode res)
 struct subscription *
 subscription_new(CURLM *multi, const struct settings *cfg,
     const struct subscription_conf *conf, const struct subscription_cb *cb,
-    void *priv, uint64_t *tls_failures)
+    void *priv, uint64_t *tls_failures, uint64_t *auth_refused)
 {
 	struct subscription *sub;
 
@@ -420,6 +422,7 @@ subscription_new(CURLM *multi, const struct settings *cfg,
 	sub->cb = cb;
 	sub->priv = priv;
 	sub->tls_failures = tls_failures;
+	sub->auth_refused = auth_refused;
 	sub->retry_ms = RETRY_DEFAULT_MS;
 	sub->v1 = cfg->hub_protocol == HB_PROTOCOL_1;
 	return (sub);

@@ -86,6 +86,7 @@ struct subscription {
 	const struct subscription_cb	*cb;
 	void				*priv;
 	uint64_t			*tls_failures;	/* counted there */
+	uint64_t			*auth_refused;	/* 401, 403: there */
 
 	struct sse_parser		parser;
 	CURL				*easy;		/* NULL: not connected */
@@ -115,7 +116,8 @@ struct subscription {
  * out of memory. */
 struct subscription *subscription_new(CURLM *multi,
     const struct settings *cfg, const struct subscription_conf *conf,
-    const struct subscription_cb *cb, void *priv, uint64_t *tls_failures);
+    const struct subscription_cb *cb, void *priv, uint64_t *tls_failures,
+    uint64_t *auth_refused);
 void subscription_free(struct subscription *sub);
 
 /* Connect when due, end a connection silent for idle_ms.  Returns the

@@ -36,6 +36,9 @@ HB_COUNTER(reconnects, "Connections to the hub after the first.", NULL)
 HB_COUNTER(hub_tls_failures,
     "Connections to the hub that failed in TLS (certificate refused, "
     "files unusable, handshake refused).", NULL)
+HB_COUNTER(hub_auth_refused,
+    "Answers 401 or 403 of a hub to the token of a subscription, a "
+    "publish or a report.", NULL)
 HB_COUNTER(gaps, "Resumptions where the hub did not know our cursor.",
     "gaps")
 HB_COUNTER(gap_bans,
