@@ -55,6 +55,8 @@
 #define STALL_GAP_FACTOR	10
 #define STALL_QUIET_MIN_MS	25
 #define STALL_QUIET_MAX_MS	2000
+/* The updates a Mercure hub from 0.24.2 searches for a cursor. */
+#define HUB_SCAN_LIMIT		10000
 #define STALL_CONFIRM_MS	1000
 
 /* A gap on one hub is covered by another that has delivered without a
@@ -345,9 +347,15 @@ gap_found(struct stream *s)
 		    cover->hub->url_shown);
 		return;
 	}
+	/* The hint: hubs from 0.24.2 search only their HUB_SCAN_LIMIT
+	 * oldest updates for a cursor, so an unbounded history makes every
+	 * resume a gap once it holds more (docs/mercure.md). */
 	log_msg(LOG_WARN, "events may have been missed: resumed from %s but "
 	    "the hub answered Last-Event-ID %s (unknown or expired in its "
-	    "history); %s", s->sub->sent_id, s->sub->reply.last_id, ban ?
+	    "history; a hub from 0.24.2 looks for a cursor among its %d "
+	    "oldest updates only: keep its history under %d updates, e.g. "
+	    "bolt size=%d); %s", s->sub->sent_id, s->sub->reply.last_id,
+	    HUB_SCAN_LIMIT, HUB_SCAN_LIMIT, HUB_SCAN_LIMIT / 2, ban ?
 	    "asking varnishd to ban everything it cached (HUB_GAP_ACTION=ban)" :
 	    "objects cached before may be stale (HUB_GAP_ACTION=warn)");
 	if (!ban)
