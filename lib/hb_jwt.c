@@ -291,19 +291,3 @@ hb_jwt_bearer_grant(const struct hb_grant *g, time_t now, char *err,
 	hb_bearer_free(tok);	/* a credential: wiped */
 	return (line);
 }
-
-char *
-hb_jwt_bearer(const char *alg, const char *key, const char *claim,
-    const char *topic, long ttl, time_t now, char *err, size_t errlen)
-{
-	struct hb_grant g = {
-		.alg = alg,
-		.key = key,
-		.action = claim,
-		.topic = topic,
-		.protocol = HB_PROTOCOL_0,
-		.ttl = ttl,
-	};
-
-	return (hb_jwt_bearer_grant(&g, now, err, errlen));
-}

@@ -87,11 +87,9 @@ char *hb_jwt_mint(const char *alg, const char *key, const char *claim,
  * The token of g, minted fresh, as its "Authorization: Bearer ..." header
  * line (hb_bearer_header()): what every publisher and the report sender
  * present.  Release it with hb_bearer_free(); NULL and a reason in err on
- * failure.  hb_jwt_bearer(): the same for hb_jwt_mint()'s 0.x token.
+ * failure.
  */
 char *hb_jwt_bearer_grant(const struct hb_grant *g, time_t now, char *err,
     size_t errlen);
-char *hb_jwt_bearer(const char *alg, const char *key, const char *claim,
-    const char *topic, long ttl, time_t now, char *err, size_t errlen);
 
 #endif /* HB_JWT_H */

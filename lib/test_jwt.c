@@ -232,18 +232,24 @@ test_mint_protocols(void)
 	CHECK_STR(hb_protocol_name(HB_PROTOCOL_AUTO), "auto");
 }
 
-/* The bearer line carries the token hb_jwt_mint() makes. */
+/* The bearer line carries the token hb_jwt_mint_grant() makes. */
 static void
 test_bearer(void)
 {
 	const char *key = "!ChangeThisMercureHubJWTSecretKey!";
+	struct hb_grant g = {
+		.alg = "HS256",
+		.key = key,
+		.action = "publish",
+		.topic = "t",
+		.protocol = HB_PROTOCOL_0,
+		.ttl = 60,
+	};
 	char err[256], *tok, *line, *want;
 	time_t now = time(NULL);
 
-	tok = hb_jwt_mint("HS256", key, "publish", "t", 60, now, err,
-	    sizeof err);
-	line = hb_jwt_bearer("HS256", key, "publish", "t", 60, now, err,
-	    sizeof err);
+	tok = hb_jwt_mint_grant(&g, now, err, sizeof err);
+	line = hb_jwt_bearer_grant(&g, now, err, sizeof err);
 	CHECK(tok != NULL && line != NULL);
 	want = tok != NULL ? hb_bearer_header(tok) : NULL;
 	CHECK(want != NULL);
@@ -252,8 +258,8 @@ test_bearer(void)
 	hb_bearer_free(want);
 	hb_bearer_free(line);
 	hb_bearer_free(tok);
-	CHECK(hb_jwt_bearer("XX1", "k", "publish", "t", 60, 0, err,
-	    sizeof err) == NULL);
+	g.alg = "XX1";
+	CHECK(hb_jwt_bearer_grant(&g, 0, err, sizeof err) == NULL);
 }
 
 int
